@@ -1,0 +1,45 @@
+/**
+ * Every error a client can see. HTTP answers `{ error: { code, message } }` with the status below; socket
+ * acks answer `{ error: { code, message } }`. Clients branch on `code`, never on `message`.
+ */
+export const ERROR_STATUS = {
+  INVALID_BODY: 400,
+  INVALID_QUERY: 400,
+  UNKNOWN_OPTION: 400,
+  DUPLICATE_OPTION: 400,
+  TOO_FEW_CHOICES: 400,
+  TOO_MANY_CHOICES: 400,
+  UNAUTHORIZED: 401,
+  INVALID_VOTER_TOKEN: 401,
+  ROUND_NOT_FOUND: 404,
+  EPOCH_NOT_FOUND: 404,
+  NOT_FOUND: 404,
+  ROUND_NOT_OPEN: 409,
+  ALREADY_VOTED: 409,
+  IDEMPOTENCY_MISMATCH: 409,
+  ROUND_EXISTS: 409,
+  ROUND_LOCKED: 409,
+  INVALID_TRANSITION: 409,
+  CONFIRMATION_MISMATCH: 409,
+  PAYLOAD_TOO_LARGE: 413,
+  UNSUPPORTED_MEDIA_TYPE: 415,
+  INTERNAL: 500,
+  UNAVAILABLE: 503,
+} as const;
+
+export type ErrorCode = keyof typeof ERROR_STATUS;
+
+export const ERROR_CODES = Object.keys(ERROR_STATUS) as ErrorCode[];
+
+export interface ApiError {
+  code: ErrorCode;
+  message: string;
+}
+
+export interface ApiErrorBody {
+  error: ApiError;
+}
+
+export function isErrorCode(value: unknown): value is ErrorCode {
+  return typeof value === "string" && Object.hasOwn(ERROR_STATUS, value);
+}

@@ -1,0 +1,24 @@
+import type { ApiError } from "./errors.js";
+import type { BoardJoin, Leaderboard, LeaderboardUpdate, RoundResetNotice, RoundSummary } from "./schemas.js";
+
+/** The ack of a client command: the result, or a known error. */
+export type Ack<T> = { ok: T } | { error: ApiError };
+
+/** Client commands are imperative. */
+export interface ClientToServerEvents {
+  /** Subscribe to a round's live board; the ack carries the snapshot that the next update builds on. */
+  "board:join": (payload: BoardJoin, ack: (result: Ack<Leaderboard>) => void) => void;
+  "board:leave": (payload: BoardJoin) => void;
+}
+
+/** Server notices are past tense. */
+export interface ServerToClientEvents {
+  "leaderboard:updated": (update: LeaderboardUpdate) => void;
+  "round:updated": (round: RoundSummary) => void;
+  "round:reset": (notice: RoundResetNotice) => void;
+}
+
+/** Socket.IO room of a round. */
+export function roundRoom(roundId: string): string {
+  return `round:${roundId}`;
+}

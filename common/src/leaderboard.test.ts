@@ -1,0 +1,62 @@
+import { describe, expect, it } from "vitest";
+import { applyLeaderboardUpdate, rankEntries } from "./leaderboard.js";
+import type { Leaderboard } from "./schemas.js";
+
+const entry = (number: number, votes: number) => ({ optionId: String(number), number, title: `#${number}`, votes });
+
+describe("rankEntries", () => {
+  it("orders by votes then number and shares ranks between ties", () => {
+    const ranked = rankEntries([entry(3, 5), entry(1, 2), entry(2, 5), entry(4, 2), entry(5, 0)]);
+    expect(ranked.map((e) => [e.number, e.rank])).toEqual([
+      [2, 1],
+      [3, 1],
+      [1, 3],
+      [4, 3],
+      [5, 5],
+    ]);
+  });
+
+  it("returns an empty list for no entries", () => {
+    expect(rankEntries([])).toEqual([]);
+  });
+});
+
+describe("applyLeaderboardUpdate", () => {
+  const board: Leaderboard = {
+    roundId: "r",
+    epoch: 1,
+    seq: 4,
+    status: "open",
+    totalBallots: 3,
+    entries: rankEntries([entry(1, 2), entry(2, 1), entry(3, 0)]),
+  };
+
+  it("applies changes that build on the board and re-sorts", () => {
+    const next = applyLeaderboardUpdate(board, {
+      roundId: "r",
+      epoch: 1,
+      prevSeq: 4,
+      seq: 6,
+      status: "open",
+      totalBallots: 5,
+      changes: [
+        { optionId: "3", votes: 3, rank: 1 },
+        { optionId: "1", votes: 2, rank: 2 },
+        { optionId: "2", votes: 1, rank: 3 },
+      ],
+    });
+    expect(next?.seq).toBe(6);
+    expect(next?.totalBallots).toBe(5);
+    expect(next?.entries.map((e) => [e.optionId, e.votes, e.rank])).toEqual([
+      ["3", 3, 1],
+      ["1", 2, 2],
+      ["2", 1, 3],
+    ]);
+  });
+
+  it("refuses an update with a gap or from another epoch", () => {
+    const base = { roundId: "r", status: "open" as const, totalBallots: 5, changes: [] };
+    expect(applyLeaderboardUpdate(board, { ...base, epoch: 1, prevSeq: 5, seq: 6 })).toBeNull();
+    expect(applyLeaderboardUpdate(board, { ...base, epoch: 2, prevSeq: 4, seq: 6 })).toBeNull();
+  });
+});

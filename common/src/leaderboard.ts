@@ -1,0 +1,28 @@
+import type { Leaderboard, LeaderboardEntry, LeaderboardUpdate } from "./schemas.js";
+
+/** Orders entries by votes (most first), then option number, and gives ties the same rank (1, 2, 2, 4). */
+export function rankEntries(entries: readonly Omit<LeaderboardEntry, "rank">[]): LeaderboardEntry[] {
+  const sorted = [...entries].sort((a, b) => b.votes - a.votes || a.number - b.number);
+  let rank = 0;
+  return sorted.map((entry, index) => {
+    if (index === 0 || entry.votes !== sorted[index - 1]?.votes) rank = index + 1;
+    return { ...entry, rank };
+  });
+}
+
+/**
+ * Applies a live update to a board. Returns `null` when the update does not build on this board (another
+ * epoch, or `prevSeq` is not the board's `seq`): the caller must then rejoin for a fresh snapshot.
+ */
+export function applyLeaderboardUpdate(board: Leaderboard, update: LeaderboardUpdate): Leaderboard | null {
+  if (update.roundId !== board.roundId || update.epoch !== board.epoch || update.prevSeq !== board.seq) {
+    return null;
+  }
+  const changed = new Map(update.changes.map((change) => [change.optionId, change]));
+  const entries = board.entries.map((entry) => {
+    const change = changed.get(entry.optionId);
+    return change ? { ...entry, votes: change.votes, rank: change.rank } : entry;
+  });
+  entries.sort((a, b) => a.rank - b.rank || a.number - b.number);
+  return { ...board, seq: update.seq, status: update.status, totalBallots: update.totalBallots, entries };
+}

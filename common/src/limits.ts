@@ -1,0 +1,18 @@
+/**
+ * Hard limits on what the service accepts. They bound memory, Redis writes and request sizes; the README's
+ * "Limits" table documents each one. Body-size limits are in the backend config (they are deployment knobs).
+ */
+export const LIMITS = {
+  /** Round ids are URL slugs. */
+  roundIdMaxLength: 64,
+  /** Option ids are short stable strings (the option number when not given). */
+  optionIdMaxLength: 64,
+  /** Options per round; the demo round has 64. */
+  maxOptions: 500,
+  roundTitleMaxLength: 200,
+  roundDescriptionMaxLength: 10_000,
+  optionTitleMaxLength: 200,
+  /** The demo round's longest description is about 2,200 characters. */
+  optionDescriptionMaxLength: 20_000,
+  idempotencyKeyMaxLength: 128,
+} as const;
