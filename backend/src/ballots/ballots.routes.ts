@@ -1,0 +1,26 @@
+import { BallotRequestSchema } from "@lb/common";
+import express, { Router } from "express";
+import { AppError } from "../http/app-error.js";
+import { parseBody, roundIdParam } from "../http/validate.js";
+import { requireVoter, type VoterLocals } from "../voters/voters.routes.js";
+import type { BallotsService } from "./ballots.service.js";
+
+export function ballotsRouter(options: { ballots: BallotsService; voterSecret: string; bodyLimitBytes: number }) {
+  const router = Router();
+  const voter = requireVoter(options.voterSecret);
+
+  router.post("/api/rounds/:id/ballots", express.json({ limit: options.bodyLimitBytes }), voter, async (req, res) => {
+    const roundId = roundIdParam(req.params.id);
+    const ballot = parseBody(BallotRequestSchema, req.body);
+    const receipt = await options.ballots.cast(roundId, (res.locals as VoterLocals).voterId, ballot);
+    res.status(201).json(receipt);
+  });
+
+  router.get("/api/rounds/:id/my-ballot", voter, async (req, res) => {
+    const receipt = await options.ballots.mine(roundIdParam(req.params.id), (res.locals as VoterLocals).voterId);
+    if (!receipt) throw new AppError("NOT_FOUND", "This voter has no ballot in the round's current epoch.");
+    res.json(receipt);
+  });
+
+  return router;
+}

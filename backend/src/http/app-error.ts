@@ -1,0 +1,43 @@
+import { type ApiErrorBody, ERROR_STATUS, type ErrorCode } from "@lb/common";
+import type { ErrorRequestHandler } from "express";
+
+/** The one way to fail a request with a known code; the error middleware turns it into `{ error }`. */
+export class AppError extends Error {
+  readonly status: number;
+
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+  ) {
+    super(message);
+    this.status = ERROR_STATUS[code];
+  }
+}
+
+export function errorBody(code: ErrorCode, message: string): ApiErrorBody {
+  return { error: { code, message } };
+}
+
+/** body-parser's error types, mapped to our codes. */
+const BODY_PARSER_ERRORS: Record<string, AppError> = {
+  "entity.too.large": new AppError("PAYLOAD_TOO_LARGE", "The request body is too large."),
+  "entity.parse.failed": new AppError("INVALID_BODY", "The request body is not valid JSON."),
+  "encoding.unsupported": new AppError("UNSUPPORTED_MEDIA_TYPE", "Unsupported content encoding."),
+  "charset.unsupported": new AppError("UNSUPPORTED_MEDIA_TYPE", "Unsupported charset."),
+};
+
+/** Registered last: clients see known codes only, never a stack trace. */
+export function errorMiddleware(log: (message: string, error: unknown) => void): ErrorRequestHandler {
+  return (error, _req, res, _next) => {
+    const known =
+      error instanceof AppError ? error : typeof error?.type === "string" ? BODY_PARSER_ERRORS[error.type] : undefined;
+    if (known) {
+      res.status(known.status).json(errorBody(known.code, known.message));
+      return;
+    }
+    log("unhandled error", error);
+    const unavailable = error?.name === "MaxRetriesPerRequestError" || error?.message === "Connection is closed.";
+    const code = unavailable ? "UNAVAILABLE" : "INTERNAL";
+    res.status(ERROR_STATUS[code]).json(errorBody(code, unavailable ? "Storage is unavailable." : "Internal error."));
+  };
+}

@@ -1,0 +1,11 @@
+/** What other packages (tests, benchmarks) may use of the backend. */
+export { createApp } from "./app.js";
+export { defaultServerConfig, parseEnv, type ServerConfig } from "./config.js";
+export { roundIndexKey, roundKeys } from "./redis/keys.js";
+export {
+  RedisServerNotFoundError,
+  type RedisServerProcess,
+  startRedisServer,
+} from "./redis/redis-server-process.js";
+export { DEMO_ROUND_ID, demoRound } from "./rounds/demo-round.js";
+export { createServer, type LeaderboardServer, type ServerDeps } from "./server.js";

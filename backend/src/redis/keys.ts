@@ -1,0 +1,30 @@
+/**
+ * Every Redis key. All keys of one round share the hash tag `{round:<id>}`, so a round's scripts run on one
+ * Redis Cluster slot. A reset starts a new epoch with new keys; earlier epochs stay readable.
+ */
+export const roundIndexKey = "lb:rounds";
+export const configKey = (name: string) => `lb:config:${name}`;
+
+export function roundKeys(roundId: string) {
+  const base = `lb:{round:${roundId}}`;
+  return {
+    /** HASH id, epoch (current), createdAt. */
+    meta: `${base}:meta`,
+    /** Keys of one epoch. */
+    epoch(epoch: number) {
+      const e = `${base}:e:${epoch}`;
+      return {
+        /** HASH title, description, min, max, optionCount, status, seq, ballots, revision, updatedAt. */
+        state: `${e}:state`,
+        /** STRING: the options as JSON (kept apart from `state`: it is large and rarely changes). */
+        options: `${e}:options`,
+        /** ZSET optionId -> votes; every option is a member from the start (with 0). */
+        tally: `${e}:tally`,
+        /** HASH voterHash -> "ballotId|idempotencyKey|choices|receivedAtMs". */
+        voters: `${e}:voters`,
+        /** STREAM of counted ballots: ballot, voter (hash), choices, at. */
+        audit: `${e}:audit`,
+      };
+    },
+  };
+}

@@ -1,0 +1,240 @@
+import {
+  type ErrorCode,
+  type Option,
+  type RoundCreate,
+  type RoundPatch,
+  type RoundStatus,
+  RoundStatusSchema,
+  type RoundSummary,
+  type RoundView,
+} from "@lb/common";
+import type { Redis } from "ioredis";
+import { AppError } from "../http/app-error.js";
+import { roundIndexKey, roundKeys } from "../redis/keys.js";
+import { scripts } from "../redis/lua-script.js";
+
+/** How many times a write is retried when a reset or a concurrent edit moved the round under it. */
+const MAX_ATTEMPTS = 5;
+/** Parsed option lists kept in memory, keyed by round, epoch and revision (they never change under a key). */
+const OPTIONS_CACHE_SIZE = 64;
+
+export type RoundAction = "open" | "pause" | "close";
+
+const TRANSITIONS: Record<RoundAction, { target: RoundStatus; from: RoundStatus[] }> = {
+  open: { target: "open", from: ["draft", "paused", "closed"] },
+  pause: { target: "paused", from: ["open"] },
+  close: { target: "closed", from: ["open", "paused"] },
+};
+
+/** The small, hot part of an epoch (everything but the options). */
+export interface EpochState extends Omit<RoundSummary, "id" | "epoch" | "createdAt"> {
+  seq: number;
+}
+
+export function parseState(hash: Record<string, string>): EpochState | null {
+  if (!hash.status) return null;
+  return {
+    title: hash.title ?? "",
+    description: hash.description ?? "",
+    rules: { minChoices: Number(hash.min), maxChoices: Number(hash.max) },
+    optionCount: Number(hash.optionCount),
+    status: RoundStatusSchema.parse(hash.status),
+    seq: Number(hash.seq),
+    totalBallots: Number(hash.ballots),
+    revision: Number(hash.revision),
+    updatedAt: hash.updatedAt ?? "",
+  };
+}
+
+/** The message of each error a script can return; `detail` is the script's third value. */
+const SCRIPT_ERRORS: Partial<Record<ErrorCode, (detail: string) => string>> = {
+  ROUND_NOT_FOUND: () => "No round has this id.",
+  ROUND_EXISTS: () => "A round with this id exists already.",
+  ROUND_LOCKED: () => "Rules and options are locked: this epoch has ballots. Reset the round to edit them.",
+  INVALID_TRANSITION: (status) => `The round is ${status}: this change is not possible from there.`,
+  ROUND_NOT_OPEN: (status) => `The round is not open for voting (it is ${status}).`,
+  ALREADY_VOTED: () => "This voter has already voted in this round.",
+  TOO_FEW_CHOICES: (min) => `Pick at least ${min} options.`,
+  TOO_MANY_CHOICES: (max) => `Pick at most ${max} options.`,
+  UNKNOWN_OPTION: (id) => `The round has no option "${id}".`,
+};
+
+function fail(result: string[]): never {
+  const code = result[1] as ErrorCode;
+  throw new AppError(code, SCRIPT_ERRORS[code]?.(result[2] ?? "") ?? code);
+}
+
+export class RoundsRepository {
+  private readonly optionsCache = new Map<string, Option[]>();
+
+  constructor(private readonly redis: Redis) {}
+
+  async currentEpoch(roundId: string): Promise<number | null> {
+    const epoch = await this.redis.hget(roundKeys(roundId).meta, "epoch");
+    return epoch === null ? null : Number(epoch);
+  }
+
+  async requireCurrentEpoch(roundId: string): Promise<number> {
+    const epoch = await this.currentEpoch(roundId);
+    if (epoch === null) throw new AppError("ROUND_NOT_FOUND", "No round has this id.");
+    return epoch;
+  }
+
+  /**
+   * Runs a script against the current epoch's keys, again with the new epoch when a reset happened between
+   * reading the epoch and running the script (the script checks the epoch it was given).
+   */
+  async onCurrentEpoch(
+    roundId: string,
+    run: (epoch: number) => Promise<string[]>,
+    knownEpoch?: number,
+  ): Promise<{ epoch: number; result: string[] }> {
+    let epoch = knownEpoch ?? (await this.requireCurrentEpoch(roundId));
+    for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+      const result = await run(epoch);
+      if (result[0] === "EPOCH") {
+        epoch = Number(result[1]);
+        continue;
+      }
+      if (result[0] === "RETRY") continue;
+      if (result[0] === "ERR") fail(result);
+      return { epoch, result };
+    }
+    throw new AppError("UNAVAILABLE", "The round kept changing; try again.");
+  }
+
+  async create(round: RoundCreate & { id: string }): Promise<RoundView> {
+    const keys = roundKeys(round.id);
+    const epochKeys = keys.epoch(1);
+    const now = new Date().toISOString();
+    const result = await scripts.createRound.run(
+      this.redis,
+      [keys.meta, epochKeys.state, epochKeys.options, epochKeys.tally],
+      [
+        round.id,
+        now,
+        round.title,
+        round.description,
+        round.rules.minChoices,
+        round.rules.maxChoices,
+        JSON.stringify(round.options),
+        ...round.options.map((option) => option.id),
+      ],
+    );
+    if (result[0] === "ERR") fail(result);
+    // The index lives outside the round's hash tag, so it cannot join the script; it only lists rounds.
+    await this.redis.zadd(roundIndexKey, Date.now(), round.id);
+    return this.requireView(round.id);
+  }
+
+  async listIds(): Promise<string[]> {
+    return this.redis.zrange(roundIndexKey, 0, -1);
+  }
+
+  async list(): Promise<RoundSummary[]> {
+    const summaries = await Promise.all((await this.listIds()).map((id) => this.summary(id)));
+    return summaries.filter((summary): summary is RoundSummary => summary !== null);
+  }
+
+  /** The summary of an epoch (the current one by default), or null when there is no such round or epoch. */
+  async summary(roundId: string, epoch?: number): Promise<RoundSummary | null> {
+    const keys = roundKeys(roundId);
+    const current = await this.currentEpoch(roundId);
+    if (current === null) return null;
+    const wanted = epoch ?? current;
+    const [state, createdAt] = await Promise.all([
+      this.redis.hgetall(keys.epoch(wanted).state),
+      this.redis.hget(keys.meta, "createdAt"),
+    ]);
+    const parsed = parseState(state);
+    if (!parsed) return null;
+    const { seq: _seq, ...rest } = parsed;
+    return { id: roundId, epoch: wanted, createdAt: createdAt ?? "", ...rest };
+  }
+
+  async requireSummary(roundId: string, epoch?: number): Promise<RoundSummary> {
+    const summary = await this.summary(roundId, epoch);
+    if (summary) return summary;
+    if (epoch !== undefined && (await this.currentEpoch(roundId)) !== null) {
+      throw new AppError("EPOCH_NOT_FOUND", `Round ${roundId} has no epoch ${epoch}.`);
+    }
+    throw new AppError("ROUND_NOT_FOUND", "No round has this id.");
+  }
+
+  async requireView(roundId: string, epoch?: number): Promise<RoundView> {
+    const { optionCount: _count, ...summary } = await this.requireSummary(roundId, epoch);
+    const options = await this.options(roundId, summary.epoch, summary.revision);
+    return { ...summary, options };
+  }
+
+  /** An epoch's options, parsed once per revision. */
+  async options(roundId: string, epoch: number, revision: number): Promise<Option[]> {
+    const cacheKey = `${roundId}:${epoch}:${revision}`;
+    const cached = this.optionsCache.get(cacheKey);
+    if (cached) return cached;
+    const json = await this.redis.get(roundKeys(roundId).epoch(epoch).options);
+    const options = JSON.parse(json ?? "[]") as Option[];
+    if (this.optionsCache.size >= OPTIONS_CACHE_SIZE) {
+      const oldest = this.optionsCache.keys().next().value;
+      if (oldest !== undefined) this.optionsCache.delete(oldest);
+    }
+    this.optionsCache.set(cacheKey, options);
+    return options;
+  }
+
+  async update(roundId: string, patch: RoundPatch): Promise<RoundView> {
+    const keys = roundKeys(roundId);
+    await this.onCurrentEpoch(roundId, async (epoch) => {
+      const current = await this.requireView(roundId, epoch);
+      const rules = patch.rules ?? current.rules;
+      const optionCount = (patch.options ?? current.options).length;
+      if (rules.minChoices > optionCount) {
+        throw new AppError("INVALID_BODY", `minChoices (${rules.minChoices}) exceeds the number of options.`);
+      }
+      const epochKeys = keys.epoch(epoch);
+      return scripts.updateRound.run(
+        this.redis,
+        [keys.meta, epochKeys.state, epochKeys.options, epochKeys.tally],
+        [
+          epoch,
+          current.revision,
+          new Date().toISOString(),
+          patch.title ?? current.title,
+          patch.description ?? current.description,
+          rules.minChoices,
+          rules.maxChoices,
+          patch.options ? JSON.stringify(patch.options) : "",
+          patch.rules || patch.options ? "1" : "0",
+          ...(patch.options ?? []).map((option) => option.id),
+        ],
+      );
+    });
+    return this.requireView(roundId);
+  }
+
+  async transition(roundId: string, action: RoundAction): Promise<RoundView> {
+    const keys = roundKeys(roundId);
+    const { target, from } = TRANSITIONS[action];
+    await this.onCurrentEpoch(roundId, (epoch) =>
+      scripts.setStatus.run(
+        this.redis,
+        [keys.meta, keys.epoch(epoch).state],
+        [epoch, target, new Date().toISOString(), from.join(",")],
+      ),
+    );
+    return this.requireView(roundId);
+  }
+
+  async reset(roundId: string): Promise<RoundView> {
+    const keys = roundKeys(roundId);
+    await this.onCurrentEpoch(roundId, (epoch) => {
+      const [old, next] = [keys.epoch(epoch), keys.epoch(epoch + 1)];
+      return scripts.resetRound.run(
+        this.redis,
+        [keys.meta, old.state, old.options, next.state, next.options, next.tally],
+        [epoch, new Date().toISOString()],
+      );
+    });
+    return this.requireView(roundId);
+  }
+}

@@ -1,0 +1,56 @@
+import { createServer as createHttpServer, type Server as HttpServer } from "node:http";
+import type { Express } from "express";
+import type { Redis } from "ioredis";
+import { Server } from "socket.io";
+import { createApp } from "./app.js";
+import { BallotsService } from "./ballots/ballots.service.js";
+import type { ServerConfig } from "./config.js";
+import { LeaderboardRepository } from "./leaderboard/leaderboard.repository.js";
+import { LiveHub } from "./realtime/live-hub.js";
+import { type IoServer, registerRealtime, roomEmitter } from "./realtime/realtime.js";
+import { RoundsRepository } from "./rounds/rounds.repository.js";
+
+export interface ServerDeps {
+  config: ServerConfig;
+  /** Owned by the caller: close() does not quit it. */
+  redis: Redis;
+  log?: (message: string, error: unknown) => void;
+}
+
+export interface LeaderboardServer {
+  app: Express;
+  io: IoServer;
+  httpServer: HttpServer;
+  rounds: RoundsRepository;
+  /** Stops the live tick, disconnects sockets and closes the HTTP server. Safe to call twice. */
+  close(): Promise<void>;
+}
+
+const defaultLog = (message: string, error: unknown) => console.error(message, error);
+
+/** Joins the HTTP app and the Socket.IO side on one http.Server. Never listens: the caller does. */
+export function createServer(deps: ServerDeps): LeaderboardServer {
+  const log = deps.log ?? defaultLog;
+  const rounds = new RoundsRepository(deps.redis);
+  const leaderboard = new LeaderboardRepository(deps.redis, rounds);
+  const ballots = new BallotsService(deps.redis, rounds);
+  const app = createApp({ config: deps.config, redis: deps.redis, rounds, ballots, leaderboard, log });
+  const httpServer = createHttpServer(app);
+  const io: IoServer = new Server(httpServer, { serveClient: false });
+  const hub = new LiveHub(leaderboard, roomEmitter(io), deps.config.liveTickMs, log);
+  registerRealtime(io, hub, log);
+  hub.start();
+
+  let closing: Promise<void> | undefined;
+  const close = () => {
+    closing ??= (async () => {
+      await hub.stop();
+      // io.close() disconnects every socket and closes the http server; idle keep-alive sockets go too.
+      const closed = new Promise<void>((resolve) => io.close(() => resolve()));
+      httpServer.closeIdleConnections();
+      await closed;
+    })();
+    return closing;
+  };
+  return { app, io, httpServer, rounds, close };
+}

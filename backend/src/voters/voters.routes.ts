@@ -1,0 +1,55 @@
+import type { VoterTokenResponse } from "@lb/common";
+import { type Request, type RequestHandler, Router } from "express";
+import { AppError } from "../http/app-error.js";
+import { issueVoterToken, verifyVoterToken } from "./voter-token.js";
+
+export const VOTER_COOKIE = "lb_voter";
+export const VOTER_HEADER = "x-voter-token";
+/** A voter cookie lives a year: a voter who comes back to a later round is the same voter. */
+const COOKIE_MAX_AGE_MS = 365 * 24 * 3600 * 1000;
+
+function presentedToken(req: Request): string | undefined {
+  const header = req.get(VOTER_HEADER);
+  if (header) return header;
+  const cookie = (req.headers.cookie ?? "").split(/;\s*/).find((part) => part.startsWith(`${VOTER_COOKIE}=`));
+  return cookie?.slice(VOTER_COOKIE.length + 1);
+}
+
+export interface VoterLocals {
+  voterId: string;
+}
+
+/** Ballot routes: the voter id comes from a server-signed token (cookie or header), never from the client. */
+export function requireVoter(secret: string): RequestHandler {
+  return (req, res, next) => {
+    const token = presentedToken(req);
+    const voterId = token ? verifyVoterToken(secret, token) : null;
+    if (!voterId) {
+      throw new AppError(
+        "INVALID_VOTER_TOKEN",
+        token ? "The voter token is not valid." : "A voter token is needed: POST /api/voters first.",
+      );
+    }
+    (res.locals as VoterLocals).voterId = voterId;
+    next();
+  };
+}
+
+export function votersRouter(options: { secret: string; cookieSecure: boolean }): Router {
+  const router = Router();
+  // Idempotent for a voter who has a valid token already: reloading the page keeps the same identity.
+  router.post("/api/voters", (req, res) => {
+    const presented = presentedToken(req);
+    const token =
+      presented && verifyVoterToken(options.secret, presented) ? presented : issueVoterToken(options.secret);
+    res.cookie(VOTER_COOKIE, token, {
+      httpOnly: true,
+      sameSite: "lax",
+      secure: options.cookieSecure,
+      path: "/",
+      maxAge: COOKIE_MAX_AGE_MS,
+    });
+    res.json({ token } satisfies VoterTokenResponse);
+  });
+  return router;
+}
