@@ -2,6 +2,7 @@
 export { createApp } from "./app.js";
 export { defaultServerConfig, parseEnv, type ServerConfig } from "./config.js";
 export { roundIndexKey, roundKeys } from "./redis/keys.js";
+export { scripts } from "./redis/lua-script.js";
 export {
   RedisServerNotFoundError,
   type RedisServerProcess,
@@ -9,3 +10,4 @@ export {
 } from "./redis/redis-server-process.js";
 export { DEMO_ROUND_ID, demoRound } from "./rounds/demo-round.js";
 export { createServer, type LeaderboardServer, type ServerDeps } from "./server.js";
+export { voterHash } from "./voters/voter-token.js";
