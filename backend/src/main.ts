@@ -45,15 +45,16 @@ async function main(): Promise<void> {
   const server = createServer({ config, redis });
   const seeded = env.SEED_DEMO && (await seedDemoRound(server.rounds));
 
-  let shuttingDown: Promise<void> | undefined;
-  const shutdown = (signal: string) => {
-    shuttingDown ??= (async () => {
-      console.log(`${signal}: shutting down`);
-      await server.close();
-      await redis.quit().catch(() => undefined);
-      await managed?.stop();
-      process.exit(0);
-    })();
+  let shuttingDown = false;
+  // Ordered and idempotent: stop accepting and close sockets, then Redis, then the private redis-server.
+  const shutdown = async (signal: string) => {
+    if (shuttingDown) return;
+    shuttingDown = true;
+    console.log(`${signal}: shutting down`);
+    await server.close();
+    await redis.quit().catch(() => undefined);
+    await managed?.stop();
+    process.exit(0);
   };
   process.on("SIGTERM", () => shutdown("SIGTERM"));
   process.on("SIGINT", () => shutdown("SIGINT"));

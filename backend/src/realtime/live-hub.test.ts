@@ -52,12 +52,13 @@ class FakeRepository {
 function setup() {
   const repo = new FakeRepository();
   const sent: { event: string; payload: unknown }[] = [];
+  const watchers = { count: 1 };
   const rooms: RoomEmitter = {
     emit: (_room, event, ...args) => sent.push({ event, payload: args[0] }),
-    roomSize: () => 1,
+    roomSize: () => watchers.count,
   };
   const hub = new LiveHub(repo as unknown as LeaderboardRepository, rooms, 1000, () => {});
-  return { repo, sent, hub };
+  return { repo, sent, hub, watchers };
 }
 
 describe("LiveHub", () => {
@@ -93,6 +94,14 @@ describe("LiveHub", () => {
     repo.current = snapshot(5, [1, 1, 0]);
     expect((await hub.boardForJoin("r")).seq).toBe(0);
     await hub.tick();
+    expect((await hub.boardForJoin("r")).seq).toBe(5);
+  });
+
+  it("reads afresh for a join into a room that has no watchers left", async () => {
+    const { repo, hub, watchers } = setup();
+    await hub.boardForJoin("r");
+    watchers.count = 0;
+    repo.current = snapshot(5, [1, 1, 0]);
     expect((await hub.boardForJoin("r")).seq).toBe(5);
   });
 

@@ -40,15 +40,21 @@ export class LiveHub {
     await this.ticking;
   }
 
-  /** The snapshot a joining client must get: the room's current base, loaded from Redis if the room is new. */
+  /**
+   * The snapshot a joining client must get: the room's current base, which the room's next update builds on
+   * (at most one tick old). A room with no watchers here has no one depending on its base, so a join there
+   * reads Redis afresh.
+   */
   async boardForJoin(roundId: string): Promise<Leaderboard> {
+    const room = roundRoom(roundId);
     const known = this.boards.get(roundId);
-    if (known) return known.board;
+    if (known && this.rooms.roomSize(room) > 0) return known.board;
     const fresh = await this.leaderboard.snapshot(roundId);
-    // A tick or another join may have loaded the round while we read: keep theirs, updates build on it.
-    const current = this.boards.get(roundId) ?? fresh;
-    this.boards.set(roundId, current);
-    return current.board;
+    const current = this.boards.get(roundId);
+    // Another join loaded the round while we read and its client is in the room now: updates build on theirs.
+    if (current && current !== known && this.rooms.roomSize(room) > 0) return current.board;
+    this.boards.set(roundId, fresh);
+    return fresh.board;
   }
 
   private schedule(): void {

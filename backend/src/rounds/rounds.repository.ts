@@ -1,9 +1,10 @@
 import {
   type ErrorCode,
   type Option,
+  ROUND_TRANSITIONS,
+  type RoundAction,
   type RoundCreate,
   type RoundPatch,
-  type RoundStatus,
   RoundStatusSchema,
   type RoundSummary,
   type RoundView,
@@ -17,14 +18,6 @@ import { scripts } from "../redis/lua-script.js";
 const MAX_ATTEMPTS = 5;
 /** Parsed option lists kept in memory, keyed by round, epoch and revision (they never change under a key). */
 const OPTIONS_CACHE_SIZE = 64;
-
-export type RoundAction = "open" | "pause" | "close";
-
-const TRANSITIONS: Record<RoundAction, { target: RoundStatus; from: RoundStatus[] }> = {
-  open: { target: "open", from: ["draft", "paused", "closed"] },
-  pause: { target: "paused", from: ["open"] },
-  close: { target: "closed", from: ["open", "paused"] },
-};
 
 /** The small, hot part of an epoch (everything but the options). */
 export interface EpochState extends Omit<RoundSummary, "id" | "epoch" | "createdAt"> {
@@ -214,7 +207,7 @@ export class RoundsRepository {
 
   async transition(roundId: string, action: RoundAction): Promise<RoundView> {
     const keys = roundKeys(roundId);
-    const { target, from } = TRANSITIONS[action];
+    const { target, from } = ROUND_TRANSITIONS[action];
     await this.onCurrentEpoch(roundId, (epoch) =>
       scripts.setStatus.run(
         this.redis,

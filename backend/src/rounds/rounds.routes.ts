@@ -1,9 +1,9 @@
 import { randomBytes } from "node:crypto";
-import { ResetRequestSchema, RoundCreateSchema, RoundPatchSchema } from "@lb/common";
+import { ResetRequestSchema, ROUND_ACTIONS, RoundCreateSchema, RoundPatchSchema } from "@lb/common";
 import express, { type RequestHandler, Router } from "express";
 import { AppError } from "../http/app-error.js";
 import { parseBody, roundIdParam } from "../http/validate.js";
-import type { RoundAction, RoundsRepository } from "./rounds.repository.js";
+import type { RoundsRepository } from "./rounds.repository.js";
 
 export function roundsRouter(options: { rounds: RoundsRepository; admin: RequestHandler; bodyLimitBytes: number }) {
   const { rounds, admin } = options;
@@ -29,7 +29,7 @@ export function roundsRouter(options: { rounds: RoundsRepository; admin: Request
     res.json(await rounds.update(id, parseBody(RoundPatchSchema, req.body)));
   });
 
-  for (const action of ["open", "pause", "close"] satisfies RoundAction[]) {
+  for (const action of ROUND_ACTIONS) {
     router.post(`/api/rounds/:id/${action}`, admin, async (req, res) => {
       res.json(await rounds.transition(roundIdParam(req.params.id), action));
     });

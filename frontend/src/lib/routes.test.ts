@@ -1,0 +1,29 @@
+import { describe, expect, it } from "vitest";
+import { matchRoute, paths } from "./routes";
+
+describe("matchRoute", () => {
+  it("maps each page's path", () => {
+    expect(matchRoute("/")).toEqual({ page: "home" });
+    expect(matchRoute("/admin")).toEqual({ page: "admin" });
+    expect(matchRoute("/r/qingdao-2021")).toEqual({ page: "vote", roundId: "qingdao-2021" });
+    expect(matchRoute("/r/qingdao-2021/board")).toEqual({ page: "board", roundId: "qingdao-2021" });
+  });
+
+  it("tolerates a trailing slash", () => {
+    expect(matchRoute("/r/a/")).toEqual({ page: "vote", roundId: "a" });
+    expect(matchRoute("/admin/")).toEqual({ page: "admin" });
+  });
+
+  it("sends anything else, including malformed escapes, to not found", () => {
+    for (const path of ["/r", "/r/a/b", "/r/a/board/x", "/admin/x", "/other", "/r/%E0%A4%A"]) {
+      expect(matchRoute(path), path).toEqual({ page: "notFound" });
+    }
+  });
+
+  it("round-trips the paths it builds", () => {
+    expect(matchRoute(paths.vote("a-1"))).toEqual({ page: "vote", roundId: "a-1" });
+    expect(matchRoute(paths.board("a-1"))).toEqual({ page: "board", roundId: "a-1" });
+    expect(matchRoute(paths.admin())).toEqual({ page: "admin" });
+    expect(matchRoute(paths.home())).toEqual({ page: "home" });
+  });
+});

@@ -1,0 +1,115 @@
+import { randomBytes } from "node:crypto";
+import type { AddressInfo } from "node:net";
+import { createServer, defaultServerConfig } from "@lb/backend";
+import { Redis } from "ioredis";
+import { inject } from "vitest";
+import { Api, createAgent } from "./http.js";
+
+/** What `createServer` returns: `{ app, io, httpServer, close }`. */
+export type LeaderboardServer = ReturnType<typeof createServer>;
+export type ServerConfig = ReturnType<typeof defaultServerConfig>;
+
+export interface RunningBackend {
+  url: string;
+  api: Api;
+  server: LeaderboardServer;
+  /** This backend's own Redis client (the test owns it, as `main.ts` would). */
+  redis: Redis;
+}
+
+export interface Backends {
+  /** Base URLs, one per backend (`http://127.0.0.1:<port>`). */
+  urls: string[];
+  backends: RunningBackend[];
+  /** The first backend's client: most tests need only one. */
+  api: Api;
+  adminToken: string;
+  config: ServerConfig;
+  redisUrl: string;
+  /** Closes every backend, then its Redis client, then the HTTP agent. Safe to call twice. */
+  close(): Promise<void>;
+}
+
+/** The Redis of this run (provided by support/global-setup.ts). */
+export function redisUrl(): string {
+  return inject("redisUrl");
+}
+
+/** A Redis client for tests that look at keys directly. Quit it in afterAll. */
+export function testRedisClient(): Redis {
+  return new Redis(redisUrl(), { lazyConnect: false, maxRetriesPerRequest: 2 });
+}
+
+/**
+ * Starts `count` backends in this process, each `createServer` on port 0 with its own ioredis client, all on
+ * the run's Redis and sharing one config (admin token, voter-token secret), like replicas behind a balancer.
+ */
+export async function startBackends(count = 1, overrides: Partial<ServerConfig> = {}): Promise<Backends> {
+  const config = defaultServerConfig({
+    adminToken: `admin-${randomBytes(16).toString("hex")}`,
+    voterTokenSecret: randomBytes(32).toString("hex"),
+    liveTickMs: 50,
+    ...overrides,
+  });
+  const url = redisUrl();
+  const agent = createAgent();
+  const backends: RunningBackend[] = [];
+  const closeAll = async () => {
+    const running = backends.splice(0);
+    await Promise.all(running.map((backend) => stopBackend(backend)));
+    agent.destroy();
+  };
+  try {
+    for (let i = 0; i < count; i++) {
+      const redis = new Redis(url, { maxRetriesPerRequest: 2 });
+      let server: LeaderboardServer;
+      try {
+        // Like main.ts, serve once Redis answers (until then /readyz says 503, which is right but not under test).
+        await redis.ping();
+        server = createServer({ config, redis });
+      } catch (error) {
+        redis.disconnect();
+        throw error;
+      }
+      const base = await listen(server);
+      backends.push({ url: base, api: new Api(base, config.adminToken, agent), server, redis });
+    }
+  } catch (error) {
+    await closeAll();
+    throw error;
+  }
+  const first = backends[0];
+  if (!first) throw new Error("startBackends needs count >= 1");
+  let closing: Promise<void> | undefined;
+  return {
+    urls: backends.map((backend) => backend.url),
+    backends: [...backends],
+    api: first.api,
+    adminToken: config.adminToken,
+    config,
+    redisUrl: url,
+    close() {
+      closing ??= closeAll();
+      return closing;
+    },
+  };
+}
+
+function listen(server: LeaderboardServer): Promise<string> {
+  return new Promise((resolve, reject) => {
+    server.httpServer.once("error", reject);
+    server.httpServer.listen(0, "127.0.0.1", () => {
+      server.httpServer.off("error", reject);
+      const { port } = server.httpServer.address() as AddressInfo;
+      resolve(`http://127.0.0.1:${port}`);
+    });
+  });
+}
+
+async function stopBackend(backend: RunningBackend): Promise<void> {
+  try {
+    await backend.server.close();
+  } finally {
+    if (backend.redis.status !== "end") await backend.redis.quit().catch(() => backend.redis.disconnect());
+  }
+}
