@@ -3,6 +3,7 @@ export { createApp } from "./app.js";
 export { defaultServerConfig, parseEnv, type ServerConfig } from "./config.js";
 export { roundIndexKey, roundKeys } from "./redis/keys.js";
 export { scripts } from "./redis/lua-script.js";
+export { createRedisClient } from "./redis/redis-client.js";
 export {
   RedisServerNotFoundError,
   type RedisServerProcess,

@@ -1,7 +1,8 @@
 import { randomBytes } from "node:crypto";
-import { Redis } from "ioredis";
+import type { Redis } from "ioredis";
 import { ConfigError, type EnvConfig, parseEnv } from "./config.js";
 import { configKey } from "./redis/keys.js";
+import { createRedisClient } from "./redis/redis-client.js";
 import { RedisServerNotFoundError, type RedisServerProcess, startRedisServer } from "./redis/redis-server-process.js";
 import { DEMO_ROUND_ID, seedDemoRound } from "./rounds/demo-round.js";
 import { createServer } from "./server.js";
@@ -27,8 +28,7 @@ async function connectRedis(env: EnvConfig): Promise<{ url: string; managed?: Re
 async function main(): Promise<void> {
   const env = parseEnv(process.env);
   const { url, managed } = await connectRedis(env);
-  const redis = new Redis(url, { lazyConnect: true });
-  redis.on("error", (error) => console.error("redis:", error.message));
+  const redis = createRedisClient(url);
   await redis.connect();
 
   const adminTokenFromEnv = env.ADMIN_TOKEN;

@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import type { AddressInfo } from "node:net";
-import { createServer, defaultServerConfig } from "@lb/backend";
+import { createRedisClient, createServer, defaultServerConfig } from "@lb/backend";
 import { Redis } from "ioredis";
 import { inject } from "vitest";
 import { Api, createAgent } from "./http.js";
@@ -44,14 +44,18 @@ export function testRedisClient(): Redis {
  * Starts `count` backends in this process, each `createServer` on port 0 with its own ioredis client, all on
  * the run's Redis and sharing one config (admin token, voter-token secret), like replicas behind a balancer.
  */
-export async function startBackends(count = 1, overrides: Partial<ServerConfig> = {}): Promise<Backends> {
+export async function startBackends(
+  count = 1,
+  overrides: Partial<ServerConfig> = {},
+  options: { redisUrl?: string } = {},
+): Promise<Backends> {
   const config = defaultServerConfig({
     adminToken: `admin-${randomBytes(16).toString("hex")}`,
     voterTokenSecret: randomBytes(32).toString("hex"),
     liveTickMs: 50,
     ...overrides,
   });
-  const url = redisUrl();
+  const url = options.redisUrl ?? redisUrl();
   const agent = createAgent();
   const backends: RunningBackend[] = [];
   const closeAll = async () => {
@@ -61,7 +65,8 @@ export async function startBackends(count = 1, overrides: Partial<ServerConfig> 
   };
   try {
     for (let i = 0; i < count; i++) {
-      const redis = new Redis(url, { maxRetriesPerRequest: 2 });
+      // Outages are provoked on purpose in some tests; their connection errors are expected, not news.
+      const redis = createRedisClient(url, () => {});
       let server: LeaderboardServer;
       try {
         // Like main.ts, serve once Redis answers (until then /readyz says 503, which is right but not under test).

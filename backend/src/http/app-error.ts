@@ -35,8 +35,9 @@ export function errorMiddleware(log: (message: string, error: unknown) => void):
       res.status(known.status).json(errorBody(known.code, known.message));
       return;
     }
-    log("unhandled error", error);
+    // Redis away: the ioredis client reports the outage itself; the request gets a retryable 503.
     const unavailable = error?.name === "MaxRetriesPerRequestError" || error?.message === "Connection is closed.";
+    if (!unavailable) log("unhandled error", error);
     const code = unavailable ? "UNAVAILABLE" : "INTERNAL";
     res.status(ERROR_STATUS[code]).json(errorBody(code, unavailable ? "Storage is unavailable." : "Internal error."));
   };

@@ -4,10 +4,14 @@ import { createServer } from "node:net";
 
 /** How long a starting redis-server may take to say it is ready. */
 const READY_TIMEOUT_MS = 10_000;
+/** How many free ports to try when another process takes the probed one first. */
+const PORT_ATTEMPTS = 3;
 
 export interface RedisServerProcess {
   url: string;
   port: number;
+  /** The redis-server's process id (tests kill it to simulate a crash). */
+  pid: number;
   stop(): Promise<void>;
 }
 
@@ -46,37 +50,44 @@ async function freePort(): Promise<number> {
  */
 export async function startRedisServer(options: RedisServerOptions): Promise<RedisServerProcess> {
   mkdirSync(options.dir, { recursive: true });
-  const port = await freePort();
-  const args = [
-    "--port",
-    String(port),
-    "--bind",
-    "127.0.0.1",
-    "--dir",
-    options.dir,
-    "--appendonly",
-    options.appendOnly ? "yes" : "no",
-    "--save",
-    options.appendOnly ? "3600 1 300 100 60 10000" : "",
-    "--daemonize",
-    "no",
-  ];
-  const child = spawn("redis-server", args, { stdio: ["ignore", "pipe", "pipe"] });
-  await waitUntilReady(child);
-  let stopped: Promise<void> | undefined;
-  return {
-    url: `redis://127.0.0.1:${port}`,
-    port,
-    stop() {
-      stopped ??= new Promise<void>((resolve) => {
-        if (child.exitCode !== null || child.signalCode !== null) return resolve();
-        child.once("exit", () => resolve());
-        // SIGTERM makes redis-server flush the append-only file before it exits.
-        child.kill("SIGTERM");
-      });
-      return stopped;
-    },
-  };
+  // The free port can be taken between probing and binding; redis-server then exits, and we probe again.
+  for (let attempt = 1; ; attempt++) {
+    const port = await freePort();
+    const child = spawn("redis-server", redisArgs(port, options), { stdio: ["ignore", "pipe", "pipe"] });
+    try {
+      await waitUntilReady(child);
+    } catch (error) {
+      if (attempt < PORT_ATTEMPTS && String(error).includes("Address already in use")) continue;
+      throw error;
+    }
+    let stopped: Promise<void> | undefined;
+    return {
+      url: `redis://127.0.0.1:${port}`,
+      port,
+      pid: child.pid ?? -1,
+      stop() {
+        stopped ??= new Promise<void>((resolve) => {
+          if (child.exitCode !== null || child.signalCode !== null) return resolve();
+          child.once("exit", () => resolve());
+          // SIGTERM makes redis-server flush the append-only file before it exits.
+          child.kill("SIGTERM");
+        });
+        return stopped;
+      },
+    };
+  }
+}
+
+function redisArgs(port: number, options: RedisServerOptions): string[] {
+  return [
+    ["--port", String(port)],
+    ["--bind", "127.0.0.1"],
+    ["--dir", options.dir],
+    ["--appendonly", options.appendOnly ? "yes" : "no"],
+    // Snapshots beside the append-only file when durable; none for throwaway test servers.
+    ["--save", options.appendOnly ? "3600 1 300 100 60 10000" : ""],
+    ["--daemonize", "no"],
+  ].flat();
 }
 
 function waitUntilReady(child: ChildProcess): Promise<void> {
