@@ -333,6 +333,7 @@ describe("leaderboard, audit and recount", () => {
       seq: empty.seq,
       status: "open",
       totalBallots: 0,
+      resultsHidden: false,
       entries: [
         { optionId: "a", number: 1, title: "Alpha", votes: 0, rank: 1 },
         { optionId: "b", number: 2, title: "Bravo", votes: 0, rank: 1 },

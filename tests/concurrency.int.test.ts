@@ -204,6 +204,7 @@ describe("the board check used above", () => {
       seq: 3,
       status: "closed",
       totalBallots: 2,
+      resultsHidden: false,
       entries: [{ optionId: "1", number: 1, title: "One", votes: 2, rank: 1 }],
     };
     expect(() => expectBoard(board, tally([["1"]]), 1)).toThrow();

@@ -43,7 +43,14 @@ describe("a ballot script delivered twice", () => {
       const round = await api.createOpenRound(smallRound(3));
       const keys = roundKeys(round.id);
       const epochKeys = keys.epoch(1);
-      const scriptKeys = [keys.meta, epochKeys.state, epochKeys.tally, epochKeys.voters, epochKeys.audit];
+      const scriptKeys = [
+        keys.meta,
+        epochKeys.state,
+        epochKeys.tally,
+        epochKeys.voters,
+        epochKeys.audit,
+        epochKeys.minutes,
+      ];
       const args = ["1", voterHash("resent-voter"), "ballot-resent", "", "1,2"];
       const first = await scripts.castBallot.run(redis, scriptKeys, args);
       const second = await scripts.castBallot.run(redis, scriptKeys, args);

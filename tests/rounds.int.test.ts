@@ -4,6 +4,14 @@ import { type Backends, startBackends } from "./support/backend.js";
 import { type Api, expectError, expectStatus } from "./support/http.js";
 import { demoRound, smallRound, uniqueRoundId } from "./support/rounds.js";
 
+/** What a round's rules hold when only the pick counts were given. */
+const DEFAULT_RULES = {
+  resultsVisibility: "always",
+  screenVisibility: "always",
+  opensAt: null,
+  closesAt: null,
+} as const;
+
 let backends: Backends;
 let api: Api;
 
@@ -102,7 +110,8 @@ describe("round create / list / get", () => {
     expect(typeof view.revision).toBe("number");
     expect(view.title).toBe(input.title);
     expect(view.description).toBe(input.description);
-    expect(view.rules).toEqual({ minChoices: 1, maxChoices: 15 });
+    // The data file's rules, with the defaults for what it does not say.
+    expect(view.rules).toEqual({ ...DEFAULT_RULES, minChoices: 1, maxChoices: 15 });
     expect(view.options).toHaveLength(64);
     expect(view.options).toEqual(
       input.options.map((option) => ({
@@ -117,7 +126,7 @@ describe("round create / list / get", () => {
 
     // GET returns the same view, descriptions included.
     const got = await api.round(id);
-    expect(got).toEqual(view);
+    expect(got).toEqual({ ...view, serverTime: got.serverTime });
   });
 
   it("keeps explicit option ids and fills in the missing ones", async () => {
@@ -217,11 +226,16 @@ describe("round create / list / get", () => {
     expect(summaryA).toBeDefined();
     expect(summaryB).toBeDefined();
     const { options: _a, ...restA } = a;
-    expect(summaryA).toEqual({ ...restA, optionCount: 3 } satisfies RoundSummary);
+    // serverTime is the time of each answer; everything else is the same round.
+    expect(summaryA).toEqual({
+      ...restA,
+      serverTime: summaryA?.serverTime as string,
+      optionCount: 3,
+    } satisfies RoundSummary);
     expect(summaryA).not.toHaveProperty("options");
     expect(summaryB?.status).toBe("open");
     expect(summaryB?.optionCount).toBe(7);
-    expect(summaryB?.rules).toEqual({ minChoices: 2, maxChoices: 4 });
+    expect(summaryB?.rules).toEqual({ ...DEFAULT_RULES, minChoices: 2, maxChoices: 4 });
   });
 
   it("404 ROUND_NOT_FOUND for an unknown round on every round route", async () => {
@@ -252,7 +266,7 @@ describe("round patch", () => {
     expect(retitled.body.revision).toBeGreaterThan(round.revision);
     const rules = await api.patchRound(round.id, { rules: { minChoices: 1, maxChoices: 3 } });
     expectStatus(rules, 200);
-    expect(rules.body.rules).toEqual({ minChoices: 1, maxChoices: 3 });
+    expect(rules.body.rules).toEqual({ ...DEFAULT_RULES, minChoices: 1, maxChoices: 3 });
 
     // Open without a ballot: still editable.
     await api.transition(round.id, "open");
@@ -295,7 +309,7 @@ describe("round patch", () => {
     expect(reset.epoch).toBe(2);
     const relaxed = await api.patchRound(round.id, { rules: { minChoices: 2, maxChoices: 2 } });
     expectStatus(relaxed, 200);
-    expect(relaxed.body.rules).toEqual({ minChoices: 2, maxChoices: 2 });
+    expect(relaxed.body.rules).toEqual({ ...DEFAULT_RULES, minChoices: 2, maxChoices: 2 });
     expect(relaxed.body.epoch).toBe(2);
     // The earlier epoch's definition is untouched: its leaderboard still has the ballot for "four".
     const old = await api.leaderboard(round.id, 1);

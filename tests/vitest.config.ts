@@ -6,7 +6,7 @@ import { defineConfig } from "vitest/config";
  */
 export default defineConfig({
   test: {
-    include: ["**/*.int.test.ts"],
+    include: ["**/*.int.test.ts", "e2e/**/*.spec.ts"],
     exclude: ["**/node_modules/**", "artifacts/**", "bench/**"],
     globalSetup: ["./support/global-setup.ts"],
     // Files run in parallel, but at most two at a time: the heavy files push thousands of requests and the

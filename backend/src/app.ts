@@ -7,10 +7,12 @@ import { ballotsRouter } from "./ballots/ballots.routes.js";
 import type { BallotsService } from "./ballots/ballots.service.js";
 import type { ServerConfig } from "./config.js";
 import { AppError, errorMiddleware } from "./http/app-error.js";
+import type { BoardAccess } from "./leaderboard/board-access.js";
 import type { LeaderboardRepository } from "./leaderboard/leaderboard.repository.js";
 import { leaderboardRouter } from "./leaderboard/leaderboard.routes.js";
 import type { RoundsRepository } from "./rounds/rounds.repository.js";
 import { roundsRouter } from "./rounds/rounds.routes.js";
+import type { StatsRepository } from "./stats/stats.repository.js";
 import { votersRouter } from "./voters/voters.routes.js";
 
 /** How long /readyz waits for Redis to answer a PING. */
@@ -22,6 +24,8 @@ export interface AppDeps {
   rounds: RoundsRepository;
   ballots: BallotsService;
   leaderboard: LeaderboardRepository;
+  access: BoardAccess;
+  stats: StatsRepository;
   log: (message: string, error: unknown) => void;
 }
 
@@ -66,9 +70,19 @@ export function createApp(deps: AppDeps): express.Express {
       ballots: deps.ballots,
       voterSecret: config.voterTokenSecret,
       bodyLimitBytes: config.ballotBodyLimitBytes,
+      log: deps.log,
     }),
   );
-  app.use(leaderboardRouter({ leaderboard: deps.leaderboard, rounds: deps.rounds, admin }));
+  app.use(
+    leaderboardRouter({
+      leaderboard: deps.leaderboard,
+      rounds: deps.rounds,
+      access: deps.access,
+      stats: deps.stats,
+      admin,
+      voterSecret: config.voterTokenSecret,
+    }),
+  );
   app.use("/api", () => {
     throw new AppError("NOT_FOUND", "No such API route.");
   });

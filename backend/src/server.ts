@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import { createServer as createHttpServer, type Server as HttpServer } from "node:http";
 import type { Express } from "express";
 import type { Redis } from "ioredis";
@@ -5,10 +6,12 @@ import { Server } from "socket.io";
 import { createApp } from "./app.js";
 import { BallotsService } from "./ballots/ballots.service.js";
 import type { ServerConfig } from "./config.js";
+import { BoardAccess } from "./leaderboard/board-access.js";
 import { LeaderboardRepository } from "./leaderboard/leaderboard.repository.js";
 import { LiveHub } from "./realtime/live-hub.js";
 import { type IoServer, registerRealtime, roomEmitter } from "./realtime/realtime.js";
 import { RoundsRepository } from "./rounds/rounds.repository.js";
+import { StatsRepository } from "./stats/stats.repository.js";
 
 export interface ServerDeps {
   config: ServerConfig;
@@ -31,14 +34,23 @@ const defaultLog = (message: string, error: unknown) => console.error(message, e
 /** Joins the HTTP app and the Socket.IO side on one http.Server. Never listens: the caller does. */
 export function createServer(deps: ServerDeps): LeaderboardServer {
   const log = deps.log ?? defaultLog;
-  const rounds = new RoundsRepository(deps.redis);
-  const leaderboard = new LeaderboardRepository(deps.redis, rounds);
-  const ballots = new BallotsService(deps.redis, rounds);
-  const app = createApp({ config: deps.config, redis: deps.redis, rounds, ballots, leaderboard, log });
+  const { config, redis } = deps;
+  const rounds = new RoundsRepository(redis);
+  const leaderboard = new LeaderboardRepository(redis, rounds);
+  const stats = new StatsRepository(redis);
+  const ballots = new BallotsService(redis, rounds, stats);
+  const access = new BoardAccess(redis, rounds, config.adminToken);
+  const app = createApp({ config, redis, rounds, ballots, leaderboard, access, stats, log });
   const httpServer = createHttpServer(app);
   const io: IoServer = new Server(httpServer, { serveClient: false });
-  const hub = new LiveHub(leaderboard, roomEmitter(io), deps.config.liveTickMs, log);
-  registerRealtime(io, hub, log);
+  const hub = new LiveHub(leaderboard, roomEmitter(io), {
+    tickMs: config.liveTickMs,
+    // Names this process in the shared presence counts; it needs only to differ from other backends'.
+    backendId: randomUUID(),
+    presence: stats,
+    log,
+  });
+  registerRealtime(io, { hub, access, voterSecret: config.voterTokenSecret, log });
   hub.start();
 
   let closing: Promise<void> | undefined;

@@ -1,14 +1,25 @@
 import type { ApiError } from "./errors.js";
-import type { BoardJoin, Leaderboard, LeaderboardUpdate, RoundResetNotice, RoundSummary } from "./schemas.js";
+import type {
+  BoardJoin,
+  BoardLeave,
+  Leaderboard,
+  LeaderboardUpdate,
+  RoundResetNotice,
+  RoundSummary,
+} from "./schemas.js";
 
 /** The ack of a client command: the result, or a known error. */
 export type Ack<T> = { ok: T } | { error: ApiError };
 
 /** Client commands are imperative. */
 export interface ClientToServerEvents {
-  /** Subscribe to a round's live board; the ack carries the snapshot that the next update builds on. */
+  /**
+   * Subscribe to a round's live board; the ack carries the snapshot that the next update builds on. What it
+   * shows depends on the caller (see BoardJoinSchema); rejoin after voting and on `round:updated`, when
+   * what you may see can change.
+   */
   "board:join": (payload: BoardJoin, ack: (result: Ack<Leaderboard>) => void) => void;
-  "board:leave": (payload: BoardJoin) => void;
+  "board:leave": (payload: BoardLeave) => void;
 }
 
 /** Server notices are past tense. */

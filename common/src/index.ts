@@ -4,3 +4,4 @@ export * from "./leaderboard.js";
 export * from "./lifecycle.js";
 export * from "./limits.js";
 export * from "./schemas.js";
+export * from "./visibility.js";

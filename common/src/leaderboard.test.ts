@@ -28,6 +28,7 @@ describe("applyLeaderboardUpdate", () => {
     seq: 4,
     status: "open",
     totalBallots: 3,
+    resultsHidden: false,
     entries: rankEntries([entry(1, 2), entry(2, 1), entry(3, 0)]),
   };
 

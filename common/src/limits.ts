@@ -15,4 +15,6 @@ export const LIMITS = {
   /** The demo round's longest description is about 2,200 characters. */
   optionDescriptionMaxLength: 20_000,
   idempotencyKeyMaxLength: 128,
+  /** How far back the organiser's ballots-per-minute chart reaches. */
+  statsWindowMinutes: 60,
 } as const;

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import type { ErrorCode } from "./errors.js";
 import { LIMITS } from "./limits.js";
 
 /** URL-safe slug: lower-case letters, digits and dashes, starting with a letter or digit. */
@@ -17,16 +18,60 @@ export type OptionId = z.infer<typeof OptionIdSchema>;
 export const RoundStatusSchema = z.enum(["draft", "open", "paused", "closed"]);
 export type RoundStatus = z.infer<typeof RoundStatusSchema>;
 
+/**
+ * When voters (and anyone without a screen key or the admin token) may see votes and ranks. "Closed" means
+ * the round's status is closed or its voting window has ended.
+ */
+export const ResultsVisibilitySchema = z.enum(["always", "afterVote", "afterClose", "never"]);
+export type ResultsVisibility = z.infer<typeof ResultsVisibilitySchema>;
+
+/** When the projector screen (with the round's screen key) may show votes and ranks. */
+export const ScreenVisibilitySchema = z.enum(["always", "afterClose"]);
+export type ScreenVisibility = z.infer<typeof ScreenVisibilitySchema>;
+
+const instant = z.iso.datetime({ offset: true, message: "must be an ISO 8601 date-time, e.g. 2026-11-27T09:00:00Z" });
+
+const ruleFields = {
+  minChoices: z.int().min(1).max(LIMITS.maxOptions),
+  maxChoices: z.int().min(1).max(LIMITS.maxOptions),
+  resultsVisibility: ResultsVisibilitySchema,
+  screenVisibility: ScreenVisibilitySchema,
+  /** Optional voting window: outside it a ballot gets 409 ROUND_NOT_OPEN even when the round is open. */
+  opensAt: instant.nullable(),
+  closesAt: instant.nullable(),
+};
+
+function rulesAreConsistent(rules: z.infer<z.ZodObject<typeof ruleFields>>, ctx: z.RefinementCtx) {
+  if (rules.minChoices > rules.maxChoices) {
+    ctx.addIssue({ code: "custom", message: "minChoices must not exceed maxChoices", path: ["minChoices"] });
+  }
+  if (rules.opensAt && rules.closesAt && Date.parse(rules.opensAt) >= Date.parse(rules.closesAt)) {
+    ctx.addIssue({ code: "custom", message: "opensAt must be before closesAt", path: ["closesAt"] });
+  }
+}
+
+/** A round's rules. Only the pick counts are required (the shared data file's shape); the rest have defaults. */
 export const RoundRulesSchema = z
   .strictObject({
-    minChoices: z.int().min(1).max(LIMITS.maxOptions),
-    maxChoices: z.int().min(1).max(LIMITS.maxOptions),
+    ...ruleFields,
+    resultsVisibility: ruleFields.resultsVisibility.default("always"),
+    screenVisibility: ruleFields.screenVisibility.default("always"),
+    opensAt: ruleFields.opensAt.default(null),
+    closesAt: ruleFields.closesAt.default(null),
   })
-  .refine((rules) => rules.minChoices <= rules.maxChoices, {
-    message: "minChoices must not exceed maxChoices",
-    path: ["minChoices"],
-  });
+  .superRefine(rulesAreConsistent);
 export type RoundRules = z.infer<typeof RoundRulesSchema>;
+export type RoundRulesInput = z.input<typeof RoundRulesSchema>;
+
+/** `PATCH` rules: any subset, merged over the current rules and then checked as a whole. */
+export const RoundRulesPatchSchema = z.strictObject(ruleFields).partial();
+export type RoundRulesPatch = z.infer<typeof RoundRulesPatchSchema>;
+
+/** Merges a rules patch over the current rules; `null` when the result is inconsistent (with the reason). */
+export function mergeRules(current: RoundRules, patch: RoundRulesPatch | undefined): RoundRules | string {
+  const result = RoundRulesSchema.safeParse({ ...current, ...patch });
+  return result.success ? result.data : (result.error.issues[0]?.message ?? "invalid rules");
+}
 
 /** An option as organisers send it: `id` is optional and defaults to the option's number. */
 export const OptionInputSchema = z.strictObject({
@@ -70,8 +115,8 @@ const OptionListSchema = z
 const roundTitle = z.string().trim().min(1).max(LIMITS.roundTitleMaxLength);
 const roundDescription = z.string().max(LIMITS.roundDescriptionMaxLength);
 
-function maxChoicesFitOptions(round: { rules?: RoundRules; options?: Option[] }, ctx: z.RefinementCtx) {
-  if (round.rules && round.options && round.rules.minChoices > round.options.length) {
+function maxChoicesFitOptions(round: { rules: RoundRules; options: Option[] }, ctx: z.RefinementCtx) {
+  if (round.rules.minChoices > round.options.length) {
     ctx.addIssue({
       code: "custom",
       message: `minChoices (${round.rules.minChoices}) exceeds the number of options (${round.options.length})`,
@@ -98,12 +143,12 @@ export const RoundPatchSchema = z
   .strictObject({
     title: roundTitle.optional(),
     description: roundDescription.optional(),
-    rules: RoundRulesSchema.optional(),
+    rules: RoundRulesPatchSchema.optional(),
     options: OptionListSchema.optional(),
   })
-  .refine((patch) => Object.keys(patch).length > 0, { message: "nothing to change" })
-  .superRefine(maxChoicesFitOptions);
+  .refine((patch) => Object.keys(patch).length > 0, { message: "nothing to change" });
 export type RoundPatch = z.infer<typeof RoundPatchSchema>;
+export type RoundPatchInput = z.input<typeof RoundPatchSchema>;
 
 /** What a round is, as stored per epoch: editing one epoch never rewrites an earlier one. */
 export const RoundDefinitionSchema = z.strictObject({
@@ -122,6 +167,12 @@ export interface RoundView extends RoundDefinition {
   /** Grows with every edit of the definition; a client holding an older one refetches the round. */
   revision: number;
   totalBallots: number;
+  /** The round is open and `serverTime` lies inside its voting window: a ballot would be accepted now. */
+  votingOpen: boolean;
+  /** The round is closed or its voting window has ended: what "afterClose" results wait for. */
+  votingEnded: boolean;
+  /** When the server built this view; clients compare it with their clock to show the window correctly. */
+  serverTime: string;
   createdAt: string;
   updatedAt: string;
 }
@@ -174,6 +225,8 @@ export interface Leaderboard {
   seq: number;
   status: RoundStatus;
   totalBallots: number;
+  /** The round's visibility rules hide votes and ranks from this viewer: `entries` is empty. */
+  resultsHidden: boolean;
   entries: LeaderboardEntry[];
 }
 
@@ -220,8 +273,41 @@ export interface AuditEntry {
   receivedAt: string;
 }
 
-export const BoardJoinSchema = z.strictObject({ roundId: RoundIdSchema });
+/** Which page a socket serves; only counted for the organiser's live panel, it grants nothing. */
+export const ClientViewSchema = z.enum(["vote", "board", "screen", "console"]);
+export type ClientView = z.infer<typeof ClientViewSchema>;
+
+/**
+ * `board:join`. What the client may see follows from who it is: the admin token or the round's screen key
+ * given here, or the voter token of the socket's handshake (the `lb_voter` cookie or `auth.voterToken`).
+ */
+export const BoardJoinSchema = z.strictObject({
+  roundId: RoundIdSchema,
+  view: ClientViewSchema.optional(),
+  screenKey: z.string().max(128).optional(),
+  adminToken: z.string().max(512).optional(),
+});
 export type BoardJoin = z.infer<typeof BoardJoinSchema>;
+
+export const BoardLeaveSchema = z.strictObject({ roundId: RoundIdSchema });
+export type BoardLeave = z.infer<typeof BoardLeaveSchema>;
+
+export interface ScreenKeyResponse {
+  screenKey: string;
+}
+
+/** `GET /api/rounds/:id/stats`: the organiser's live panel. */
+export interface RoundStats {
+  roundId: RoundId;
+  epoch: number;
+  totalBallots: number;
+  /** Counted ballots per minute over the last `LIMITS.statsWindowMinutes`, oldest first, minutes without ballots as 0. */
+  ballotsPerMinute: { minute: string; ballots: number }[];
+  /** Refused ballots of this epoch by error code. */
+  rejected: Partial<Record<ErrorCode, number>>;
+  /** Sockets on this round's boards right now, over every backend, by page. */
+  connected: Record<ClientView, number>;
+}
 
 export const EpochQuerySchema = z.strictObject({
   epoch: z

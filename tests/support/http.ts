@@ -7,6 +7,7 @@ import type {
   Leaderboard,
   RecountResult,
   RoundCreateInput,
+  RoundPatchInput,
   RoundSummary,
   RoundView,
   VoterTokenResponse,
@@ -39,9 +40,6 @@ export function createAgent(maxSockets = 64): Agent {
   // `timeout` drops idle keep-alive sockets before the server's 5 s keep-alive timeout can race a reuse.
   return new Agent({ keepAlive: true, maxSockets, timeout: 4_000 });
 }
-
-/** A `PATCH /api/rounds/:id` body as a client sends it (option ids and descriptions optional). */
-export type RoundPatchInput = Partial<Pick<RoundCreateInput, "title" | "description" | "rules" | "options">>;
 
 export type Method = "GET" | "POST" | "PATCH" | "PUT" | "DELETE";
 

@@ -1,4 +1,4 @@
-import type { Ack, ApiError, ClientToServerEvents, Leaderboard, ServerToClientEvents } from "@lb/common";
+import type { Ack, ApiError, BoardJoin, ClientToServerEvents, Leaderboard, ServerToClientEvents } from "@lb/common";
 import { io, type Socket } from "socket.io-client";
 
 export type BoardSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
@@ -97,8 +97,13 @@ export function record<E extends ServerEvent>(socket: BoardSocket, event: E): Re
 }
 
 /** Connects a typed Socket.IO client (WebSocket only, no automatic reconnection: tests reconnect explicitly). */
-export async function connectSocket(baseUrl: string): Promise<BoardSocket> {
-  const socket: BoardSocket = io(baseUrl, { transports: ["websocket"], reconnection: false, forceNew: true });
+export async function connectSocket(baseUrl: string, auth?: { voterToken: string }): Promise<BoardSocket> {
+  const socket: BoardSocket = io(baseUrl, {
+    transports: ["websocket"],
+    reconnection: false,
+    forceNew: true,
+    ...(auth ? { auth } : {}),
+  });
   await waitConnected(socket);
   return socket;
 }
@@ -130,14 +135,23 @@ export function waitConnected(socket: BoardSocket, timeoutMs = EVENT_TIMEOUT_MS)
 }
 
 /** Emits `board:join` and returns the ack as it is (`{ ok }` or `{ error }`). */
-export async function joinBoardAck(socket: BoardSocket, roundId: string, timeoutMs = EVENT_TIMEOUT_MS) {
-  const ack: Ack<Leaderboard> = await socket.timeout(timeoutMs).emitWithAck("board:join", { roundId });
+export async function joinBoardAck(
+  socket: BoardSocket,
+  roundId: string,
+  extra: Omit<BoardJoin, "roundId"> = {},
+  timeoutMs = EVENT_TIMEOUT_MS,
+) {
+  const ack: Ack<Leaderboard> = await socket.timeout(timeoutMs).emitWithAck("board:join", { roundId, ...extra });
   return ack;
 }
 
 /** Joins a board and returns the snapshot; throws with the ack's error when the join fails. */
-export async function joinBoard(socket: BoardSocket, roundId: string): Promise<Leaderboard> {
-  const ack = await joinBoardAck(socket, roundId);
+export async function joinBoard(
+  socket: BoardSocket,
+  roundId: string,
+  extra: Omit<BoardJoin, "roundId"> = {},
+): Promise<Leaderboard> {
+  const ack = await joinBoardAck(socket, roundId, extra);
   if ("error" in ack) throw new Error(`board:join ${roundId} failed: ${JSON.stringify(ack.error satisfies ApiError)}`);
   return ack.ok;
 }

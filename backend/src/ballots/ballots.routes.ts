@@ -1,11 +1,16 @@
-import { BallotRequestSchema } from "@lb/common";
-import express, { Router } from "express";
-import { AppError } from "../http/app-error.js";
+import { BallotRequestSchema, RoundIdSchema } from "@lb/common";
+import express, { type ErrorRequestHandler, Router } from "express";
+import { AppError, knownError } from "../http/app-error.js";
 import { parseBody, roundIdParam } from "../http/validate.js";
 import { requireVoter, type VoterLocals } from "../voters/voters.routes.js";
 import type { BallotsService } from "./ballots.service.js";
 
-export function ballotsRouter(options: { ballots: BallotsService; voterSecret: string; bodyLimitBytes: number }) {
+export function ballotsRouter(options: {
+  ballots: BallotsService;
+  voterSecret: string;
+  bodyLimitBytes: number;
+  log: (message: string, error: unknown) => void;
+}) {
   const router = Router();
   const voter = requireVoter(options.voterSecret);
 
@@ -21,6 +26,19 @@ export function ballotsRouter(options: { ballots: BallotsService; voterSecret: s
     if (!receipt) throw new AppError("NOT_FOUND", "This voter has no ballot in the round's current epoch.");
     res.json(receipt);
   });
+
+  // Every refused ballot is counted by reason for the organiser's live panel, then answered as usual.
+  const countRejection: ErrorRequestHandler = (error, req, _res, next) => {
+    const known = knownError(error);
+    const roundId = RoundIdSchema.safeParse(req.params.id);
+    if (known && known.status < 500 && roundId.success) {
+      options.ballots
+        .recordRejection(roundId.data, known.code)
+        .catch((cause) => options.log("could not count a rejection", cause));
+    }
+    next(error);
+  };
+  router.use("/api/rounds/:id/ballots", countRejection);
 
   return router;
 }

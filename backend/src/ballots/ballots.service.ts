@@ -1,10 +1,11 @@
 import { randomUUID } from "node:crypto";
-import type { BallotReceipt, BallotRequest } from "@lb/common";
+import type { BallotReceipt, BallotRequest, ErrorCode } from "@lb/common";
 import type { Redis } from "ioredis";
 import { AppError } from "../http/app-error.js";
 import { roundKeys } from "../redis/keys.js";
 import { scripts } from "../redis/lua-script.js";
 import type { RoundsRepository } from "../rounds/rounds.repository.js";
+import type { StatsRepository } from "../stats/stats.repository.js";
 import { voterHash } from "../voters/voter-token.js";
 
 /** A voter's record in an epoch, as cast-ballot.lua writes it: "ballotId|idempotencyKey|choices|atMs". */
@@ -23,6 +24,7 @@ export class BallotsService {
   constructor(
     private readonly redis: Redis,
     private readonly rounds: RoundsRepository,
+    private readonly stats: StatsRepository,
   ) {}
 
   /** Counts a ballot, or replays the receipt of the voter's earlier ballot with the same idempotency key. */
@@ -42,7 +44,7 @@ export class BallotsService {
         const epochKeys = keys.epoch(epoch);
         return scripts.castBallot.run(
           this.redis,
-          [keys.meta, epochKeys.state, epochKeys.tally, epochKeys.voters, epochKeys.audit],
+          [keys.meta, epochKeys.state, epochKeys.tally, epochKeys.voters, epochKeys.audit, epochKeys.minutes],
           [epoch, voter, ballotId, ballot.idempotencyKey ?? "", ballot.choices.join(",")],
         );
       },
@@ -63,6 +65,12 @@ export class BallotsService {
       throw new AppError("IDEMPOTENCY_MISMATCH", "This idempotency key was used for a ballot with other choices.");
     }
     return prior;
+  }
+
+  /** Counts a refused ballot by reason in the round's current epoch (nothing for a round that does not exist). */
+  async recordRejection(roundId: string, code: ErrorCode): Promise<void> {
+    const epoch = this.epochHints.get(roundId) ?? (await this.rounds.currentEpoch(roundId));
+    if (epoch !== null) await this.stats.recordRejection(roundId, epoch, code);
   }
 
   /** The voter's ballot in the round's current epoch, if any. */

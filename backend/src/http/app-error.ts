@@ -26,11 +26,17 @@ const BODY_PARSER_ERRORS: Record<string, AppError> = {
   "charset.unsupported": new AppError("UNSUPPORTED_MEDIA_TYPE", "Unsupported charset."),
 };
 
+/** The AppError an error stands for: ours, or one of body-parser's; undefined for anything unexpected. */
+export function knownError(error: unknown): AppError | undefined {
+  if (error instanceof AppError) return error;
+  const type = (error as { type?: unknown } | null)?.type;
+  return typeof type === "string" ? BODY_PARSER_ERRORS[type] : undefined;
+}
+
 /** Registered last: clients see known codes only, never a stack trace. */
 export function errorMiddleware(log: (message: string, error: unknown) => void): ErrorRequestHandler {
   return (error, _req, res, _next) => {
-    const known =
-      error instanceof AppError ? error : typeof error?.type === "string" ? BODY_PARSER_ERRORS[error.type] : undefined;
+    const known = knownError(error);
     if (known) {
       res.status(known.status).json(errorBody(known.code, known.message));
       return;

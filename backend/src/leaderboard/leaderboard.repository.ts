@@ -2,7 +2,7 @@ import { type AuditEntry, type Leaderboard, type RecountResult, type RoundSummar
 import type { Redis } from "ioredis";
 import { AppError } from "../http/app-error.js";
 import { roundKeys } from "../redis/keys.js";
-import { parseState, type RoundsRepository } from "../rounds/rounds.repository.js";
+import { parseState, type RoundsRepository, toSummary } from "../rounds/rounds.repository.js";
 
 /** Audit entries read from Redis per round trip while streaming or recounting. */
 const AUDIT_BATCH = 1000;
@@ -26,7 +26,7 @@ export class LeaderboardRepository {
   ) {}
 
   /**
-   * The board and summary of an epoch (the current one by default), read in one MULTI so that votes, seq
+   * The full board and summary of an epoch (the current one by default), read in one MULTI so that votes, seq
    * and status belong to the same moment.
    */
   async snapshot(roundId: string, epoch?: number): Promise<RoundSnapshot> {
@@ -53,13 +53,13 @@ export class LeaderboardRepository {
       if (!state) throw new AppError("EPOCH_NOT_FOUND", `Round ${roundId} has no epoch ${wanted}.`);
       const votes = tallyFromReply(tallyReply);
       const options = await this.rounds.options(roundId, wanted, state.revision);
-      const { seq, ...rest } = state;
       const board: Leaderboard = {
         roundId,
         epoch: wanted,
-        seq,
+        seq: state.seq,
         status: state.status,
         totalBallots: state.totalBallots,
+        resultsHidden: false,
         entries: rankEntries(
           options.map((option) => ({
             optionId: option.id,
@@ -69,7 +69,7 @@ export class LeaderboardRepository {
           })),
         ),
       };
-      return { board, summary: { id: roundId, epoch: wanted, createdAt: meta[1] ?? "", ...rest } };
+      return { board, summary: toSummary(roundId, wanted, meta[1] ?? "", state) };
     }
     throw new AppError("UNAVAILABLE", "The round kept changing; try again.");
   }

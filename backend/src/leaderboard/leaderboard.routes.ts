@@ -1,29 +1,77 @@
-import { EpochQuerySchema } from "@lb/common";
-import { type RequestHandler, Router } from "express";
+import { EpochQuerySchema, type Leaderboard } from "@lb/common";
+import { type Request, type RequestHandler, Router } from "express";
+import { z } from "zod";
+import { bearerToken } from "../auth/admin-auth.js";
 import { parseQuery, roundIdParam } from "../http/validate.js";
 import type { RoundsRepository } from "../rounds/rounds.repository.js";
+import type { StatsRepository } from "../stats/stats.repository.js";
+import { optionalVoterId } from "../voters/voters.routes.js";
+import { type BoardAccess, canSeeResults, hideResults } from "./board-access.js";
 import type { LeaderboardRepository } from "./leaderboard.repository.js";
+
+export const SCREEN_KEY_HEADER = "x-screen-key";
+
+/** `?epoch=N` plus, on the leaderboard, `?screenKey=` for screens that cannot set headers. */
+const LeaderboardQuerySchema = EpochQuerySchema.extend({ screenKey: z.string().max(128).optional() });
+
+/** A CSV field: quoted when it holds a comma, quote or line break. */
+const csvField = (value: string | number) => {
+  const text = String(value);
+  return /[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
+};
+
+export function resultsCsv(board: Leaderboard): string {
+  const rows = board.entries.map((entry) => {
+    const share = board.totalBallots === 0 ? 0 : Math.round((entry.votes / board.totalBallots) * 1000) / 10;
+    return [entry.rank, entry.number, entry.title, entry.votes, share.toFixed(1)].map(csvField).join(",");
+  });
+  // The BOM makes spreadsheet programs read the file as UTF-8 (Chinese titles).
+  return `\uFEFF${["rank,number,title,votes,share", ...rows].join("\r\n")}\r\n`;
+}
 
 export function leaderboardRouter(options: {
   leaderboard: LeaderboardRepository;
   rounds: RoundsRepository;
+  access: BoardAccess;
+  stats: StatsRepository;
   admin: RequestHandler;
+  voterSecret: string;
 }) {
-  const { leaderboard, rounds, admin } = options;
+  const { leaderboard, rounds, access, stats, admin } = options;
   const router = Router();
 
-  router.get("/api/rounds/:id/leaderboard", async (req, res) => {
+  /** The epoch an organiser route is about: `?epoch=N` or the current one (404 for an unknown one). */
+  async function epochOf(req: Request): Promise<{ id: string; epoch: number }> {
     const { epoch } = parseQuery(EpochQuerySchema, req.query);
-    res.json((await leaderboard.snapshot(roundIdParam(req.params.id), epoch)).board);
+    const id = roundIdParam(req.params.id);
+    return { id, epoch: (await rounds.requireSummary(id, epoch)).epoch };
+  }
+
+  router.get("/api/rounds/:id/leaderboard", async (req, res) => {
+    const query = parseQuery(LeaderboardQuerySchema, req.query);
+    const id = roundIdParam(req.params.id);
+    const snapshot = await leaderboard.snapshot(id, query.epoch);
+    const viewer = await access.viewer(id, snapshot.board.epoch, {
+      adminToken: bearerToken(req.get("authorization")),
+      screenKey: req.get(SCREEN_KEY_HEADER) ?? query.screenKey,
+      voterId: optionalVoterId(options.voterSecret, req),
+    });
+    res.json(canSeeResults(viewer, snapshot) ? snapshot.board : hideResults(snapshot.board));
+  });
+
+  router.get("/api/rounds/:id/results.csv", admin, async (req, res) => {
+    const { id, epoch } = await epochOf(req);
+    const { board } = await leaderboard.snapshot(id, epoch);
+    res.type("text/csv; charset=utf-8");
+    res.setHeader("Content-Disposition", `attachment; filename="${id}-epoch-${epoch}-results.csv"`);
+    res.send(resultsCsv(board));
   });
 
   router.get("/api/rounds/:id/audit", admin, async (req, res) => {
-    const { epoch } = parseQuery(EpochQuerySchema, req.query);
-    const id = roundIdParam(req.params.id);
-    const summary = await rounds.requireSummary(id, epoch);
+    const { id, epoch } = await epochOf(req);
     res.type("application/x-ndjson");
-    res.setHeader("Content-Disposition", `attachment; filename="${id}-epoch-${summary.epoch}-audit.ndjson"`);
-    for await (const batch of leaderboard.audit(id, summary.epoch)) {
+    res.setHeader("Content-Disposition", `attachment; filename="${id}-epoch-${epoch}-audit.ndjson"`);
+    for await (const batch of leaderboard.audit(id, epoch)) {
       const chunk = batch.map((entry) => `${JSON.stringify(entry)}\n`).join("");
       // Respect back-pressure: a slow client must not make us buffer the whole log.
       if (!res.write(chunk)) {
@@ -38,10 +86,14 @@ export function leaderboardRouter(options: {
   });
 
   router.get("/api/rounds/:id/recount", admin, async (req, res) => {
-    const { epoch } = parseQuery(EpochQuerySchema, req.query);
-    const id = roundIdParam(req.params.id);
+    const { id, epoch } = await epochOf(req);
+    res.json(await leaderboard.recount(id, epoch));
+  });
+
+  router.get("/api/rounds/:id/stats", admin, async (req, res) => {
+    const { id, epoch } = await epochOf(req);
     const summary = await rounds.requireSummary(id, epoch);
-    res.json(await leaderboard.recount(id, summary.epoch));
+    res.json(await stats.read(id, epoch, summary.totalBallots));
   });
 
   return router;

@@ -1,5 +1,5 @@
 -- One ballot, whole or not at all: every check that needs Redis state, then every write.
--- KEYS: meta, state, tally, voters, audit (all of one round epoch, one hash tag)
+-- KEYS: meta, state, tally, voters, audit, minutes (all of one round epoch, one hash tag)
 -- ARGV: epoch, voterHash, ballotId, idempotencyKey ('' if none), choices (option ids joined by ',')
 -- Returns {'OK', atMs} | {'PRIOR', record} | {'EPOCH', currentEpoch} | {'ERR', code, detail?}
 local epoch = redis.call('HGET', KEYS[1], 'epoch')
@@ -15,8 +15,12 @@ if prior then
   return {'ERR', 'ALREADY_VOTED'}
 end
 
-local state = redis.call('HMGET', KEYS[2], 'status', 'min', 'max')
+local state = redis.call('HMGET', KEYS[2], 'status', 'min', 'max', 'opensAt', 'closesAt')
 if state[1] ~= 'open' then return {'ERR', 'ROUND_NOT_OPEN', state[1]} end
+local time = redis.call('TIME')
+local atMs = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
+if state[4] and state[4] ~= '' and atMs < tonumber(state[4]) then return {'ERR', 'ROUND_NOT_OPEN', 'notYetOpen'} end
+if state[5] and state[5] ~= '' and atMs >= tonumber(state[5]) then return {'ERR', 'ROUND_NOT_OPEN', 'ended'} end
 
 local choices = {}
 for id in string.gmatch(ARGV[5], '[^,]+') do choices[#choices + 1] = id end
@@ -26,11 +30,11 @@ for _, id in ipairs(choices) do
   if not redis.call('ZSCORE', KEYS[3], id) then return {'ERR', 'UNKNOWN_OPTION', id} end
 end
 
-local time = redis.call('TIME')
-local atMs = tostring(tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000))
+local at = tostring(atMs)
 for _, id in ipairs(choices) do redis.call('ZINCRBY', KEYS[3], 1, id) end
 redis.call('HINCRBY', KEYS[2], 'ballots', 1)
 redis.call('HINCRBY', KEYS[2], 'seq', 1)
-redis.call('XADD', KEYS[5], '*', 'ballot', ARGV[3], 'voter', ARGV[2], 'choices', ARGV[5], 'at', atMs)
-redis.call('HSET', KEYS[4], ARGV[2], ARGV[3] .. '|' .. ARGV[4] .. '|' .. ARGV[5] .. '|' .. atMs)
-return {'OK', atMs}
+redis.call('XADD', KEYS[5], '*', 'ballot', ARGV[3], 'voter', ARGV[2], 'choices', ARGV[5], 'at', at)
+redis.call('HSET', KEYS[4], ARGV[2], ARGV[3] .. '|' .. ARGV[4] .. '|' .. ARGV[5] .. '|' .. at)
+redis.call('HINCRBY', KEYS[6], tostring(math.floor(atMs / 60000)), 1)
+return {'OK', at}

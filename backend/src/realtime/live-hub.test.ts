@@ -1,15 +1,30 @@
-import { type Leaderboard, type RoundSummary, rankEntries } from "@lb/common";
+import { type Leaderboard, type RoundRules, type RoundStatus, type RoundSummary, rankEntries } from "@lb/common";
 import { describe, expect, it } from "vitest";
 import type { LeaderboardRepository, RoundSnapshot } from "../leaderboard/leaderboard.repository.js";
+import { emptyViewCounts } from "../stats/stats.repository.js";
 import { diffEntries, LiveHub, type RoomEmitter } from "./live-hub.js";
 
-function snapshot(seq: number, votes: number[], extra: Partial<Leaderboard & RoundSummary> = {}): RoundSnapshot {
+const RULES: RoundRules = {
+  minChoices: 1,
+  maxChoices: 1,
+  resultsVisibility: "always",
+  screenVisibility: "always",
+  opensAt: null,
+  closesAt: null,
+};
+
+function snapshot(
+  seq: number,
+  votes: number[],
+  extra: { epoch?: number; status?: RoundStatus; revision?: number; rules?: Partial<RoundRules>; ended?: boolean } = {},
+): RoundSnapshot {
   const board: Leaderboard = {
     roundId: "r",
     epoch: extra.epoch ?? 1,
     seq,
     status: extra.status ?? "open",
     totalBallots: votes.reduce((a, b) => a + b, 0),
+    resultsHidden: false,
     entries: rankEntries(
       votes.map((v, i) => ({ optionId: String(i + 1), number: i + 1, title: `#${i + 1}`, votes: v })),
     ),
@@ -19,11 +34,14 @@ function snapshot(seq: number, votes: number[], extra: Partial<Leaderboard & Rou
     epoch: board.epoch,
     title: "t",
     description: "",
-    rules: { minChoices: 1, maxChoices: 1 },
+    rules: { ...RULES, ...extra.rules },
     status: board.status,
     revision: extra.revision ?? 1,
     totalBallots: board.totalBallots,
     optionCount: votes.length,
+    votingOpen: board.status === "open" && !extra.ended,
+    votingEnded: board.status === "closed" || Boolean(extra.ended),
+    serverTime: "",
     createdAt: "",
     updatedAt: "",
   };
@@ -51,88 +69,126 @@ class FakeRepository {
 
 function setup() {
   const repo = new FakeRepository();
-  const sent: { event: string; payload: unknown }[] = [];
+  const sent: { room: string; event: string; payload: unknown }[] = [];
+  const presence: { roundId: string; counts: unknown }[] = [];
   const watchers = { count: 1 };
   const rooms: RoomEmitter = {
-    emit: (_room, event, ...args) => sent.push({ event, payload: args[0] }),
-    roomSize: () => watchers.count,
+    emit: (room, event, ...args) => sent.push({ room, event, payload: args[0] }),
+    roomSize: (room) => (room.endsWith(":hidden") ? 0 : watchers.count),
+    viewCounts: () => ({ ...emptyViewCounts(), screen: 1 }),
   };
-  const hub = new LiveHub(repo as unknown as LeaderboardRepository, rooms, 1000, () => {});
-  return { repo, sent, hub, watchers };
+  const hub = new LiveHub(repo as unknown as LeaderboardRepository, rooms, {
+    tickMs: 1000,
+    backendId: "b1",
+    presence: { reportPresence: async (roundId, _backend, counts) => void presence.push({ roundId, counts }) },
+    log: () => {},
+  });
+  const toResults = () => sent.filter((m) => m.room === "round:r");
+  return { repo, sent, toResults, hub, watchers, presence };
 }
 
 describe("LiveHub", () => {
   it("sends one update per tick with only the changed entries, building on the joined snapshot", async () => {
-    const { repo, sent, hub } = setup();
-    const joined = await hub.boardForJoin("r");
+    const { repo, sent, toResults, hub } = setup();
+    const joined = await hub.snapshotForJoin("r");
     repo.current = snapshot(3, [2, 0, 1]);
     await hub.tick();
-    expect(sent).toHaveLength(1);
-    expect(sent[0]).toEqual({
-      event: "leaderboard:updated",
-      payload: {
-        roundId: "r",
-        epoch: 1,
-        prevSeq: joined.seq,
-        seq: 3,
-        status: "open",
-        totalBallots: 3,
-        changes: [
-          { optionId: "1", votes: 2, rank: 1 },
-          { optionId: "3", votes: 1, rank: 2 },
-          { optionId: "2", votes: 0, rank: 3 },
-        ],
+    expect(toResults()).toEqual([
+      {
+        room: "round:r",
+        event: "leaderboard:updated",
+        payload: {
+          roundId: "r",
+          epoch: 1,
+          prevSeq: joined.board.seq,
+          seq: 3,
+          status: "open",
+          totalBallots: 3,
+          changes: [
+            { optionId: "1", votes: 2, rank: 1 },
+            { optionId: "3", votes: 1, rank: 2 },
+            { optionId: "2", votes: 0, rank: 3 },
+          ],
+        },
       },
-    });
+    ]);
+    // Viewers who may not see results get the same seq chain without the changes.
+    expect(sent.filter((m) => m.room === "round:r:hidden")).toEqual([
+      {
+        room: "round:r:hidden",
+        event: "leaderboard:updated",
+        payload: { ...(toResults()[0]?.payload as object), changes: [] },
+      },
+    ]);
     await hub.tick();
-    expect(sent).toHaveLength(1);
+    expect(sent).toHaveLength(2);
   });
 
   it("gives a joining client the room's base, not a fresher read", async () => {
     const { repo, hub } = setup();
-    await hub.boardForJoin("r");
+    await hub.snapshotForJoin("r");
     repo.current = snapshot(5, [1, 1, 0]);
-    expect((await hub.boardForJoin("r")).seq).toBe(0);
+    expect((await hub.snapshotForJoin("r")).board.seq).toBe(0);
     await hub.tick();
-    expect((await hub.boardForJoin("r")).seq).toBe(5);
+    expect((await hub.snapshotForJoin("r")).board.seq).toBe(5);
   });
 
-  it("reads afresh for a join into a room that has no watchers left", async () => {
+  it("reads afresh for a join into a round that has no watchers left", async () => {
     const { repo, hub, watchers } = setup();
-    await hub.boardForJoin("r");
+    await hub.snapshotForJoin("r");
     watchers.count = 0;
     repo.current = snapshot(5, [1, 1, 0]);
-    expect((await hub.boardForJoin("r")).seq).toBe(5);
+    expect((await hub.snapshotForJoin("r")).board.seq).toBe(5);
   });
 
   it("announces status changes and resets", async () => {
-    const { repo, sent, hub } = setup();
-    await hub.boardForJoin("r");
+    const { repo, toResults, hub } = setup();
+    await hub.snapshotForJoin("r");
     repo.current = snapshot(1, [0, 0, 0], { status: "closed" });
     await hub.tick();
-    expect(sent.map((m) => m.event)).toEqual(["leaderboard:updated", "round:updated"]);
+    expect(toResults().map((m) => m.event)).toEqual(["leaderboard:updated", "round:updated"]);
     repo.current = snapshot(0, [0, 0, 0], { epoch: 2, status: "draft", revision: 2 });
     await hub.tick();
-    expect(sent.slice(2)).toEqual([
-      { event: "round:reset", payload: { roundId: "r", epoch: 2 } },
-      { event: "round:updated", payload: repo.current.summary },
+    expect(toResults().slice(2)).toEqual([
+      { room: "round:r", event: "round:reset", payload: { roundId: "r", epoch: 2 } },
+      { room: "round:r", event: "round:updated", payload: repo.current.summary },
     ]);
+  });
+
+  it("announces a voting window that ends, though nothing was written to Redis", async () => {
+    const { repo, toResults, hub } = setup();
+    const closesAt = "2026-01-01T12:00:00Z";
+    repo.current = snapshot(2, [1, 0, 0], { rules: { closesAt } });
+    await hub.snapshotForJoin("r");
+    await hub.tick(Date.parse("2026-01-01T11:59:00Z"));
+    expect(toResults()).toEqual([]);
+    repo.current = snapshot(2, [1, 0, 0], { rules: { closesAt }, ended: true });
+    await hub.tick(Date.parse("2026-01-01T12:00:00Z"));
+    expect(toResults().map((m) => m.event)).toEqual(["round:updated"]);
   });
 
   it("drops a tick's read when a join replaced the base meanwhile", async () => {
     const { repo, sent, hub } = setup();
-    await hub.boardForJoin("r");
+    await hub.snapshotForJoin("r");
     repo.current = snapshot(2, [1, 0, 0]);
     // The tick's read is in flight; the board leaves and a new join loads a newer base.
     repo.duringRead = async () => {
-      const roomless = hub as unknown as { boards: Map<string, RoundSnapshot> };
-      roomless.boards.delete("r");
+      const internals = hub as unknown as { snapshots: Map<string, RoundSnapshot> };
+      internals.snapshots.delete("r");
       repo.current = snapshot(4, [2, 0, 0]);
-      await hub.boardForJoin("r");
+      await hub.snapshotForJoin("r");
     };
     await hub.tick();
     expect(sent).toEqual([]);
-    expect((await hub.boardForJoin("r")).seq).toBe(4);
+    expect((await hub.snapshotForJoin("r")).board.seq).toBe(4);
+  });
+
+  it("reports this backend's sockets per page for the rounds it watches", async () => {
+    const { hub, presence } = setup();
+    await hub.snapshotForJoin("r");
+    await hub.tick(10_000);
+    await hub.tick(10_001);
+    expect(presence).toEqual([{ roundId: "r", counts: { vote: 0, board: 0, screen: 1, console: 0 } }]);
   });
 });
 

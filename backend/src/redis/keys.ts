@@ -8,13 +8,18 @@ export const configKey = (name: string) => `lb:config:${name}`;
 export function roundKeys(roundId: string) {
   const base = `lb:{round:${roundId}}`;
   return {
-    /** HASH id, epoch (current), createdAt. */
+    /** HASH id, epoch (current), createdAt, screenKey. */
     meta: `${base}:meta`,
+    /** HASH backendId -> JSON { counts: Record<ClientView, number>, at }: sockets per page, per backend. */
+    presence: `${base}:presence`,
     /** Keys of one epoch. */
     epoch(epoch: number) {
       const e = `${base}:e:${epoch}`;
       return {
-        /** HASH title, description, min, max, optionCount, status, seq, ballots, revision, updatedAt. */
+        /**
+         * HASH: the definition (title, description, min, max, visibility, screenVisibility, opensAt and closesAt
+         * in ms or ''), optionCount, status, seq, ballots, revision, updatedAt.
+         */
         state: `${e}:state`,
         /** STRING: the options as JSON (kept apart from `state`: it is large and rarely changes). */
         options: `${e}:options`,
@@ -24,6 +29,10 @@ export function roundKeys(roundId: string) {
         voters: `${e}:voters`,
         /** STREAM of counted ballots: ballot, voter (hash), choices, at. */
         audit: `${e}:audit`,
+        /** HASH minute (ms since 1970 / 60000) -> ballots counted in it. */
+        minutes: `${e}:minutes`,
+        /** HASH error code -> ballots refused with it. */
+        rejected: `${e}:rejected`,
       };
     },
   };

@@ -1,6 +1,9 @@
+import { randomBytes } from "node:crypto";
 import {
   type ErrorCode,
+  mergeRules,
   type Option,
+  ResultsVisibilitySchema,
   ROUND_TRANSITIONS,
   type RoundAction,
   type RoundCreate,
@@ -8,8 +11,12 @@ import {
   RoundStatusSchema,
   type RoundSummary,
   type RoundView,
+  ScreenVisibilitySchema,
+  votingEnded,
+  votingOpen,
 } from "@lb/common";
 import type { Redis } from "ioredis";
+import { sameSecret } from "../auth/admin-auth.js";
 import { AppError } from "../http/app-error.js";
 import { roundIndexKey, roundKeys } from "../redis/keys.js";
 import { scripts } from "../redis/lua-script.js";
@@ -19,17 +26,42 @@ const MAX_ATTEMPTS = 5;
 /** Parsed option lists kept in memory, keyed by round, epoch and revision (they never change under a key). */
 const OPTIONS_CACHE_SIZE = 64;
 
-/** The small, hot part of an epoch (everything but the options). */
-export interface EpochState extends Omit<RoundSummary, "id" | "epoch" | "createdAt"> {
+/** The small, hot part of an epoch (everything but the options and what depends on the time of reading). */
+export interface EpochState
+  extends Omit<RoundSummary, "id" | "epoch" | "createdAt" | "votingOpen" | "votingEnded" | "serverTime"> {
   seq: number;
+}
+
+/** The state hash fields of a definition (all but the options); the window is kept in ms for the ballot script. */
+export function definitionFields(definition: Pick<RoundCreate, "title" | "description" | "rules">): string[] {
+  const { rules } = definition;
+  const ms = (iso: string | null) => (iso === null ? "" : String(Date.parse(iso)));
+  return [
+    ["title", definition.title],
+    ["description", definition.description],
+    ["min", String(rules.minChoices)],
+    ["max", String(rules.maxChoices)],
+    ["visibility", rules.resultsVisibility],
+    ["screenVisibility", rules.screenVisibility],
+    ["opensAt", ms(rules.opensAt)],
+    ["closesAt", ms(rules.closesAt)],
+  ].flat();
 }
 
 export function parseState(hash: Record<string, string>): EpochState | null {
   if (!hash.status) return null;
+  const iso = (ms: string | undefined) => (ms ? new Date(Number(ms)).toISOString() : null);
   return {
     title: hash.title ?? "",
     description: hash.description ?? "",
-    rules: { minChoices: Number(hash.min), maxChoices: Number(hash.max) },
+    rules: {
+      minChoices: Number(hash.min),
+      maxChoices: Number(hash.max),
+      resultsVisibility: ResultsVisibilitySchema.catch("always").parse(hash.visibility),
+      screenVisibility: ScreenVisibilitySchema.catch("always").parse(hash.screenVisibility),
+      opensAt: iso(hash.opensAt),
+      closesAt: iso(hash.closesAt),
+    },
     optionCount: Number(hash.optionCount),
     status: RoundStatusSchema.parse(hash.status),
     seq: Number(hash.seq),
@@ -39,18 +71,44 @@ export function parseState(hash: Record<string, string>): EpochState | null {
   };
 }
 
+/** A summary as of `nowMs`: whether voting is open or over depends on the time as well as on the state. */
+export function toSummary(
+  roundId: string,
+  epoch: number,
+  createdAt: string,
+  state: EpochState,
+  nowMs = Date.now(),
+): RoundSummary {
+  const { seq: _seq, ...rest } = state;
+  return {
+    id: roundId,
+    epoch,
+    createdAt,
+    ...rest,
+    votingOpen: votingOpen(state.status, state.rules, nowMs),
+    votingEnded: votingEnded(state.status, state.rules, nowMs),
+    serverTime: new Date(nowMs).toISOString(),
+  };
+}
+
 /** The message of each error a script can return; `detail` is the script's third value. */
 const SCRIPT_ERRORS: Partial<Record<ErrorCode, (detail: string) => string>> = {
   ROUND_NOT_FOUND: () => "No round has this id.",
   ROUND_EXISTS: () => "A round with this id exists already.",
   ROUND_LOCKED: () => "Rules and options are locked: this epoch has ballots. Reset the round to edit them.",
   INVALID_TRANSITION: (status) => `The round is ${status}: this change is not possible from there.`,
-  ROUND_NOT_OPEN: (status) => `The round is not open for voting (it is ${status}).`,
+  ROUND_NOT_OPEN: (why) =>
+    ({ notYetOpen: "Voting has not opened yet.", ended: "Voting has ended." })[why] ??
+    `The round is not open for voting (it is ${why}).`,
   ALREADY_VOTED: () => "This voter has already voted in this round.",
   TOO_FEW_CHOICES: (min) => `Pick at least ${min} options.`,
   TOO_MANY_CHOICES: (max) => `Pick at most ${max} options.`,
   UNKNOWN_OPTION: (id) => `The round has no option "${id}".`,
 };
+
+/** Field/value pairs as the scripts take them: their count first. */
+const withCount = (fieldsAndValues: string[]) => [String(fieldsAndValues.length / 2), ...fieldsAndValues];
+const optionIds = (options: Option[]) => options.map((option) => option.id);
 
 function fail(result: string[]): never {
   const code = result[1] as ErrorCode;
@@ -106,12 +164,9 @@ export class RoundsRepository {
       [
         round.id,
         now,
-        round.title,
-        round.description,
-        round.rules.minChoices,
-        round.rules.maxChoices,
         JSON.stringify(round.options),
-        ...round.options.map((option) => option.id),
+        ...withCount(definitionFields(round)),
+        ...optionIds(round.options),
       ],
     );
     if (result[0] === "ERR") fail(result);
@@ -140,9 +195,7 @@ export class RoundsRepository {
       this.redis.hget(keys.meta, "createdAt"),
     ]);
     const parsed = parseState(state);
-    if (!parsed) return null;
-    const { seq: _seq, ...rest } = parsed;
-    return { id: roundId, epoch: wanted, createdAt: createdAt ?? "", ...rest };
+    return parsed ? toSummary(roundId, wanted, createdAt ?? "", parsed) : null;
   }
 
   async requireSummary(roundId: string, epoch?: number): Promise<RoundSummary> {
@@ -179,11 +232,22 @@ export class RoundsRepository {
     const keys = roundKeys(roundId);
     await this.onCurrentEpoch(roundId, async (epoch) => {
       const current = await this.requireView(roundId, epoch);
-      const rules = patch.rules ?? current.rules;
-      const optionCount = (patch.options ?? current.options).length;
-      if (rules.minChoices > optionCount) {
+      const rules = mergeRules(current.rules, patch.rules);
+      if (typeof rules === "string") throw new AppError("INVALID_BODY", `rules: ${rules}`);
+      const options = patch.options ?? current.options;
+      if (rules.minChoices > options.length) {
         throw new AppError("INVALID_BODY", `minChoices (${rules.minChoices}) exceeds the number of options.`);
       }
+      // What a counted ballot depends on is locked once there is one; titles, visibility and the window are not.
+      const locked =
+        patch.options !== undefined ||
+        rules.minChoices !== current.rules.minChoices ||
+        rules.maxChoices !== current.rules.maxChoices;
+      const definition = {
+        title: patch.title ?? current.title,
+        description: patch.description ?? current.description,
+        rules,
+      };
       const epochKeys = keys.epoch(epoch);
       return scripts.updateRound.run(
         this.redis,
@@ -192,17 +256,29 @@ export class RoundsRepository {
           epoch,
           current.revision,
           new Date().toISOString(),
-          patch.title ?? current.title,
-          patch.description ?? current.description,
-          rules.minChoices,
-          rules.maxChoices,
+          locked ? "1" : "0",
           patch.options ? JSON.stringify(patch.options) : "",
-          patch.rules || patch.options ? "1" : "0",
-          ...(patch.options ?? []).map((option) => option.id),
+          ...withCount(definitionFields(definition)),
+          ...optionIds(patch.options ?? []),
         ],
       );
     });
     return this.requireView(roundId);
+  }
+
+  /** The round's screen key, made on first use; `rotate` replaces it so that the old one stops working. */
+  async screenKey(roundId: string, rotate: boolean): Promise<string> {
+    const { meta } = roundKeys(roundId);
+    await this.requireCurrentEpoch(roundId);
+    const fresh = randomBytes(18).toString("base64url");
+    if (rotate) await this.redis.hset(meta, "screenKey", fresh);
+    else await this.redis.hsetnx(meta, "screenKey", fresh);
+    return (await this.redis.hget(meta, "screenKey")) ?? fresh;
+  }
+
+  async isScreenKey(roundId: string, key: string): Promise<boolean> {
+    const stored = await this.redis.hget(roundKeys(roundId).meta, "screenKey");
+    return stored !== null && sameSecret(stored, key);
   }
 
   async transition(roundId: string, action: RoundAction): Promise<RoundView> {

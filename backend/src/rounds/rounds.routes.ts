@@ -1,5 +1,11 @@
 import { randomBytes } from "node:crypto";
-import { ResetRequestSchema, ROUND_ACTIONS, RoundCreateSchema, RoundPatchSchema } from "@lb/common";
+import {
+  ResetRequestSchema,
+  ROUND_ACTIONS,
+  RoundCreateSchema,
+  RoundPatchSchema,
+  type ScreenKeyResponse,
+} from "@lb/common";
 import express, { type RequestHandler, Router } from "express";
 import { AppError } from "../http/app-error.js";
 import { parseBody, roundIdParam } from "../http/validate.js";
@@ -34,6 +40,14 @@ export function roundsRouter(options: { rounds: RoundsRepository; admin: Request
       res.json(await rounds.transition(roundIdParam(req.params.id), action));
     });
   }
+
+  router.get("/api/rounds/:id/screen-key", admin, async (req, res) => {
+    res.json({ screenKey: await rounds.screenKey(roundIdParam(req.params.id), false) } satisfies ScreenKeyResponse);
+  });
+
+  router.post("/api/rounds/:id/screen-key", admin, async (req, res) => {
+    res.json({ screenKey: await rounds.screenKey(roundIdParam(req.params.id), true) } satisfies ScreenKeyResponse);
+  });
 
   router.post("/api/rounds/:id/reset", admin, json, async (req, res) => {
     const id = roundIdParam(req.params.id);

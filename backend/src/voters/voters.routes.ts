@@ -8,11 +8,19 @@ export const VOTER_HEADER = "x-voter-token";
 /** A voter cookie lives a year: a voter who comes back to a later round is the same voter. */
 const COOKIE_MAX_AGE_MS = 365 * 24 * 3600 * 1000;
 
-function presentedToken(req: Request): string | undefined {
-  const header = req.get(VOTER_HEADER);
-  if (header) return header;
-  const cookie = (req.headers.cookie ?? "").split(/;\s*/).find((part) => part.startsWith(`${VOTER_COOKIE}=`));
+/** The voter token a client presented: the explicit one (header or socket auth) first, else the cookie. */
+export function presentedVoterToken(explicit: unknown, cookieHeader: string | undefined): string | undefined {
+  if (typeof explicit === "string" && explicit) return explicit;
+  const cookie = (cookieHeader ?? "").split(/;\s*/).find((part) => part.startsWith(`${VOTER_COOKIE}=`));
   return cookie?.slice(VOTER_COOKIE.length + 1);
+}
+
+const presentedToken = (req: Request) => presentedVoterToken(req.get(VOTER_HEADER), req.headers.cookie);
+
+/** The voter id of a request that carries a valid voter token, else null (for routes where voting is optional). */
+export function optionalVoterId(secret: string, req: Request): string | null {
+  const token = presentedToken(req);
+  return token ? verifyVoterToken(secret, token) : null;
 }
 
 export interface VoterLocals {
