@@ -29,6 +29,9 @@ export interface LeaderboardServer {
   close(): Promise<void>;
 }
 
+/** Largest message a socket client may send: clients only send small `board:join`s. */
+const SOCKET_MAX_MESSAGE_BYTES = 16 * 1024;
+
 const defaultLog = (message: string, error: unknown) => console.error(message, error);
 
 /** Joins the HTTP app and the Socket.IO side on one http.Server. Never listens: the caller does. */
@@ -42,7 +45,10 @@ export function createServer(deps: ServerDeps): LeaderboardServer {
   const access = new BoardAccess(redis, rounds, config.adminToken);
   const app = createApp({ config, redis, rounds, ballots, leaderboard, access, stats, log });
   const httpServer = createHttpServer(app);
-  const io: IoServer = new Server(httpServer, { serveClient: false });
+  const io: IoServer = new Server(httpServer, {
+    serveClient: false,
+    maxHttpBufferSize: SOCKET_MAX_MESSAGE_BYTES,
+  });
   const hub = new LiveHub(leaderboard, roomEmitter(io), {
     tickMs: config.liveTickMs,
     // Names this process in the shared presence counts; it needs only to differ from other backends'.
