@@ -1,12 +1,18 @@
-import { useEffect, useRef } from "react";
+import { lazy, Suspense, useEffect, useRef } from "react";
+import { Loading } from "./components/async-view";
+import { LanguageSwitch } from "./components/language-switch";
 import { useDocumentTitle } from "./components/use-document-title";
-import { AdminPage } from "./features/admin/admin-page";
 import { HomePage } from "./features/home/home-page";
 import { LeaderboardPage } from "./features/leaderboard/leaderboard-page";
 import { VotePage } from "./features/vote/vote-page";
-import { t } from "./i18n";
+import { t, useLocale } from "./i18n";
 import { Link, usePathname } from "./lib/router";
 import { matchRoute, paths, type Route } from "./lib/routes";
+
+// The organiser console and the projector screen load on demand, so voters' phones never download them (nor the
+// QR code library they use).
+const AdminPage = lazy(() => import("./features/admin/admin-page").then((m) => ({ default: m.AdminPage })));
+const ScreenPage = lazy(() => import("./features/screen/screen-page").then((m) => ({ default: m.ScreenPage })));
 
 function NotFoundPage() {
   useDocumentTitle(t("notFound.title"));
@@ -30,14 +36,21 @@ function Page({ route }: { route: Route }) {
     case "board":
       return <LeaderboardPage roundId={route.roundId} />;
     case "admin":
-      return <AdminPage />;
+      return (
+        <Suspense fallback={<Loading />}>
+          <AdminPage />
+        </Suspense>
+      );
     case "notFound":
       return <NotFoundPage />;
+    case "screen":
+      return null; // rendered by App without the site chrome
   }
 }
 
 export function App() {
   const pathname = usePathname();
+  useLocale(); // re-render every page when the language switch is used
   const main = useRef<HTMLElement>(null);
   const firstRender = useRef(true);
 
@@ -51,6 +64,16 @@ export function App() {
     main.current?.focus();
   }, [pathname]);
 
+  const route = matchRoute(pathname);
+  // The projector screen fills the whole window: no site header, no page margins.
+  if (route.page === "screen") {
+    return (
+      <Suspense fallback={null}>
+        <ScreenPage key={pathname} roundId={route.roundId} />
+      </Suspense>
+    );
+  }
+
   return (
     <>
       <a className="skip-link" href="#main">
@@ -62,11 +85,12 @@ export function App() {
             {t("app.title")}
           </Link>
           <Link href={paths.admin()}>{t("nav.admin")}</Link>
+          <LanguageSwitch />
         </nav>
       </header>
       {/* Keyed by path so that each page starts with fresh state. */}
       <main id="main" ref={main} tabIndex={-1} key={pathname}>
-        <Page route={matchRoute(pathname)} />
+        <Page route={route} />
       </main>
     </>
   );

@@ -9,7 +9,9 @@ import { type Backends, startBackends } from "./backend.js";
  */
 
 export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
-export const FRONTEND_DIST = fileURLToPath(new URL("../../frontend/dist", import.meta.url));
+/** The built frontend; FRONTEND_DIST points elsewhere (e.g. a build made in another checkout). */
+export const FRONTEND_DIST =
+  process.env.FRONTEND_DIST ?? fileURLToPath(new URL("../../frontend/dist", import.meta.url));
 export const SCREENSHOT_DIR = fileURLToPath(new URL("../artifacts/screenshots", import.meta.url));
 /** A common phone (the 390x844). */
 export const PHONE_VIEWPORT = { width: 390, height: 844 };
@@ -65,6 +67,8 @@ export async function newPage(
     deviceScaleFactor: 1,
     hasTouch: true,
   });
+  // Well under the test timeout, so a wait that never ends fails with the locator it was waiting for.
+  context.setDefaultTimeout(10_000);
   const page = await context.newPage();
   return { context, page };
 }

@@ -1,3 +1,5 @@
+import { useSyncExternalStore } from "react";
+import { readStored, writeStored } from "../lib/storage";
 import { en, type MessageKey, type Messages } from "./en";
 import { zhCN } from "./zh-CN";
 
@@ -29,11 +31,57 @@ function browserLanguages(): readonly string[] {
   return navigator.languages?.length ? navigator.languages : [navigator.language];
 }
 
-/** Chosen once at start-up: there is no language switch yet, so strings need not be reactive. */
-export const locale: Locale = pickLocale(browserLanguages());
+const LOCALE_KEY = "lb.locale";
+
+export function isLocale(value: unknown): value is Locale {
+  return value === "zh-CN" || value === "en";
+}
+
+function storedLocale(): Locale | null {
+  const stored = readStored("localStorage", LOCALE_KEY);
+  return isLocale(stored) ? stored : null;
+}
+
+/** The language the visitor chose with the switch, else the browser's. A live binding: setLocale changes it. */
+export let locale: Locale = storedLocale() ?? pickLocale(browserLanguages());
+
+const localeListeners = new Set<() => void>();
+
+/** Switches the language of the whole app and remembers the choice in this browser. */
+export function setLocale(next: Locale): void {
+  if (next === locale) return;
+  locale = next;
+  writeStored("localStorage", LOCALE_KEY, next);
+  if (typeof document !== "undefined") document.documentElement.lang = next;
+  for (const listener of localeListeners) listener();
+}
+
+function subscribeLocale(listener: () => void): () => void {
+  localeListeners.add(listener);
+  return () => localeListeners.delete(listener);
+}
+
+/**
+ * Re-renders the caller when the language changes. The app root calls it so every page follows the switch;
+ * memoised components call it too, since a re-render of their parent does not reach them.
+ */
+export function useLocale(): Locale {
+  const current = () => locale;
+  return useSyncExternalStore(subscribeLocale, current, current);
+}
 
 export function t(key: MessageKey, params?: MessageParams): string {
   return translate(catalogs[locale], key, params);
+}
+
+/**
+ * A translator over a lazily loaded page's own catalogues (the console, the projector screen), so that their
+ * strings stay out of the voter page's bundle. Same `{name}` placeholders as `t`.
+ */
+export function createTranslator<K extends string>(feature: Record<Locale, Record<K, string>>) {
+  return (key: K, params?: MessageParams): string =>
+    // `translate` only looks the key up and fills placeholders, so any string catalogue will do.
+    translate(feature[locale] as Record<string, string> as Messages, key as string as MessageKey, params);
 }
 
 export function formatDateTime(iso: string): string {
@@ -42,13 +90,22 @@ export function formatDateTime(iso: string): string {
   return new Intl.DateTimeFormat(locale, { dateStyle: "medium", timeStyle: "medium" }).format(date);
 }
 
-const percent = new Intl.NumberFormat(locale, { style: "percent", maximumFractionDigits: 1 });
-const integer = new Intl.NumberFormat(locale);
+// Formatters are costly to build and a live board formats hundreds of numbers a second: one per locale and style.
+const numberFormats = new Map<string, Intl.NumberFormat>();
+function numberFormat(style: "percent" | "decimal"): Intl.NumberFormat {
+  const key = `${locale}:${style}`;
+  let format = numberFormats.get(key);
+  if (!format) {
+    format = new Intl.NumberFormat(locale, style === "percent" ? { style, maximumFractionDigits: 1 } : {});
+    numberFormats.set(key, format);
+  }
+  return format;
+}
 
 export function formatPercent(fraction: number): string {
-  return percent.format(fraction);
+  return numberFormat("percent").format(fraction);
 }
 
 export function formatNumber(value: number): string {
-  return integer.format(value);
+  return numberFormat("decimal").format(value);
 }

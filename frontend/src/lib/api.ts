@@ -3,10 +3,15 @@ import {
   type BallotRequest,
   type ErrorCode,
   isErrorCode,
+  type Leaderboard,
   type ResetRequest,
   type RoundAction,
+  type RoundCreateInput,
+  type RoundRulesPatch,
+  type RoundStats,
   type RoundSummary,
   type RoundView,
+  type ScreenKeyResponse,
   type VoterTokenResponse,
 } from "@lb/common";
 
@@ -43,7 +48,7 @@ export function asApiRequestError(error: unknown): ApiRequestError {
 }
 
 interface RequestOptions {
-  method?: "GET" | "POST";
+  method?: "GET" | "POST" | "PATCH";
   body?: unknown;
   headers?: Record<string, string>;
   signal?: AbortSignal;
@@ -80,6 +85,7 @@ export async function request<T>(path: string, options: RequestOptions = {}): Pr
 const roundPath = (roundId: string) => `/api/rounds/${encodeURIComponent(roundId)}`;
 const voterHeaders = (token: string) => ({ "X-Voter-Token": token });
 const adminHeaders = (adminToken: string) => ({ Authorization: `Bearer ${adminToken}` });
+const epochQuery = (epoch: number | undefined) => (epoch === undefined ? "" : `?epoch=${epoch}`);
 
 /** Admin status changes; each is also the last segment of its URL. */
 
@@ -114,11 +120,32 @@ export const api = {
     }
   },
 
-  submitBallot(roundId: string, voterToken: string, ballot: BallotRequest): Promise<BallotReceipt> {
+  /**
+   * A leaderboard snapshot over HTTP, seen as the given caller: the organiser (admin token) sees everything, a
+   * projector (screen key) what the round's screen rule allows. `epoch` reads an earlier epoch.
+   */
+  getLeaderboard(
+    roundId: string,
+    access: { adminToken?: string; screenKey?: string; epoch?: number },
+    signal?: AbortSignal,
+  ): Promise<Leaderboard> {
+    const headers: Record<string, string> = access.adminToken ? adminHeaders(access.adminToken) : {};
+    if (access.screenKey) headers["X-Screen-Key"] = access.screenKey;
+    return request<Leaderboard>(`${roundPath(roundId)}/leaderboard${epochQuery(access.epoch)}`, { headers, signal });
+  },
+
+  /** `signal` bounds the wait (e.g. AbortSignal.timeout): a send that hangs on a bad network is retried instead. */
+  submitBallot(
+    roundId: string,
+    voterToken: string,
+    ballot: BallotRequest,
+    signal?: AbortSignal,
+  ): Promise<BallotReceipt> {
     return request<BallotReceipt>(`${roundPath(roundId)}/ballots`, {
       method: "POST",
       body: ballot,
       headers: voterHeaders(voterToken),
+      signal,
     });
   },
 
@@ -133,4 +160,49 @@ export const api = {
       headers: adminHeaders(adminToken),
     });
   },
+};
+
+/** The organiser's calls; every one needs the admin token. */
+export const adminApi = {
+  createRound(input: RoundCreateInput, adminToken: string): Promise<RoundView> {
+    return request<RoundView>("/api/rounds", { method: "POST", body: input, headers: adminHeaders(adminToken) });
+  },
+
+  updateRound(roundId: string, patch: RoundPatchInput, adminToken: string): Promise<RoundView> {
+    return request<RoundView>(roundPath(roundId), { method: "PATCH", body: patch, headers: adminHeaders(adminToken) });
+  },
+
+  /** The round's projector key (made on first use). `renew` makes a new one and the old one stops working. */
+  screenKey(roundId: string, adminToken: string, renew = false): Promise<ScreenKeyResponse> {
+    return request<ScreenKeyResponse>(`${roundPath(roundId)}/screen-key`, {
+      method: renew ? "POST" : "GET",
+      headers: adminHeaders(adminToken),
+    });
+  },
+
+  stats(roundId: string, adminToken: string, epoch?: number, signal?: AbortSignal): Promise<RoundStats> {
+    return request<RoundStats>(`${roundPath(roundId)}/stats${epochQuery(epoch)}`, {
+      headers: adminHeaders(adminToken),
+      signal,
+    });
+  },
+
+  /** An export as a file: the token goes in a header, so a plain link (which would need it in the URL) cannot work. */
+  async download(roundId: string, file: "results.csv" | "audit", adminToken: string, epoch?: number): Promise<Blob> {
+    let response: Response;
+    try {
+      response = await fetch(`${roundPath(roundId)}/${file}${epochQuery(epoch)}`, {
+        headers: adminHeaders(adminToken),
+      });
+    } catch (error) {
+      throw new ApiRequestError(0, "UNAVAILABLE", error instanceof Error ? error.message : "network error");
+    }
+    if (!response.ok) throw toApiRequestError(response.status, await readJson(response));
+    return response.blob();
+  },
+};
+
+/** A `PATCH /api/rounds/:id` body as the console sends it (rules may be partial; option ids optional). */
+export type RoundPatchInput = Partial<Pick<RoundCreateInput, "title" | "description" | "options">> & {
+  rules?: RoundRulesPatch;
 };

@@ -7,6 +7,7 @@ describe("matchRoute", () => {
     expect(matchRoute("/admin")).toEqual({ page: "admin" });
     expect(matchRoute("/r/qingdao-2021")).toEqual({ page: "vote", roundId: "qingdao-2021" });
     expect(matchRoute("/r/qingdao-2021/board")).toEqual({ page: "board", roundId: "qingdao-2021" });
+    expect(matchRoute("/r/qingdao-2021/screen")).toEqual({ page: "screen", roundId: "qingdao-2021" });
   });
 
   it("tolerates a trailing slash", () => {
@@ -24,6 +25,7 @@ describe("matchRoute", () => {
     expect(matchRoute(paths.vote("a-1"))).toEqual({ page: "vote", roundId: "a-1" });
     expect(matchRoute(paths.board("a-1"))).toEqual({ page: "board", roundId: "a-1" });
     expect(matchRoute(paths.admin())).toEqual({ page: "admin" });
+    expect(paths.screen("a-1", "k/1")).toBe("/r/a-1/screen?key=k%2F1");
     expect(matchRoute(paths.home())).toEqual({ page: "home" });
   });
 });

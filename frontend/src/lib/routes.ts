@@ -3,6 +3,7 @@ export type Route =
   | { page: "home" }
   | { page: "vote"; roundId: string }
   | { page: "board"; roundId: string }
+  | { page: "screen"; roundId: string }
   | { page: "admin" }
   | { page: "notFound" };
 
@@ -12,6 +13,9 @@ export const paths = {
   admin: () => "/admin",
   vote: (roundId: string) => `/r/${encodeURIComponent(roundId)}`,
   board: (roundId: string) => `/r/${encodeURIComponent(roundId)}/board`,
+  /** The projector screen; the key travels in the query so that a projector can simply be given the link. */
+  screen: (roundId: string, screenKey: string) =>
+    `/r/${encodeURIComponent(roundId)}/screen?key=${encodeURIComponent(screenKey)}`,
 };
 
 export function matchRoute(pathname: string): Route {
@@ -27,6 +31,7 @@ export function matchRoute(pathname: string): Route {
   if (first === "r" && roundId) {
     if (segments.length === 2) return { page: "vote", roundId };
     if (segments.length === 3 && third === "board") return { page: "board", roundId };
+    if (segments.length === 3 && third === "screen") return { page: "screen", roundId };
   }
   return { page: "notFound" };
 }

@@ -7,9 +7,22 @@ let socket: LeaderboardSocket | null = null;
 
 /**
  * The one Socket.IO connection of this tab (same origin, default path /socket.io). It is created and connected
- * only by pages that need live data, so voters' phones on the vote page never hold a connection.
+ * only by pages that show live data (the vote page does, for its counts and leaderboard tab).
  */
 export function getSocket(): LeaderboardSocket {
   socket ??= io({ autoConnect: false });
   return socket;
+}
+
+/**
+ * Names the voter in the socket's handshake as well as by cookie (some browsers block it), so the server
+ * can tell whether this voter may see results. The handshake is read once per connection: a socket that
+ * connected as someone else (or as nobody) reconnects, and live boards rejoin on "connect".
+ */
+export function setSocketVoterToken(voterToken: string): void {
+  const current = getSocket();
+  const previous = (current.auth as { voterToken?: string } | undefined)?.voterToken;
+  if (previous === voterToken) return;
+  current.auth = { voterToken };
+  if (current.connected) current.disconnect().connect();
 }

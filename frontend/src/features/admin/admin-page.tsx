@@ -1,201 +1,213 @@
-import type { RoundAction, RoundSummary } from "@lb/common";
-import { isActionAllowed, ROUND_ACTIONS } from "@lb/common";
-import { type FormEvent, useState } from "react";
+import type { RoundSummary, RoundView } from "@lb/common";
+import { type FormEvent, useCallback, useEffect, useMemo, useState } from "react";
 import { AsyncView } from "../../components/async-view";
 import { StatusBadge } from "../../components/status-badge";
 import { useDocumentTitle } from "../../components/use-document-title";
 import { formatNumber, t } from "../../i18n";
-import { type ApiRequestError, api, asApiRequestError } from "../../lib/api";
-import { Link } from "../../lib/router";
-import { paths } from "../../lib/routes";
+import { ApiRequestError, api, asApiRequestError } from "../../lib/api";
 import { useAsync } from "../../lib/use-async";
+import { ta } from "./admin-messages";
+import { type AdminSession, SessionProvider, tokenAccepted } from "./admin-session";
 import { readAdminToken, writeAdminToken } from "./admin-token";
+import { CreateRound } from "./create-round";
+import { RoundDetail } from "./round-detail";
+import "./admin.css";
+
+/** How often the round list refreshes by itself (the selected round is live over the socket). */
+const LIST_REFRESH_MS = 5_000;
 
 export function AdminPage() {
-  useDocumentTitle(t("admin.heading"));
+  useDocumentTitle(ta("admin.title"));
   const [token, setToken] = useState(readAdminToken);
-  const rounds = useAsync((signal) => api.listRounds(signal), []);
+  const [expired, setExpired] = useState(false);
 
-  const saveToken = (value: string | null) => {
+  const signIn = (value: string) => {
     writeAdminToken(value);
+    setExpired(false);
     setToken(value);
+  };
+  const signOut = useCallback((becauseRejected: boolean) => {
+    writeAdminToken(null);
+    setExpired(becauseRejected);
+    setToken(null);
+  }, []);
+  const session = useMemo<AdminSession | null>(
+    () =>
+      token
+        ? {
+            token,
+            handleError: (error) => {
+              if (error instanceof ApiRequestError && error.code === "UNAUTHORIZED") signOut(true);
+            },
+          }
+        : null,
+    [token, signOut],
+  );
+
+  if (!session) return <SignIn onSignIn={signIn} expired={expired} />;
+  return (
+    <SessionProvider value={session}>
+      <Console onSignOut={() => signOut(false)} />
+    </SessionProvider>
+  );
+}
+
+function SignIn({ onSignIn, expired }: { onSignIn: (token: string) => void; expired: boolean }) {
+  const [draft, setDraft] = useState("");
+  const [busy, setBusy] = useState(false);
+  const [problem, setProblem] = useState<string | null>(expired ? ta("admin.signIn.expired") : null);
+
+  // Handled in script and never submitted: a plain GET form would put the token in the URL.
+  const submit = async (event: FormEvent) => {
+    event.preventDefault();
+    const value = draft.trim();
+    if (value === "") return;
+    setBusy(true);
+    setProblem(null);
+    try {
+      if (await tokenAccepted(value)) onSignIn(value);
+      else setProblem(ta("admin.signIn.rejected"));
+    } catch (error) {
+      setProblem(t(`error.${asApiRequestError(error).code}`));
+    } finally {
+      setBusy(false);
+    }
   };
 
   return (
-    <article className="admin">
-      <h1>{t("admin.heading")}</h1>
-      <TokenForm token={token} onChange={saveToken} />
-      <AsyncView state={rounds.state} onRetry={rounds.reload}>
-        {(list) =>
-          list.length === 0 ? (
-            <p className="muted">{t("home.empty")}</p>
-          ) : (
-            <ul className="card-list">
-              {list.map((round) => (
-                <li key={round.id}>
-                  <RoundControls round={round} token={token} onChanged={rounds.reload} />
-                </li>
-              ))}
-            </ul>
-          )
-        }
-      </AsyncView>
+    <article className="console console-sign-in">
+      <h1>{ta("admin.title")}</h1>
+      <form className="card console-form" onSubmit={submit}>
+        <h2>{ta("admin.signIn.heading")}</h2>
+        <label htmlFor="admin-token">{ta("admin.signIn.label")}</label>
+        <div className="inline-fields">
+          <input
+            id="admin-token"
+            type="password"
+            autoComplete="current-password"
+            spellCheck={false}
+            value={draft}
+            onChange={(event) => setDraft(event.target.value)}
+          />
+          <button type="submit" className="button" disabled={busy || draft.trim() === ""}>
+            {busy ? ta("admin.signIn.checking") : ta("admin.signIn.submit")}
+          </button>
+        </div>
+        <p className="muted">{ta("admin.signIn.help")}</p>
+        {problem && (
+          <p className="notice notice-error" role="alert">
+            {problem}
+          </p>
+        )}
+      </form>
     </article>
   );
 }
 
-function TokenForm({ token, onChange }: { token: string | null; onChange: (token: string | null) => void }) {
-  const [draft, setDraft] = useState("");
+function Console({ onSignOut }: { onSignOut: () => void }) {
+  const rounds = useAsync((signal) => api.listRounds(signal), []);
+  const [selected, setSelected] = useState<string | null>(null);
+  const [creating, setCreating] = useState(false);
+  const { reload } = rounds;
 
-  // Handled in script and never submitted: a plain GET form would put the token in the URL.
-  const submit = (event: FormEvent) => {
-    event.preventDefault();
-    const value = draft.trim();
-    if (value === "") return;
-    onChange(value);
-    setDraft("");
+  useEffect(() => {
+    const timer = setInterval(reload, LIST_REFRESH_MS);
+    return () => clearInterval(timer);
+  }, [reload]);
+
+  const created = (round: RoundView) => {
+    setCreating(false);
+    setSelected(round.id);
+    reload();
   };
 
   return (
-    <form className="token-form" onSubmit={submit}>
-      <label htmlFor="admin-token">{t("admin.token.label")}</label>
-      <div className="inline-fields">
-        <input
-          id="admin-token"
-          type="password"
-          autoComplete="off"
-          spellCheck={false}
-          value={draft}
-          onChange={(event) => setDraft(event.target.value)}
-        />
-        <button type="submit" className="button">
-          {t("admin.token.use")}
+    <article className="console">
+      <header className="console-header">
+        <h1>{ta("admin.title")}</h1>
+        <button type="button" className="button button-secondary" onClick={onSignOut}>
+          {ta("admin.signOut")}
         </button>
-        {token && (
-          <button type="button" className="button button-secondary" onClick={() => onChange(null)}>
-            {t("admin.token.forget")}
+      </header>
+
+      <section className="card" aria-labelledby="rounds-heading">
+        <header className="console-toolbar">
+          <h2 id="rounds-heading">{ta("admin.rounds.heading")}</h2>
+          <button type="button" className="button button-secondary" onClick={reload}>
+            {ta("admin.rounds.refresh")}
           </button>
-        )}
-      </div>
-      <p className="muted" role="status">
-        {t(token ? "admin.token.set" : "admin.token.missing")}
-      </p>
-    </form>
+          <button type="button" className="button" onClick={() => setCreating(true)} disabled={creating}>
+            {ta("admin.rounds.new")}
+          </button>
+        </header>
+        <AsyncView state={rounds.state} onRetry={reload}>
+          {(list) =>
+            list.length === 0 ? (
+              <p className="muted">{ta("admin.rounds.empty")}</p>
+            ) : (
+              <RoundTable rounds={list} selected={selected} onSelect={setSelected} />
+            )
+          }
+        </AsyncView>
+      </section>
+
+      {creating && <CreateRound onCreated={created} onCancel={() => setCreating(false)} />}
+      {selected && <RoundDetail key={selected} roundId={selected} onChanged={reload} />}
+    </article>
   );
 }
 
-function RoundControls({
-  round,
-  token,
-  onChanged,
+function RoundTable({
+  rounds,
+  selected,
+  onSelect,
 }: {
-  round: RoundSummary;
-  token: string | null;
-  onChanged: () => void;
+  rounds: RoundSummary[];
+  selected: string | null;
+  onSelect: (id: string) => void;
 }) {
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<ApiRequestError | null>(null);
-  const [notice, setNotice] = useState<string | null>(null);
-  const [resetOpen, setResetOpen] = useState(false);
-  const [confirm, setConfirm] = useState("");
-  const headingId = `round-${round.id}`;
-
-  async function run(action: () => Promise<string>) {
-    if (!token) return;
-    setBusy(true);
-    setError(null);
-    setNotice(null);
-    try {
-      setNotice(await action());
-      onChanged();
-    } catch (caught) {
-      setError(asApiRequestError(caught));
-    } finally {
-      setBusy(false);
-    }
-  }
-
-  const changeStatus = (action: RoundAction) =>
-    run(async () => {
-      const view = await api.changeRoundStatus(round.id, action, token ?? "");
-      return t("admin.action.done", { status: t(`status.${view.status}`) });
-    });
-
-  const reset = (event: FormEvent) => {
-    event.preventDefault();
-    run(async () => {
-      const view = await api.resetRound(round.id, { confirm }, token ?? "");
-      setResetOpen(false);
-      setConfirm("");
-      return t("admin.reset.done", { epoch: view.epoch });
-    });
-  };
-
   return (
-    <section className="card" aria-labelledby={headingId}>
-      <header className="card-header">
-        <h2 id={headingId}>{round.title}</h2>
-        <StatusBadge status={round.status} />
-      </header>
-      <p className="muted">
-        {t("admin.round.id", { id: round.id, epoch: round.epoch })} ·{" "}
-        {t("round.meta", { options: formatNumber(round.optionCount), ballots: formatNumber(round.totalBallots) })}
-      </p>
-      <p className="links">
-        <Link href={paths.vote(round.id)}>{t("admin.links.vote")}</Link>
-        <Link href={paths.board(round.id)}>{t("admin.links.board")}</Link>
-      </p>
-      <div className="actions">
-        {ROUND_ACTIONS.map((action) => (
-          <button
-            key={action}
-            type="button"
-            className="button"
-            disabled={!token || busy || !isActionAllowed(round.status, action)}
-            onClick={() => changeStatus(action)}
-          >
-            {t(`admin.action.${action}`)}
-          </button>
-        ))}
-        <button
-          type="button"
-          className="button button-danger"
-          disabled={!token || busy}
-          aria-expanded={resetOpen}
-          onClick={() => setResetOpen((open) => !open)}
-        >
-          {t("admin.reset")}
-        </button>
-      </div>
-      {resetOpen && (
-        <form className="reset-form" onSubmit={reset}>
-          <p>{t("admin.reset.explain", { id: round.id })}</p>
-          <label htmlFor={`${headingId}-confirm`}>{t("admin.reset.label")}</label>
-          <div className="inline-fields">
-            <input
-              id={`${headingId}-confirm`}
-              autoComplete="off"
-              spellCheck={false}
-              value={confirm}
-              onChange={(event) => setConfirm(event.target.value)}
-            />
-            <button type="submit" className="button button-danger" disabled={busy || confirm !== round.id}>
-              {t("admin.reset.confirm")}
-            </button>
-            <button type="button" className="button button-secondary" onClick={() => setResetOpen(false)}>
-              {t("admin.reset.cancel")}
-            </button>
-          </div>
-        </form>
-      )}
-      <div aria-live="polite">
-        {notice && <p className="notice notice-ok">{notice}</p>}
-        {error && (
-          <p className="notice notice-error" role="alert">
-            {t(`error.${error.code}`)}
-          </p>
-        )}
-      </div>
-    </section>
+    <div className="table-scroll">
+      <table className="console-table">
+        <thead>
+          <tr>
+            <th scope="col">{ta("admin.rounds.col.title")}</th>
+            <th scope="col">{ta("admin.rounds.col.status")}</th>
+            <th scope="col" className="numeric">
+              {ta("admin.rounds.col.epoch")}
+            </th>
+            <th scope="col" className="numeric">
+              {ta("admin.rounds.col.ballots")}
+            </th>
+            <th scope="col" className="numeric">
+              {ta("admin.rounds.col.options")}
+            </th>
+          </tr>
+        </thead>
+        <tbody>
+          {rounds.map((round) => (
+            <tr key={round.id} className={round.id === selected ? "is-selected" : undefined} data-round={round.id}>
+              <td>
+                <button
+                  type="button"
+                  className="link-button"
+                  aria-current={round.id === selected ? "true" : undefined}
+                  onClick={() => onSelect(round.id)}
+                >
+                  {round.title}
+                </button>
+                <span className="muted console-id">{round.id}</span>
+              </td>
+              <td>
+                <StatusBadge status={round.status} />
+              </td>
+              <td className="numeric">{round.epoch}</td>
+              <td className="numeric">{formatNumber(round.totalBallots)}</td>
+              <td className="numeric">{formatNumber(round.optionCount)}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
   );
 }

@@ -8,6 +8,7 @@ const board: Leaderboard = {
   seq: 10,
   status: "open",
   totalBallots: 4,
+  resultsHidden: false,
   entries: rankEntries([
     { optionId: "1", number: 1, title: "one", votes: 3 },
     { optionId: "2", number: 2, title: "two", votes: 1 },

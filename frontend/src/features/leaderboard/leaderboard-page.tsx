@@ -1,16 +1,16 @@
 import { ErrorNotice, Loading } from "../../components/async-view";
 import { StatusBadge } from "../../components/status-badge";
 import { useDocumentTitle } from "../../components/use-document-title";
-import { formatNumber, formatPercent, t } from "../../i18n";
+import { formatNumber, t } from "../../i18n";
 import { api } from "../../lib/api";
 import { Link } from "../../lib/router";
 import { paths } from "../../lib/routes";
 import { useAsync } from "../../lib/use-async";
-import { shareOfBallots } from "./board-sync";
+import { LeaderboardTable, ResultsHidden } from "./leaderboard-table";
 import { useLiveLeaderboard } from "./use-live-leaderboard";
 
 export function LeaderboardPage({ roundId }: { roundId: string }) {
-  const live = useLiveLeaderboard(roundId);
+  const live = useLiveLeaderboard(roundId, { view: "board" });
   // The title comes from the light round list (the full round carries every description); `round:updated`
   // replaces it live.
   const rounds = useAsync((signal) => api.listRounds(signal), []);
@@ -47,48 +47,10 @@ export function LeaderboardPage({ roundId }: { roundId: string }) {
       {live.error && <ErrorNotice error={live.error} />}
       {board === null ? (
         !live.error && <Loading />
+      ) : board.resultsHidden ? (
+        <ResultsHidden visibility={summary?.rules.resultsVisibility} />
       ) : (
-        <>
-          <table className="board-table">
-            <thead>
-              <tr>
-                <th scope="col" className="narrow">
-                  {t("board.col.rank")}
-                </th>
-                <th scope="col" className="narrow">
-                  {t("board.col.number")}
-                </th>
-                <th scope="col">{t("board.col.option")}</th>
-                <th scope="col" className="numeric">
-                  {t("board.col.votes")}
-                </th>
-                <th scope="col" className="numeric">
-                  {t("board.col.share")}
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {board.entries.map((entry) => {
-                const share = shareOfBallots(entry.votes, board.totalBallots);
-                return (
-                  <tr key={entry.optionId}>
-                    <td className="narrow rank">{entry.rank}</td>
-                    <td className="narrow number">{entry.number}</td>
-                    <td>
-                      <span className="entry-title">{entry.title}</span>
-                      <span className="bar" aria-hidden="true">
-                        <span className="bar-fill" style={{ width: `${Math.min(share, 1) * 100}%` }} />
-                      </span>
-                    </td>
-                    <td className="numeric">{formatNumber(entry.votes)}</td>
-                    <td className="numeric">{formatPercent(share)}</td>
-                  </tr>
-                );
-              })}
-            </tbody>
-          </table>
-          <p className="muted">{t("board.shareHint")}</p>
-        </>
+        <LeaderboardTable entries={board.entries} totalBallots={board.totalBallots} />
       )}
     </article>
   );

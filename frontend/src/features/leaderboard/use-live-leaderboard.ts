@@ -1,5 +1,5 @@
-import type { ApiError, Leaderboard, LeaderboardUpdate, RoundResetNotice, RoundSummary } from "@lb/common";
-import { useEffect, useState } from "react";
+import type { ApiError, BoardJoin, Leaderboard, LeaderboardUpdate, RoundResetNotice, RoundSummary } from "@lb/common";
+import { useCallback, useEffect, useRef, useState } from "react";
 import { getSocket } from "../../lib/socket";
 import { reconcileUpdate } from "./board-sync";
 
@@ -13,18 +13,25 @@ export interface LiveLeaderboard {
   connection: ConnectionState;
   /** The error of the last `board:join` (e.g. ROUND_NOT_FOUND), cleared by the next good snapshot. */
   error: ApiError | null;
+  /** Asks for a fresh snapshot now, e.g. after this voter's ballot was counted (what they may see can change). */
+  rejoin: () => void;
 }
+
+/** Who is watching (`view`) and with which key: the server decides from these what the board may show. */
+export type LiveLeaderboardAccess = Omit<BoardJoin, "roundId">;
 
 /**
  * Follows one round's leaderboard over the shared socket. It joins on every (re)connect, after a reset and
  * whenever an update does not build on the board it holds, so it always converges on the server's state.
  * Shared by the leaderboard page and, later, the projector screen.
  */
-export function useLiveLeaderboard(roundId: string): LiveLeaderboard {
+export function useLiveLeaderboard(roundId: string, access: LiveLeaderboardAccess = {}): LiveLeaderboard {
   const [board, setBoard] = useState<Leaderboard | null>(null);
   const [round, setRound] = useState<RoundSummary | null>(null);
   const [connection, setConnection] = useState<ConnectionState>("connecting");
   const [error, setError] = useState<ApiError | null>(null);
+  const rejoinRef = useRef<() => void>(() => {});
+  const { view, screenKey, adminToken } = access;
 
   useEffect(() => {
     const socket = getSocket();
@@ -41,7 +48,8 @@ export function useLiveLeaderboard(roundId: string): LiveLeaderboard {
       if (!socket.connected) return; // the "connect" handler joins; an emit now would be buffered and doubled
       const id = ++joinId;
       joining = true;
-      socket.emit("board:join", { roundId }, (result) => {
+      const payload: BoardJoin = { roundId, view, screenKey, adminToken };
+      socket.emit("board:join", payload, (result) => {
         if (disposed || id !== joinId) return; // a newer join superseded this one
         joining = false;
         if ("error" in result) {
@@ -80,8 +88,11 @@ export function useLiveLeaderboard(roundId: string): LiveLeaderboard {
       if (notice.roundId === roundId) join();
     };
     const onRoundUpdated = (summary: RoundSummary) => {
-      if (summary.id === roundId) setRound(summary);
+      if (summary.id !== roundId) return;
+      setRound(summary);
+      join(); // the status or the voting window changed, and with it what this viewer may see
     };
+    rejoinRef.current = join;
 
     socket.on("connect", onConnect);
     socket.on("disconnect", onDisconnect);
@@ -101,9 +112,11 @@ export function useLiveLeaderboard(roundId: string): LiveLeaderboard {
       socket.off("leaderboard:updated", onUpdate);
       socket.off("round:reset", onReset);
       socket.off("round:updated", onRoundUpdated);
+      rejoinRef.current = () => {};
       if (socket.connected) socket.emit("board:leave", { roundId });
     };
-  }, [roundId]);
+  }, [roundId, view, screenKey, adminToken]);
 
-  return { board, round, connection, error };
+  const rejoin = useCallback(() => rejoinRef.current(), []);
+  return { board, round, connection, error, rejoin };
 }

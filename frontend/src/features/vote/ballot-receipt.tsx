@@ -1,17 +1,17 @@
 import type { BallotReceipt, Option } from "@lb/common";
 import { formatDateTime, t } from "../../i18n";
-import { Link } from "../../lib/router";
-import { paths } from "../../lib/routes";
 
 export function BallotReceiptView({
   receipt,
   options,
   fresh,
+  onShowBoard,
 }: {
   receipt: BallotReceipt;
   options: readonly Option[];
-  /** True right after this page submitted it; false when it was found from an earlier visit. */
+  /** True right after this page sent it; false when the server had it from an earlier visit. */
   fresh: boolean;
+  onShowBoard: () => void;
 }) {
   const byId = new Map(options.map((option) => [option.id, option]));
   return (
@@ -40,9 +40,9 @@ export function BallotReceiptView({
           );
         })}
       </ul>
-      <p>
-        <Link href={paths.board(receipt.roundId)}>{t("receipt.board")}</Link>
-      </p>
+      <button type="button" className="button" onClick={onShowBoard}>
+        {t("receipt.board")}
+      </button>
     </section>
   );
 }

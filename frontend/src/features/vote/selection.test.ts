@@ -1,13 +1,6 @@
-import { IdempotencyKeySchema, type Option } from "@lb/common";
+import type { Option } from "@lb/common";
 import { describe, expect, it } from "vitest";
-import {
-  attemptFor,
-  canSubmit,
-  choicesInOptionOrder,
-  isPickDisabled,
-  newIdempotencyKey,
-  toggleChoice,
-} from "./selection";
+import { canSubmit, choicesInOptionOrder, isPickDisabled, toggleChoice } from "./selection";
 
 const rules = { minChoices: 2, maxChoices: 3 };
 
@@ -45,42 +38,14 @@ describe("choicesInOptionOrder", () => {
 });
 
 describe("canSubmit", () => {
-  it("needs an open round", () => {
-    for (const status of ["draft", "paused", "closed"] as const) {
-      expect(canSubmit(["a", "b"], rules, status)).toEqual({ ok: false, reason: "notOpen" });
-    }
+  it("needs voting to be open", () => {
+    expect(canSubmit(["a", "b"], rules, false)).toEqual({ ok: false, reason: "notOpen" });
   });
 
   it("needs at least the minimum and at most the maximum", () => {
-    expect(canSubmit(["a"], rules, "open")).toEqual({ ok: false, reason: "tooFew", min: 2, count: 1 });
-    expect(canSubmit(["a", "b"], rules, "open")).toEqual({ ok: true });
-    expect(canSubmit(["a", "b", "c"], rules, "open")).toEqual({ ok: true });
-    expect(canSubmit(["a", "b", "c", "d"], rules, "open")).toEqual({ ok: false, reason: "tooMany", max: 3, count: 4 });
-  });
-});
-
-describe("attemptFor", () => {
-  let counter = 0;
-  const newKey = () => `key-${++counter}`;
-
-  it("reuses the key when the same picks are retried", () => {
-    const first = attemptFor(null, ["a", "b"], newKey);
-    expect(attemptFor(first, ["a", "b"], newKey)).toBe(first);
-  });
-
-  it("makes a new key when the picks change", () => {
-    const first = attemptFor(null, ["a", "b"], newKey);
-    const changed = attemptFor(first, ["a", "c"], newKey);
-    expect(changed.idempotencyKey).not.toBe(first.idempotencyKey);
-    expect(changed.choices).toEqual(["a", "c"]);
-    expect(attemptFor(first, ["a", "b", "c"], newKey).idempotencyKey).not.toBe(first.idempotencyKey);
-  });
-});
-
-describe("newIdempotencyKey", () => {
-  it("makes distinct keys the server accepts", () => {
-    const keys = new Set(Array.from({ length: 50 }, newIdempotencyKey));
-    expect(keys.size).toBe(50);
-    for (const key of keys) expect(IdempotencyKeySchema.safeParse(key).success).toBe(true);
+    expect(canSubmit(["a"], rules, true)).toEqual({ ok: false, reason: "tooFew", min: 2, count: 1 });
+    expect(canSubmit(["a", "b"], rules, true)).toEqual({ ok: true });
+    expect(canSubmit(["a", "b", "c"], rules, true)).toEqual({ ok: true });
+    expect(canSubmit(["a", "b", "c", "d"], rules, true)).toEqual({ ok: false, reason: "tooMany", max: 3, count: 4 });
   });
 });

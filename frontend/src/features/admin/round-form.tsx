@@ -1,0 +1,347 @@
+import {
+  LIMITS,
+  type ResultsVisibility,
+  ResultsVisibilitySchema,
+  type RoundCreate,
+  type ScreenVisibility,
+  ScreenVisibilitySchema,
+} from "@lb/common";
+import { type FormEvent, useId, useState } from "react";
+import { t } from "../../i18n";
+import { asApiRequestError } from "../../lib/api";
+import { type AdminMessageKey, ta } from "./admin-messages";
+import { useSession } from "./admin-session";
+import { ImportPicker } from "./import-picker";
+import {
+  checkDraft,
+  type DraftIssue,
+  draftFromRound,
+  newRowKey,
+  type OptionDraft,
+  optionDrafts,
+  type RoundDraft,
+} from "./round-draft";
+
+interface RoundFormProps {
+  mode: "create" | "edit";
+  initial: RoundDraft;
+  /** Why options and pick counts cannot change (the epoch has ballots); null when they can. */
+  lockedReason?: string | null;
+  /** Saves the checked round; resolves to a message to show (e.g. "nothing to save"), or nothing. */
+  onSubmit: (round: RoundCreate) => Promise<string | undefined>;
+  onCancel?: () => void;
+}
+
+/** The one form for creating and editing a round; it checks with the server's schema before sending anything. */
+export function RoundForm({ mode, initial, lockedReason = null, onSubmit, onCancel }: RoundFormProps) {
+  const session = useSession();
+  const formId = useId();
+  const [draft, setDraft] = useState(initial);
+  const [issues, setIssues] = useState<DraftIssue[]>([]);
+  const [serverError, setServerError] = useState<string | null>(null);
+  const [notice, setNotice] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  const locked = lockedReason !== null;
+
+  const set = <K extends keyof RoundDraft>(key: K, value: RoundDraft[K]) =>
+    setDraft((current) => ({ ...current, [key]: value }));
+  const setOption = (key: string, change: Partial<OptionDraft>) =>
+    setDraft((current) => ({
+      ...current,
+      options: current.options.map((option) => (option.key === key ? { ...option, ...change } : option)),
+    }));
+  const addOption = () =>
+    setDraft((current) => {
+      const next = Math.max(0, ...current.options.map((option) => Number(option.number) || 0)) + 1;
+      return {
+        ...current,
+        options: [...current.options, { key: newRowKey(), number: String(next), title: "", description: "" }],
+      };
+    });
+  const removeOption = (key: string) =>
+    setDraft((current) => ({ ...current, options: current.options.filter((option) => option.key !== key) }));
+
+  const submit = async (event: FormEvent) => {
+    event.preventDefault();
+    setServerError(null);
+    setNotice(null);
+    const check = checkDraft(draft);
+    if (!check.ok) {
+      setIssues(check.issues);
+      return;
+    }
+    setIssues([]);
+    setBusy(true);
+    try {
+      const message = await onSubmit(check.round);
+      if (message) setNotice(message);
+    } catch (caught) {
+      session.handleError(caught);
+      const error = asApiRequestError(caught);
+      // The server's message names the field for a body it refused; other codes have a translated sentence.
+      setServerError(
+        error.code === "INVALID_BODY" ? `${t("error.INVALID_BODY")} ${error.message}` : t(`error.${error.code}`),
+      );
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const field = (name: string) => `${formId}-${name}`;
+  return (
+    <form className="console-form" onSubmit={submit} noValidate>
+      {!locked && (
+        <ImportPicker
+          onImport={(result, fileName) =>
+            setDraft((current) =>
+              result.kind === "json"
+                ? { ...draftFromRound(result.round), id: result.round.id ?? current.id }
+                : {
+                    ...current,
+                    title: current.title || fileName.replace(/\.[^.]*$/, ""),
+                    options: optionDrafts(result.options),
+                  },
+            )
+          }
+        />
+      )}
+
+      {mode === "create" && (
+        <div className="console-field">
+          <label htmlFor={field("id")}>{ta("admin.form.id")}</label>
+          <input
+            id={field("id")}
+            value={draft.id}
+            maxLength={LIMITS.roundIdMaxLength}
+            spellCheck={false}
+            autoComplete="off"
+            onChange={(event) => set("id", event.target.value)}
+          />
+          <p className="muted">{ta("admin.form.idHelp")}</p>
+        </div>
+      )}
+      <div className="console-field">
+        <label htmlFor={field("title")}>{ta("admin.form.title")}</label>
+        <input
+          id={field("title")}
+          value={draft.title}
+          maxLength={LIMITS.roundTitleMaxLength}
+          onChange={(event) => set("title", event.target.value)}
+        />
+      </div>
+      <div className="console-field">
+        <label htmlFor={field("description")}>{ta("admin.form.description")}</label>
+        <textarea
+          id={field("description")}
+          rows={2}
+          value={draft.description}
+          onChange={(event) => set("description", event.target.value)}
+        />
+      </div>
+
+      <fieldset>
+        <legend>{ta("admin.form.rules")}</legend>
+        <div className="console-grid">
+          <div className="console-field">
+            <label htmlFor={field("min")}>{ta("admin.form.minChoices")}</label>
+            <input
+              id={field("min")}
+              type="number"
+              min={1}
+              disabled={locked}
+              value={draft.minChoices}
+              onChange={(event) => set("minChoices", event.target.value)}
+            />
+          </div>
+          <div className="console-field">
+            <label htmlFor={field("max")}>{ta("admin.form.maxChoices")}</label>
+            <input
+              id={field("max")}
+              type="number"
+              min={1}
+              disabled={locked}
+              value={draft.maxChoices}
+              onChange={(event) => set("maxChoices", event.target.value)}
+            />
+          </div>
+          <div className="console-field">
+            <label htmlFor={field("results")}>{ta("admin.form.resultsVisibility")}</label>
+            <select
+              id={field("results")}
+              value={draft.resultsVisibility}
+              onChange={(event) => set("resultsVisibility", event.target.value as ResultsVisibility)}
+            >
+              {ResultsVisibilitySchema.options.map((value) => (
+                <option key={value} value={value}>
+                  {ta(`admin.form.results.${value}`)}
+                </option>
+              ))}
+            </select>
+          </div>
+          <div className="console-field">
+            <label htmlFor={field("screen")}>{ta("admin.form.screenVisibility")}</label>
+            <select
+              id={field("screen")}
+              value={draft.screenVisibility}
+              onChange={(event) => set("screenVisibility", event.target.value as ScreenVisibility)}
+            >
+              {ScreenVisibilitySchema.options.map((value) => (
+                <option key={value} value={value}>
+                  {ta(`admin.form.screen.${value}`)}
+                </option>
+              ))}
+            </select>
+          </div>
+          <div className="console-field">
+            <label htmlFor={field("opens")}>{ta("admin.form.opensAt")}</label>
+            <input
+              id={field("opens")}
+              type="datetime-local"
+              value={draft.opensAt}
+              onChange={(event) => set("opensAt", event.target.value)}
+            />
+          </div>
+          <div className="console-field">
+            <label htmlFor={field("closes")}>{ta("admin.form.closesAt")}</label>
+            <input
+              id={field("closes")}
+              type="datetime-local"
+              value={draft.closesAt}
+              onChange={(event) => set("closesAt", event.target.value)}
+            />
+          </div>
+        </div>
+        <p className="muted">{ta("admin.form.windowHelp")}</p>
+      </fieldset>
+
+      <fieldset>
+        <legend>{ta("admin.form.options", { count: draft.options.length })}</legend>
+        {lockedReason && (
+          <p className="notice notice-paused" data-testid="edit-locked">
+            {lockedReason}
+          </p>
+        )}
+        <div className="table-scroll console-options">
+          <table className="console-table">
+            <thead>
+              <tr>
+                <th scope="col">{ta("admin.form.col.number")}</th>
+                <th scope="col">{ta("admin.form.col.title")}</th>
+                <th scope="col">{ta("admin.form.col.description")}</th>
+                <th scope="col">
+                  <span className="visually-hidden">{ta("admin.form.col.remove")}</span>
+                </th>
+              </tr>
+            </thead>
+            <tbody>
+              {draft.options.map((option, index) => (
+                <tr key={option.key}>
+                  <td>
+                    <input
+                      className="console-number"
+                      aria-label={ta("admin.form.optionNumber", { row: index + 1 })}
+                      inputMode="numeric"
+                      disabled={locked}
+                      value={option.number}
+                      onChange={(event) => setOption(option.key, { number: event.target.value })}
+                    />
+                  </td>
+                  <td>
+                    <input
+                      aria-label={ta("admin.form.optionTitle", { row: index + 1 })}
+                      disabled={locked}
+                      maxLength={LIMITS.optionTitleMaxLength}
+                      value={option.title}
+                      onChange={(event) => setOption(option.key, { title: event.target.value })}
+                    />
+                  </td>
+                  <td>
+                    <textarea
+                      aria-label={ta("admin.form.optionDescription", { row: index + 1 })}
+                      rows={1}
+                      disabled={locked}
+                      value={option.description}
+                      onChange={(event) => setOption(option.key, { description: event.target.value })}
+                    />
+                  </td>
+                  <td>
+                    <button
+                      type="button"
+                      className="button button-secondary"
+                      disabled={locked || draft.options.length <= 1}
+                      onClick={() => removeOption(option.key)}
+                      aria-label={ta("admin.form.removeOption", { row: index + 1 })}
+                    >
+                      ×
+                    </button>
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+        <button
+          type="button"
+          className="button button-secondary"
+          disabled={locked || draft.options.length >= LIMITS.maxOptions}
+          onClick={addOption}
+        >
+          {ta("admin.form.addOption")}
+        </button>
+      </fieldset>
+
+      <div aria-live="polite">
+        {issues.length > 0 && (
+          <div className="notice notice-error" role="alert" data-testid="form-issues">
+            <p>{ta("admin.form.invalid")}</p>
+            <ul>
+              {issues.map((issue, index) => (
+                // biome-ignore lint/suspicious/noArrayIndexKey: one check's fixed list; it never reorders.
+                <li key={index}>{describeDraftIssue(issue)}</li>
+              ))}
+            </ul>
+          </div>
+        )}
+        {serverError && (
+          <p className="notice notice-error" role="alert">
+            {serverError}
+          </p>
+        )}
+        {notice && <p className="notice notice-ok">{notice}</p>}
+      </div>
+
+      <div className="actions">
+        <button type="submit" className="button console-submit" disabled={busy}>
+          {busy ? ta("admin.form.saving") : ta(mode === "create" ? "admin.form.create" : "admin.form.save")}
+        </button>
+        {onCancel && (
+          <button type="button" className="button button-secondary" onClick={onCancel}>
+            {ta("admin.form.cancel")}
+          </button>
+        )}
+      </div>
+    </form>
+  );
+}
+
+const FIELD_LABELS: Record<string, AdminMessageKey> = {
+  id: "admin.form.id",
+  title: "admin.form.title",
+  description: "admin.form.description",
+  number: "admin.form.col.number",
+  options: "admin.form.optionsLabel",
+  "rules.minChoices": "admin.form.minChoices",
+  "rules.maxChoices": "admin.form.maxChoices",
+  "rules.opensAt": "admin.form.opensAt",
+  "rules.closesAt": "admin.form.closesAt",
+};
+
+/** "Option 3 · Title: is empty". */
+function describeDraftIssue(issue: DraftIssue): string {
+  const labelKey = FIELD_LABELS[issue.field];
+  const label = labelKey ? ta(labelKey) : issue.field;
+  const where =
+    issue.option === undefined ? label : `${ta("admin.import.atOption", { option: issue.option })} · ${label}`;
+  const detail = issue.detail ?? "";
+  return `${where}: ${ta(`admin.form.issue.${issue.kind}`, { limit: detail, number: detail, message: detail })}`;
+}

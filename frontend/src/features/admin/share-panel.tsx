@@ -1,0 +1,137 @@
+import { useEffect, useId, useState } from "react";
+import { ErrorNotice } from "../../components/async-view";
+import { QrCode, qrCodePng } from "../../components/qr-code";
+import { type ApiRequestError, adminApi, asApiRequestError } from "../../lib/api";
+import { paths } from "../../lib/routes";
+import { DEFAULT_TOP, MAX_TOP, type ScreenTheme } from "../screen/screen-options";
+import { ta } from "./admin-messages";
+import { copyText, saveFile, useSession } from "./admin-session";
+
+const absolute = (path: string) => new URL(path, window.location.origin).href;
+
+/** The links organisers hand out: the vote page (with its QR code), the projector screen, the public board. */
+export function SharePanel({ roundId }: { roundId: string }) {
+  const session = useSession();
+  const voteUrl = absolute(paths.vote(roundId));
+  const [screenKey, setScreenKey] = useState<string | null>(null);
+  const [error, setError] = useState<ApiRequestError | null>(null);
+  const [top, setTop] = useState(DEFAULT_TOP);
+  const [theme, setTheme] = useState<ScreenTheme>("dark");
+  const [notice, setNotice] = useState<string | null>(null);
+  const topId = useId();
+  const themeId = useId();
+
+  // biome-ignore lint/correctness/useExhaustiveDependencies: `session` changes only with the token.
+  useEffect(() => {
+    let current = true;
+    adminApi.screenKey(roundId, session.token).then(
+      ({ screenKey: key }) => current && setScreenKey(key),
+      (caught: unknown) => {
+        session.handleError(caught);
+        if (current) setError(asApiRequestError(caught));
+      },
+    );
+    return () => {
+      current = false;
+    };
+  }, [roundId, session.token]);
+
+  const screenUrl = screenKey
+    ? absolute(
+        `${paths.screen(roundId, screenKey)}${top === DEFAULT_TOP ? "" : `&top=${top}`}${theme === "dark" ? "" : `&theme=${theme}`}`,
+      )
+    : null;
+
+  const renewKey = async () => {
+    if (!window.confirm(ta("admin.share.newKeyConfirm"))) return;
+    try {
+      const { screenKey: key } = await adminApi.screenKey(roundId, session.token, true);
+      setScreenKey(key);
+      setNotice(ta("admin.share.newKeyDone"));
+    } catch (caught) {
+      session.handleError(caught);
+      setError(asApiRequestError(caught));
+    }
+  };
+
+  const copy = async (text: string) => {
+    if (await copyText(text)) setNotice(ta("admin.share.copied"));
+  };
+
+  return (
+    <div className="console-share">
+      <section aria-labelledby={`${topId}-vote`}>
+        <h3 id={`${topId}-vote`}>{ta("admin.share.vote")}</h3>
+        <p className="muted">{ta("admin.share.voteHelp")}</p>
+        <div className="console-share-row">
+          <QrCode className="console-qr" text={voteUrl} label={ta("admin.share.qrAlt")} />
+          <div className="console-share-links">
+            <input readOnly value={voteUrl} aria-label={ta("admin.share.vote")} data-testid="vote-url" />
+            <div className="actions">
+              <button type="button" className="button" onClick={() => copy(voteUrl)}>
+                {ta("admin.share.copy")}
+              </button>
+              <button
+                type="button"
+                className="button"
+                onClick={async () => saveFile(await qrCodePng(voteUrl), `${roundId}-vote-qr.png`)}
+              >
+                {ta("admin.share.qrPng")}
+              </button>
+            </div>
+          </div>
+        </div>
+      </section>
+
+      <section aria-labelledby={`${topId}-screen`}>
+        <h3 id={`${topId}-screen`}>{ta("admin.share.screen")}</h3>
+        <p className="muted">{ta("admin.share.screenHelp")}</p>
+        {error && <ErrorNotice error={error} />}
+        <div className="inline-fields">
+          <label htmlFor={topId}>{ta("admin.share.rows")}</label>
+          <input
+            id={topId}
+            type="number"
+            min={1}
+            max={MAX_TOP}
+            className="console-number"
+            value={top}
+            onChange={(event) => setTop(Math.min(MAX_TOP, Math.max(1, Number(event.target.value) || DEFAULT_TOP)))}
+          />
+          <label htmlFor={themeId}>{ta("admin.share.theme")}</label>
+          <select id={themeId} value={theme} onChange={(event) => setTheme(event.target.value as ScreenTheme)}>
+            <option value="dark">{ta("admin.share.dark")}</option>
+            <option value="light">{ta("admin.share.light")}</option>
+          </select>
+        </div>
+        {screenUrl && (
+          <div className="console-share-links">
+            <input readOnly value={screenUrl} aria-label={ta("admin.share.screen")} data-testid="screen-url" />
+            <div className="actions">
+              <button type="button" className="button" onClick={() => copy(screenUrl)}>
+                {ta("admin.share.copy")}
+              </button>
+              <a className="button" href={screenUrl} target="_blank" rel="noreferrer">
+                {ta("admin.share.open")}
+              </a>
+              <button type="button" className="button button-danger" onClick={renewKey}>
+                {ta("admin.share.newKey")}
+              </button>
+            </div>
+          </div>
+        )}
+      </section>
+
+      <section aria-labelledby={`${topId}-board`}>
+        <h3 id={`${topId}-board`}>{ta("admin.share.board")}</h3>
+        <p>
+          <a href={paths.board(roundId)} target="_blank" rel="noreferrer">
+            {absolute(paths.board(roundId))}
+          </a>
+        </p>
+      </section>
+
+      <div aria-live="polite">{notice && <p className="notice notice-ok">{notice}</p>}</div>
+    </div>
+  );
+}
