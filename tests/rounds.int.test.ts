@@ -88,7 +88,9 @@ describe("admin authentication", () => {
       );
       expectError(await api.request("GET", `/api/rounds/${round.id}/audit`, { headers }), "UNAUTHORIZED");
       expectError(await api.request("GET", `/api/rounds/${round.id}/recount`, { headers }), "UNAUTHORIZED");
+      expectError(await api.request("GET", "/api/admin/session", { headers }), "UNAUTHORIZED");
     }
+    expectStatus(await api.admin("GET", "/api/admin/session"), 200);
     // Nothing changed.
     const after = await api.round(round.id);
     expect(after.status).toBe("draft");

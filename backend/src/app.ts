@@ -63,6 +63,10 @@ export function createApp(deps: AppDeps): express.Express {
   });
 
   const admin = requireAdmin(config.adminToken);
+  // Lets the console check a token at sign-in.
+  app.get("/api/admin/session", admin, (_req, res) => {
+    res.json({ ok: true });
+  });
   app.use(votersRouter({ secret: config.voterTokenSecret, cookieSecure: config.cookieSecure }));
   app.use(roundsRouter({ rounds: deps.rounds, admin, bodyLimitBytes: config.adminBodyLimitBytes }));
   app.use(

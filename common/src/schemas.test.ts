@@ -11,7 +11,14 @@ describe("RoundCreateSchema", () => {
     const round = RoundCreateSchema.parse(demo);
     expect(round.options).toHaveLength(64);
     expect(round.options[0]?.id).toBe("1");
-    expect(round.rules).toEqual({ minChoices: 1, maxChoices: 15 });
+    expect(round.rules).toEqual({
+      minChoices: 1,
+      maxChoices: 15,
+      resultsVisibility: "always",
+      screenVisibility: "always",
+      opensAt: null,
+      closesAt: null,
+    });
   });
 
   it("rejects duplicate numbers, duplicate ids and impossible rules", () => {

@@ -164,6 +164,11 @@ export const api = {
 
 /** The organiser's calls; every one needs the admin token. */
 export const adminApi = {
+  /** Resolves when the server accepts the token; fails with UNAUTHORIZED when it does not. */
+  checkSession(adminToken: string): Promise<{ ok: true }> {
+    return request<{ ok: true }>("/api/admin/session", { headers: adminHeaders(adminToken) });
+  },
+
   createRound(input: RoundCreateInput, adminToken: string): Promise<RoundView> {
     return request<RoundView>("/api/rounds", { method: "POST", body: input, headers: adminHeaders(adminToken) });
   },
