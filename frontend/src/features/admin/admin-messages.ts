@@ -161,11 +161,6 @@ const en = {
   "admin.results.csv": "Export results (CSV)",
   "admin.results.audit": "Export audit log (NDJSON)",
   "admin.results.summary": "Epoch {epoch}: {ballots} ballots.",
-  "admin.results.col.rank": "Rank",
-  "admin.results.col.number": "No.",
-  "admin.results.col.title": "Option",
-  "admin.results.col.votes": "Votes",
-  "admin.results.col.share": "Share",
 };
 
 export type AdminMessageKey = keyof typeof en;
@@ -327,11 +322,6 @@ const zhCN: Record<AdminMessageKey, string> = {
   "admin.results.csv": "导出结果（CSV）",
   "admin.results.audit": "导出审计日志（NDJSON）",
   "admin.results.summary": "第 {epoch} 轮：{ballots} 张选票。",
-  "admin.results.col.rank": "名次",
-  "admin.results.col.number": "编号",
-  "admin.results.col.title": "候选项",
-  "admin.results.col.votes": "票数",
-  "admin.results.col.share": "占比",
 };
 
 export const adminMessages = { en, "zh-CN": zhCN };

@@ -1,10 +1,10 @@
 import type { Leaderboard, RoundView } from "@lb/common";
 import { useId, useState } from "react";
 import { AsyncView } from "../../components/async-view";
-import { formatNumber, formatPercent, t } from "../../i18n";
+import { formatNumber, t } from "../../i18n";
 import { adminApi, api, asApiRequestError } from "../../lib/api";
 import { useAsync } from "../../lib/use-async";
-import { shareOfBallots } from "../leaderboard/board-sync";
+import { LeaderboardTable } from "../leaderboard/leaderboard-table";
 import { ta } from "./admin-messages";
 import { saveFile, useSession } from "./admin-session";
 
@@ -75,37 +75,8 @@ function ResultsTable({ board }: { board: Leaderboard }) {
       <p className="muted">
         {ta("admin.results.summary", { epoch: board.epoch, ballots: formatNumber(board.totalBallots) })}
       </p>
-      <div className="table-scroll">
-        <table className="console-table" data-testid="results-table" data-epoch={board.epoch}>
-          <thead>
-            <tr>
-              <th scope="col" className="numeric">
-                {ta("admin.results.col.rank")}
-              </th>
-              <th scope="col" className="numeric">
-                {ta("admin.results.col.number")}
-              </th>
-              <th scope="col">{ta("admin.results.col.title")}</th>
-              <th scope="col" className="numeric">
-                {ta("admin.results.col.votes")}
-              </th>
-              <th scope="col" className="numeric">
-                {ta("admin.results.col.share")}
-              </th>
-            </tr>
-          </thead>
-          <tbody>
-            {board.entries.map((entry) => (
-              <tr key={entry.optionId}>
-                <td className="numeric">{entry.rank}</td>
-                <td className="numeric">{entry.number}</td>
-                <td>{entry.title}</td>
-                <td className="numeric">{formatNumber(entry.votes)}</td>
-                <td className="numeric">{formatPercent(shareOfBallots(entry.votes, board.totalBallots))}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+      <div className="table-scroll" data-testid="results-table" data-epoch={board.epoch}>
+        <LeaderboardTable entries={board.entries} totalBallots={board.totalBallots} />
       </div>
     </>
   );
