@@ -88,13 +88,15 @@ export class LiveHub {
     return fresh;
   }
 
-  private schedule(): void {
+  /** Ticks start every tickMs: the time a tick spends (reading Redis, writing to sockets) is not added on top. */
+  private schedule(delay = this.options.tickMs): void {
     if (this.stopped) return;
     this.timer = setTimeout(() => {
+      const started = Date.now();
       this.ticking = this.tick()
         .catch((error) => this.options.log("live tick failed", error))
-        .finally(() => this.schedule());
-    }, this.options.tickMs);
+        .finally(() => this.schedule(Math.max(0, this.options.tickMs - (Date.now() - started))));
+    }, delay);
   }
 
   /** One tick: find the rounds that changed, read them, send one update per round and audience. */

@@ -1,0 +1,1183 @@
+/**
+ * Fan-out benchmark: how fast live leaderboard updates reach many watchers.
+ *
+ *   npm run bench:fanout -- [--watchers 500] [--rate 200] [--seconds 10] [--tick 100] [--json]
+ *
+ * W Socket.IO clients join one round of the real backend process (`node backend/dist/main.js`, Redis with the
+ * append-only file on) and keep their board with applyLeaderboardUpdate while ballots arrive open-loop at a fixed
+ * rate. Latency is per (ballot, watcher): from the k-th 201 answer to that watcher's first update with
+ * totalBallots >= k. Then, in the same run, a bare node:http + Socket.IO server (bare-socket-server.ts) broadcasts
+ * the very updates the watchers got, one per POST /emit at the service's update rate, to the same W clients doing
+ * the same work: the fan-out floor of Socket.IO (and of this harness) on this machine.
+ *
+ * The watchers live in this process, in worker threads, so that the main thread (which sends the ballots and
+ * stamps the 201 answers) is never queued behind the fan-out work; every time is on the main thread's
+ * performance.now() scale (a worker adds the difference of the two threads' timeOrigin).
+ *
+ * A benchmark, not a test: it prints figures, and fails (exit 1) when a board is wrong, an update did not apply
+ * or something did not arrive. It is bounded in count (--watchers, --rate × --seconds) and time (--time-limit),
+ * sends traffic only to 127.0.0.1 (or to REDIS_URL), and stops every child process and thread it started, also on
+ * error and Ctrl-C. BENCHMARKS.md at the repository root explains the method and records results.
+ */
+import { randomBytes, randomUUID } from "node:crypto";
+import { readFileSync } from "node:fs";
+import os from "node:os";
+import { performance } from "node:perf_hooks";
+import { fileURLToPath } from "node:url";
+import { isDeepStrictEqual, parseArgs } from "node:util";
+import { isMainThread, parentPort, Worker, workerData } from "node:worker_threads";
+import {
+  applyLeaderboardUpdate,
+  type ClientToServerEvents,
+  type Leaderboard,
+  type LeaderboardUpdate,
+  type RoundCreateInput,
+  type RoundView,
+  type ServerToClientEvents,
+  type VoterTokenResponse,
+} from "@lb/common";
+import { io, type Socket } from "socket.io-client";
+import {
+  abortable,
+  type Ballot,
+  BUSY_MACHINE_CORES,
+  backendMain,
+  backgroundCores,
+  type CpuShare,
+  cpuLine,
+  cpuShare,
+  cpuSnapshot,
+  demoRoundFile,
+  describeError,
+  expectJson,
+  freePort,
+  httpRequest,
+  makeChoices,
+  newAgent,
+  type Outcomes,
+  onCleanup,
+  parsingFlags,
+  percentile,
+  pool,
+  postBallot,
+  progress,
+  reportNon201,
+  runMain,
+  type ServerChild,
+  signal,
+  sourceRevision,
+  startRedis,
+  startServerChild,
+  startTimeLimit,
+  throwIfAborted,
+  UsageError,
+  wholeNumber,
+} from "./bench-support.js";
+
+const bareSocketServerScript = fileURLToPath(new URL("./bare-socket-server.ts", import.meta.url));
+
+/** The event the watchers listen to; the bare server is told (BARE_EVENT) to broadcast under the same name. */
+const UPDATE_EVENT = "leaderboard:updated" satisfies keyof ServerToClientEvents;
+/** Seed of the random ballots (the same picks every run, as in the ingest benchmark's default). */
+const BALLOT_SEED = 1;
+/**
+ * Worker threads the watchers are spread over. On the 2-core machine this was written on, 2 gave the lowest
+ * baseline latency (1 thread: p50 39 ms, 2: 26 ms, 3: 31 ms with 500 watchers).
+ */
+const WATCHER_THREADS = 2;
+/** Sockets connecting (and joining) at once per thread while the watchers are set up. */
+const CONNECT_CONCURRENCY = 25;
+/** One socket that has not connected, or one join not answered, within this fails the run. */
+const CONNECT_TIMEOUT_MS = 15_000;
+/** Tokens minted at once before the run (not timed). */
+const MINT_CONCURRENCY = 64;
+/** Keep-alive sockets of the open-loop sender; more requests than this in flight wait in the agent's queue. */
+const SENDER_SOCKETS = 256;
+/** After the last answer, how long every watcher may take to catch up before the run fails. */
+const drainTimeoutMs = (tickMs: number) => Math.max(10_000, 20 * tickMs);
+
+// ---------------------------------------------------------------------------------------------------------------
+// Options
+
+interface Options {
+  watchers: number;
+  rate: number;
+  seconds: number;
+  tickMs: number;
+  timeLimitS: number;
+  json: boolean;
+}
+
+const USAGE = `Usage: npm run bench:fanout -- [options]
+
+  --watchers N      Socket.IO clients watching the round (board:join, view "board"), all in this process (default 500)
+  --rate N          ballots per second, sent open-loop: on a fixed schedule, whatever the answers do (default 200)
+  --seconds N       how long ballots are sent (default 10)
+  --tick MS         the backend's LIVE_TICK_MS: at most one update per round per tick (default 100)
+  --time-limit S    abort the whole run after S seconds (default 180)
+  --json            print one machine-readable JSON line on stdout (the table goes to stderr)
+  --help            this text
+
+Environment: REDIS_URL (default: a private redis-server from PATH, append-only file on, in a temp dir).`;
+
+function parseOptions(argv: string[]): Options {
+  return parsingFlags(() => checkedOptions(argv));
+}
+
+function checkedOptions(argv: string[]): Options {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      watchers: { type: "string", default: "500" },
+      rate: { type: "string", default: "200" },
+      seconds: { type: "string", default: "10" },
+      tick: { type: "string", default: "100" },
+      "time-limit": { type: "string", default: "180" },
+      json: { type: "boolean", default: false },
+      help: { type: "boolean", default: false },
+    },
+    strict: true,
+    allowPositionals: false,
+  });
+  if (values.help) {
+    console.log(USAGE);
+    process.exit(0);
+  }
+  const options: Options = {
+    watchers: wholeNumber("watchers", values.watchers, 1, 5000),
+    rate: wholeNumber("rate", values.rate, 1, 5000),
+    seconds: wholeNumber("seconds", values.seconds, 1, 600),
+    // The backend's own bounds for LIVE_TICK_MS.
+    tickMs: wholeNumber("tick", values.tick, 10, 10_000),
+    timeLimitS: wholeNumber("time-limit", values["time-limit"], 10, 3600),
+    json: values.json,
+  };
+  if (options.rate * options.seconds > 200_000) {
+    throw new UsageError(`--rate × --seconds must not exceed 200000 ballots, got ${options.rate * options.seconds}`);
+  }
+  return options;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Watcher threads: each holds a share of the watchers. The main thread asks them to connect, to wait until every
+// board reached a seq, and to report (which also disconnects them).
+
+type BoardSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
+
+interface WatchSetup {
+  url: string;
+  /** The round to board:join; null for the bare server, which has no join (the boards start at initialBoard). */
+  roundId: string | null;
+  initialBoard: Leaderboard | null;
+  /** Index of this thread's first watcher; watcher 0 also keeps every update's JSON. */
+  first: number;
+  count: number;
+}
+
+interface WatcherReport {
+  /** The board after the last update (or the rejoin's snapshot). */
+  board: Leaderboard;
+  /** Per update received, in order: arrival time (main thread's performance.now() scale), totalBallots, seq. */
+  times: number[];
+  totals: number[];
+  seqs: number[];
+  /** Updates that did not build on the board (prevSeq ≠ seq, other epoch); with the backend each one rejoins. */
+  gaps: number;
+  rejoins: number;
+  /** round:updated / round:reset notices (none are expected: the round's status does not change). */
+  roundNotices: number;
+  disconnected: string | null;
+}
+
+interface ThreadReport {
+  watchers: WatcherReport[];
+  /** The JSON of every update watcher 0 received, in order (empty on other threads). */
+  updates: string[];
+}
+
+type ThreadCommand =
+  | { type: "connect"; setup: WatchSetup }
+  | { type: "wait"; seq: number; timeoutMs: number }
+  | { type: "report" };
+type ThreadReply = { id: number; ok: true; value: unknown } | { id: number; ok: false; error: string };
+
+interface WatcherState extends WatcherReport {
+  socket: BoardSocket;
+  rejoining: boolean;
+}
+
+async function joinBoard(socket: BoardSocket, roundId: string): Promise<Leaderboard> {
+  const result = await socket.timeout(CONNECT_TIMEOUT_MS).emitWithAck("board:join", { roundId, view: "board" });
+  if ("error" in result) throw new Error(`board:join failed: ${result.error.code} ${result.error.message}`);
+  return result.ok;
+}
+
+/** Connects one client: WebSocket only, no reconnection (a lost watcher is a failed run, not a retry). */
+function connectClient(url: string, sockets: Set<BoardSocket>): Promise<BoardSocket> {
+  const socket: BoardSocket = io(url, {
+    transports: ["websocket"],
+    reconnection: false,
+    forceNew: true,
+    timeout: CONNECT_TIMEOUT_MS,
+  });
+  sockets.add(socket);
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(
+      () => reject(new Error(`a socket did not connect within ${CONNECT_TIMEOUT_MS} ms`)),
+      CONNECT_TIMEOUT_MS,
+    );
+    socket.once("connect", () => {
+      clearTimeout(timer);
+      resolve(socket);
+    });
+    socket.once("connect_error", (error: Error) => {
+      clearTimeout(timer);
+      reject(new Error(`socket connection failed: ${error.message}`));
+    });
+  });
+}
+
+/** The body of a watcher thread. */
+function watcherThread(): void {
+  const port = parentPort;
+  if (!port) throw new Error("watcherThread() runs in a worker thread");
+  const { mainTimeOrigin } = workerData as { mainTimeOrigin: number };
+  const originOffset = performance.timeOrigin - mainTimeOrigin;
+  const sockets = new Set<BoardSocket>();
+  let watchers: WatcherState[] = [];
+  let updates: string[] = [];
+
+  const watch = (state: WatcherState, roundId: string | null, keepUpdates: boolean) => {
+    const { socket } = state;
+    socket.on(UPDATE_EVENT, (update: LeaderboardUpdate) => {
+      const at = performance.now() + originOffset;
+      state.times.push(at);
+      state.totals.push(update.totalBallots);
+      state.seqs.push(update.seq);
+      if (keepUpdates) updates.push(JSON.stringify(update));
+      if (state.rejoining) return;
+      const next = applyLeaderboardUpdate(state.board, update);
+      if (next) {
+        state.board = next;
+        return;
+      }
+      // A gap: do what a real client does (rejoin for a fresh snapshot), and count it; the run then fails.
+      state.gaps += 1;
+      if (roundId === null) return;
+      state.rejoining = true;
+      joinBoard(socket, roundId).then(
+        (board) => {
+          state.board = board;
+          state.rejoins += 1;
+          state.rejoining = false;
+        },
+        () => {
+          state.rejoining = false;
+        },
+      );
+    });
+    socket.on("round:updated", () => {
+      state.roundNotices += 1;
+    });
+    socket.on("round:reset", () => {
+      state.roundNotices += 1;
+    });
+    socket.on("disconnect", (reason) => {
+      state.disconnected ??= reason;
+    });
+  };
+
+  const connect = async (setup: WatchSetup): Promise<Leaderboard | null> => {
+    watchers = new Array<WatcherState>(setup.count);
+    updates = [];
+    await pool(setup.count, CONNECT_CONCURRENCY, async (index) => {
+      const socket = await connectClient(setup.url, sockets);
+      const board = setup.roundId === null ? setup.initialBoard : await joinBoard(socket, setup.roundId);
+      if (!board) throw new Error("a bare watcher needs an initial board");
+      const state: WatcherState = {
+        socket,
+        board,
+        times: [],
+        totals: [],
+        seqs: [],
+        gaps: 0,
+        rejoins: 0,
+        roundNotices: 0,
+        disconnected: null,
+        rejoining: false,
+      };
+      watch(state, setup.roundId, setup.first + index === 0);
+      watchers[index] = state;
+    });
+    return watchers[0]?.board ?? null;
+  };
+
+  const wait = async (seq: number, timeoutMs: number): Promise<number> => {
+    const behind = () => watchers.filter((state) => state.board.seq < seq && state.disconnected === null).length;
+    const deadline = performance.now() + timeoutMs;
+    while (behind() > 0 && performance.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
+    return behind();
+  };
+
+  const report = (): ThreadReport => {
+    // Copied before the sockets close, so that our own disconnect is not recorded as a lost watcher.
+    const result: ThreadReport = {
+      watchers: watchers.map(({ socket: _socket, rejoining: _rejoining, ...rest }) => structuredClone(rest)),
+      updates,
+    };
+    for (const socket of sockets) socket.disconnect();
+    sockets.clear();
+    watchers = [];
+    updates = [];
+    return result;
+  };
+
+  port.on("message", async (request: ThreadCommand & { id: number }) => {
+    try {
+      let value: unknown;
+      if (request.type === "connect") value = await connect(request.setup);
+      else if (request.type === "wait") value = await wait(request.seq, request.timeoutMs);
+      else value = report();
+      port.postMessage({ id: request.id, ok: true, value } satisfies ThreadReply);
+    } catch (error) {
+      port.postMessage({ id: request.id, ok: false, error: describeError(error) } satisfies ThreadReply);
+    }
+  });
+}
+
+/** The main thread's handle on the watcher threads; they are terminated on every way out. */
+class WatcherThreads {
+  private nextId = 0;
+  private readonly pending = new Map<number, { resolve: (value: unknown) => void; reject: (error: Error) => void }>();
+
+  private constructor(private readonly workers: Worker[]) {
+    for (const worker of workers) {
+      worker.on("message", (reply: ThreadReply) => {
+        const waiter = this.pending.get(reply.id);
+        this.pending.delete(reply.id);
+        if (reply.ok) waiter?.resolve(reply.value);
+        else waiter?.reject(new Error(`watcher thread: ${reply.error}`));
+      });
+      const fail = (error: Error) => {
+        for (const waiter of this.pending.values()) waiter.reject(error);
+        this.pending.clear();
+      };
+      worker.on("error", (error) => fail(new Error(`watcher thread failed: ${describeError(error)}`)));
+      worker.on("exit", (code) => fail(new Error(`watcher thread exited (code ${code})`)));
+    }
+  }
+
+  static start(count: number): WatcherThreads {
+    // A worker does not inherit tsx's loader (Node 20), so it registers tsx and then imports this very file.
+    const tsxApi = import.meta.resolve("tsx/esm/api");
+    const entry =
+      `import(${JSON.stringify(tsxApi)}).then(({ register }) => { register(); ` +
+      `return import(${JSON.stringify(import.meta.url)}); });`;
+    const workers = Array.from(
+      { length: count },
+      () => new Worker(entry, { eval: true, workerData: { mainTimeOrigin: performance.timeOrigin } }),
+    );
+    const threads = new WatcherThreads(workers);
+    onCleanup(async () => {
+      await Promise.all(workers.map((worker) => worker.terminate()));
+    });
+    return threads;
+  }
+
+  private call<T>(worker: Worker, command: ThreadCommand): Promise<T> {
+    const id = this.nextId++;
+    return new Promise<T>((resolve, reject) => {
+      this.pending.set(id, { resolve: resolve as (value: unknown) => void, reject });
+      worker.postMessage({ ...command, id });
+    });
+  }
+
+  /** Connects `count` watchers, spread evenly over the threads; resolves with watcher 0's first board. */
+  async connect(url: string, roundId: string | null, initialBoard: Leaderboard | null, count: number) {
+    const share = Math.ceil(count / this.workers.length);
+    const boards = await abortable(
+      Promise.all(
+        this.workers.map((worker, index) => {
+          const first = index * share;
+          const setup: WatchSetup = {
+            url,
+            roundId,
+            initialBoard,
+            first,
+            count: Math.max(0, Math.min(share, count - first)),
+          };
+          return this.call<Leaderboard | null>(worker, { type: "connect", setup });
+        }),
+      ),
+    );
+    return boards[0] ?? null;
+  }
+
+  /** Waits until every connected watcher's board reached `seq`; resolves with how many did not. */
+  async wait(seq: number, timeoutMs: number): Promise<number> {
+    const behind = await abortable(
+      Promise.all(this.workers.map((worker) => this.call<number>(worker, { type: "wait", seq, timeoutMs }))),
+    );
+    return behind.reduce((sum, value) => sum + value, 0);
+  }
+
+  /** Every watcher's record, in watcher order, and watcher 0's updates; the watchers disconnect. */
+  async report(): Promise<ThreadReport> {
+    const reports = await abortable(
+      Promise.all(this.workers.map((worker) => this.call<ThreadReport>(worker, { type: "report" }))),
+    );
+    return {
+      watchers: reports.flatMap((report) => report.watchers),
+      updates: reports.flatMap((report) => report.updates),
+    };
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// The open-loop sender: request i leaves at start + i × 1000 / rate ms, whether or not earlier ones were answered.
+
+interface OpenLoopRun {
+  /** From the first scheduled send to the last answer. */
+  elapsedMs: number;
+  /** Per request: how late it left compared with its schedule (the sender's own lag, in ms). */
+  sendLag: Float64Array;
+}
+
+async function openLoop(count: number, rate: number, send: (index: number) => Promise<void>): Promise<OpenLoopRun> {
+  const sendLag = new Float64Array(count);
+  const answers: Promise<void>[] = [];
+  const intervalMs = 1000 / rate;
+  const started = performance.now();
+  await abortable(
+    new Promise<void>((resolve) => {
+      let next = 0;
+      const pump = () => {
+        if (signal.aborted) return resolve();
+        const now = performance.now();
+        while (next < count && started + next * intervalMs <= now) {
+          sendLag[next] = performance.now() - (started + next * intervalMs);
+          answers.push(send(next));
+          next += 1;
+        }
+        if (next >= count) return resolve();
+        setTimeout(pump, Math.max(0, started + next * intervalMs - performance.now()));
+      };
+      pump();
+    }),
+  );
+  throwIfAborted();
+  await abortable(Promise.all(answers));
+  return { elapsedMs: performance.now() - started, sendLag };
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Figures
+
+interface Distribution {
+  count: number;
+  minMs: number;
+  p50Ms: number;
+  p95Ms: number;
+  p99Ms: number;
+  maxMs: number;
+  meanMs: number;
+}
+
+function distribution(values: Float64Array): Distribution {
+  const sorted = Float64Array.from(values).sort();
+  let sum = 0;
+  for (const value of sorted) sum += value;
+  return {
+    count: sorted.length,
+    minMs: sorted[0] ?? Number.NaN,
+    p50Ms: percentile(sorted, 0.5),
+    p95Ms: percentile(sorted, 0.95),
+    p99Ms: percentile(sorted, 0.99),
+    maxMs: sorted[sorted.length - 1] ?? Number.NaN,
+    meanMs: sorted.length > 0 ? sum / sorted.length : Number.NaN,
+  };
+}
+
+/** Per update (by seq): the time from its first to its last watcher — the fan-out's spread. */
+function spreads(watchers: readonly WatcherReport[]): Float64Array {
+  const first = new Map<number, number>();
+  const last = new Map<number, number>();
+  for (const { seqs, times } of watchers) {
+    seqs.forEach((seq, index) => {
+      const at = times[index] as number;
+      first.set(seq, Math.min(first.get(seq) ?? Number.POSITIVE_INFINITY, at));
+      last.set(seq, Math.max(last.get(seq) ?? Number.NEGATIVE_INFINITY, at));
+    });
+  }
+  return Float64Array.from([...first].map(([seq, at]) => (last.get(seq) ?? at) - at));
+}
+
+/** Updates per second at each watcher: (n - 1) over the time from its first to its last update. */
+function updateRates(watchers: readonly WatcherReport[], tickMs: number) {
+  let sum = 0;
+  let counted = 0;
+  let max = 0;
+  let overLimit = 0;
+  for (const { times } of watchers) {
+    const n = times.length;
+    if (n < 2) continue;
+    const spanMs = (times[n - 1] as number) - (times[0] as number);
+    const rate = spanMs > 0 ? ((n - 1) * 1000) / spanMs : Number.POSITIVE_INFINITY;
+    sum += rate;
+    counted += 1;
+    max = Math.max(max, rate);
+    // n updates sent at least a tick apart span at least (n - 1) ticks where they were sent; allow one tick of
+    // arrival jitter here (the first may be handled late).
+    if ((n - 1) * tickMs > spanMs + tickMs) overLimit += 1;
+  }
+  return { mean: counted > 0 ? sum / counted : Number.NaN, max, overLimit };
+}
+
+interface ServiceFigures {
+  /** (ballot, watcher) pairs: from the k-th 201 to the watcher's first update with totalBallots >= k. */
+  latency: Distribution;
+  /** Pairs whose update arrived before the 201 was handled (negative latency: the answer was slower). */
+  earlyPairs: number;
+  /** Pairs without such an update (the run fails). */
+  missingPairs: number;
+  updatesPerWatcher: number;
+  /** Mean over watchers of (updates - 1) / (last arrival - first arrival). */
+  updatesPerWatcherPerSecond: number;
+  maxUpdatesPerWatcherPerSecond: number;
+  /** Watchers that got more updates than one per tick allows. */
+  watchersOverTickLimit: number;
+  meanChangesPerUpdate: number;
+  meanJsonBytesPerUpdate: number;
+  spread: Distribution;
+}
+
+function serviceFigures(
+  acks: readonly number[],
+  watchers: readonly WatcherReport[],
+  updates: readonly string[],
+  tickMs: number,
+): ServiceFigures {
+  const pairs = new Float64Array(acks.length * watchers.length);
+  let filled = 0;
+  let early = 0;
+  let missing = 0;
+  for (const { times, totals } of watchers) {
+    let j = 0;
+    for (let k = 1; k <= acks.length; k += 1) {
+      while (j < totals.length && (totals[j] as number) < k) j += 1;
+      if (j >= totals.length) {
+        missing += acks.length - k + 1;
+        break;
+      }
+      const latency = (times[j] as number) - (acks[k - 1] as number);
+      if (latency < 0) early += 1;
+      pairs[filled++] = latency;
+    }
+  }
+  const rates = updateRates(watchers, tickMs);
+  let changes = 0;
+  let bytes = 0;
+  for (const json of updates) {
+    changes += (JSON.parse(json) as LeaderboardUpdate).changes.length;
+    bytes += Buffer.byteLength(json);
+  }
+  return {
+    latency: distribution(pairs.subarray(0, filled)),
+    earlyPairs: early,
+    missingPairs: missing,
+    updatesPerWatcher: watchers.reduce((sum, watcher) => sum + watcher.times.length, 0) / watchers.length,
+    updatesPerWatcherPerSecond: rates.mean,
+    maxUpdatesPerWatcherPerSecond: rates.max,
+    watchersOverTickLimit: rates.overLimit,
+    meanChangesPerUpdate: updates.length > 0 ? changes / updates.length : Number.NaN,
+    meanJsonBytesPerUpdate: updates.length > 0 ? bytes / updates.length : Number.NaN,
+    spread: distribution(spreads(watchers)),
+  };
+}
+
+interface SenderFigures {
+  sent: number;
+  /** Requests over the time from the first scheduled send to the last answer. */
+  achievedPerSecond: number;
+  sendLagP99Ms: number;
+  sendLagMaxMs: number;
+  answerP50Ms: number;
+  answerP99Ms: number;
+  non2xx: number;
+  statuses: Record<string, number>;
+}
+
+function senderFigures(run: OpenLoopRun, answerMs: Float64Array, outcomes: Outcomes): SenderFigures {
+  const lag = Float64Array.from(run.sendLag).sort();
+  const answers = Float64Array.from(answerMs).sort();
+  let ok = 0;
+  for (const [status, count] of outcomes.statuses) if (status.startsWith("2")) ok += count;
+  return {
+    sent: run.sendLag.length,
+    achievedPerSecond: run.sendLag.length / (run.elapsedMs / 1000),
+    sendLagP99Ms: percentile(lag, 0.99),
+    sendLagMaxMs: lag[lag.length - 1] ?? Number.NaN,
+    answerP50Ms: percentile(answers, 0.5),
+    answerP99Ms: percentile(answers, 0.99),
+    non2xx: run.sendLag.length - ok,
+    statuses: Object.fromEntries([...outcomes.statuses].sort(([a], [b]) => a.localeCompare(b))),
+  };
+}
+
+function tally(outcomes: Outcomes, outcome: string): void {
+  outcomes.statuses.set(outcome, (outcomes.statuses.get(outcome) ?? 0) + 1);
+}
+
+/** Stops a server child and records an unexpected or unclean exit as a problem. */
+async function stopChecked(server: ServerChild, problems: string[]): Promise<void> {
+  const unexpected = server.unexpectedExit;
+  const exit = await server.stop();
+  if (unexpected) problems.push(`${server.name} exited during the run (${unexpected})`);
+  else if (exit !== "code 0") problems.push(`${server.name} did not exit cleanly on SIGTERM (${exit})`);
+  progress(
+    `${server.name}: stopped (${exit}); it printed ${server.stdoutLines} stdout and ${server.stderrLines} stderr lines`,
+  );
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// The run
+
+interface Correctness {
+  /** The organiser's GET /api/rounds/:id/leaderboard after the last answer. */
+  totalBallots: number;
+  seq: number;
+  /** Ballots answered 201. */
+  answered201: number;
+  perOptionMatches: boolean;
+  /** Watchers whose final board equals that leaderboard exactly. */
+  boardsEqual: number;
+  gaps: number;
+  rejoins: number;
+  roundNotices: number;
+  disconnects: number;
+  ok: boolean;
+}
+
+async function main(): Promise<number> {
+  const options = parseOptions(process.argv.slice(2));
+  startTimeLimit(options.timeLimitS);
+  const startedAt = new Date();
+  const revision = sourceRevision();
+  const problems: string[] = [];
+  /** Reasons to distrust the figures that do not make the run fail. */
+  const warnings: string[] = [];
+  const background = await backgroundCores();
+  progress(`machine: other programs kept ${background.toFixed(2)} of ${os.cpus().length} cores busy over 1 s`);
+  if (background > BUSY_MACHINE_CORES) {
+    warnings.push(
+      `other programs kept ${background.toFixed(2)} cores busy just before the run: the machine is not quiet`,
+    );
+  }
+  const ballotCount = options.rate * options.seconds;
+
+  // 1. Redis: REDIS_URL, or a private redis-server (append-only file, fsync every second) in a temp dir.
+  const redis = await startRedis();
+
+  // 2. The real backend process, with the tick under test.
+  const adminToken = randomBytes(24).toString("base64url");
+  const auth = { authorization: `Bearer ${adminToken}` };
+  const backendPort = await freePort();
+  const backend = await startServerChild(
+    "backend",
+    [backendMain],
+    {
+      PORT: String(backendPort),
+      HOST: "127.0.0.1",
+      REDIS_URL: redis.url,
+      ADMIN_TOKEN: adminToken,
+      VOTER_TOKEN_SECRET: randomBytes(32).toString("hex"),
+      LIVE_TICK_MS: String(options.tickMs),
+      // Keep the store free of the demo round when it is someone's REDIS_URL.
+      SEED_DEMO: "false",
+    },
+    backendPort,
+  );
+  progress(`backend: node backend/dist/main.js listening on 127.0.0.1:${backendPort} (LIVE_TICK_MS=${options.tickMs})`);
+  const controlAgent = newAgent(MINT_CONCURRENCY);
+
+  // 3. One round from the demo data, created and opened by the organiser.
+  const demo = JSON.parse(readFileSync(demoRoundFile, "utf8")) as RoundCreateInput;
+  const roundId = `fanout-${Date.now().toString(36)}-${randomBytes(3).toString("hex")}`;
+  const round = await expectJson<RoundView>(
+    httpRequest(controlAgent, backendPort, "POST", "/api/rounds", {
+      headers: auth,
+      body: JSON.stringify({ ...demo, id: roundId }),
+    }),
+    201,
+    "POST /api/rounds",
+  );
+  await expectJson<RoundView>(
+    httpRequest(controlAgent, backendPort, "POST", `/api/rounds/${roundId}/open`, { headers: auth }),
+    200,
+    `POST /api/rounds/${roundId}/open`,
+  );
+  progress(
+    `round: ${roundId} open (${round.options.length} options, ${round.rules.minChoices}..${round.rules.maxChoices} picks)`,
+  );
+
+  // 4. Voter tokens and ballots, made before anything is timed.
+  const mintStarted = performance.now();
+  const tokens: string[] = new Array<string>(ballotCount);
+  await pool(ballotCount, MINT_CONCURRENCY, async (index) => {
+    const { token } = await expectJson<VoterTokenResponse>(
+      httpRequest(controlAgent, backendPort, "POST", "/api/voters"),
+      200,
+      "POST /api/voters",
+    );
+    tokens[index] = token;
+  });
+  progress(`voters: minted ${ballotCount} tokens in ${((performance.now() - mintStarted) / 1000).toFixed(1)} s`);
+  const optionIds = round.options.map((option) => option.id);
+  const choices = makeChoices(ballotCount, optionIds, round.rules.minChoices, round.rules.maxChoices, BALLOT_SEED);
+  const ballots: Ballot[] = choices.map((picks, index) => ({
+    token: tokens[index] as string,
+    body: Buffer.from(JSON.stringify({ choices: picks, idempotencyKey: randomUUID() })),
+  }));
+  const meanPicks = choices.reduce((sum, picks) => sum + picks.length, 0) / choices.length;
+
+  // 5. The watchers, connected and joined before the first ballot: every one starts from the same board.
+  const connectStarted = performance.now();
+  const threads = WatcherThreads.start(WATCHER_THREADS);
+  const initialBoard = await threads.connect(`http://127.0.0.1:${backendPort}`, roundId, null, options.watchers);
+  if (!initialBoard) throw new Error("watcher 0 got no board");
+  progress(
+    `watchers: ${options.watchers} connected and joined in ${((performance.now() - connectStarted) / 1000).toFixed(1)} s ` +
+      `(${WATCHER_THREADS} threads)`,
+  );
+
+  // 6. The measured run: ballots open-loop; the k-th 201 answer's arrival time is acks[k - 1].
+  const serviceAgent = newAgent(SENDER_SOCKETS);
+  const ballotPath = `/api/rounds/${roundId}/ballots`;
+  const acks: number[] = [];
+  const ballotAnswerMs = new Float64Array(ballotCount);
+  const ballotOutcomes: Outcomes = { statuses: new Map(), samples: new Map() };
+  const answered201 = new Array<boolean>(ballotCount).fill(false);
+  progress(`service: sending ${ballotCount} ballots at ${options.rate}/s for ${options.seconds} s …`);
+  const serviceCpuBefore = cpuSnapshot(backend.child.pid, redis.pid);
+  const serviceSend = await openLoop(ballotCount, options.rate, async (index) => {
+    const sent = performance.now();
+    const ballot = ballots[index] as Ballot;
+    const outcome = await postBallot(serviceAgent, backendPort, ballotPath, ballot, ballotOutcomes.samples);
+    const answered = performance.now();
+    ballotAnswerMs[index] = answered - sent;
+    if (outcome === "201") {
+      acks.push(answered);
+      answered201[index] = true;
+    }
+    tally(ballotOutcomes, outcome);
+  });
+  problems.push(...reportNon201("service", ballotOutcomes));
+  if (backend.unexpectedExit) {
+    throw new Error(`the backend exited during the run (${backend.unexpectedExit}): ${problems.join("; ")}`);
+  }
+
+  // 7. Correctness: the organiser's leaderboard after the last answer; every watcher must reach it exactly.
+  const expected = await expectJson<Leaderboard>(
+    httpRequest(controlAgent, backendPort, "GET", `/api/rounds/${roundId}/leaderboard`, { headers: auth }),
+    200,
+    "GET leaderboard",
+  );
+  const behind = await threads.wait(expected.seq, drainTimeoutMs(options.tickMs));
+  const serviceCpuAfter = cpuSnapshot(backend.child.pid, redis.pid);
+  const serviceCpu = cpuShare(serviceCpuBefore, serviceCpuAfter);
+  const serviceReport = await threads.report();
+  const watchers = serviceReport.watchers;
+  progress(
+    `service: ${acks.length} of ${ballotCount} ballots answered 201 in ${(serviceSend.elapsedMs / 1000).toFixed(1)} s; ` +
+      (behind === 0 ? "every watcher caught up" : `${behind} watchers did NOT catch up`),
+  );
+  if (behind > 0) {
+    problems.push(`${behind} watchers did not reach seq ${expected.seq} within ${drainTimeoutMs(options.tickMs)} ms`);
+  }
+  const expectedVotes = new Map<string, number>(optionIds.map((id) => [id, 0]));
+  choices.forEach((picks, index) => {
+    if (answered201[index]) for (const id of picks) expectedVotes.set(id, (expectedVotes.get(id) ?? 0) + 1);
+  });
+  const wrongOptions = expected.entries.filter((entry) => entry.votes !== expectedVotes.get(entry.optionId));
+  const unequal = watchers.filter((watcher) => !isDeepStrictEqual(watcher.board, expected));
+  const sum = (pick: (watcher: WatcherReport) => number) =>
+    watchers.reduce((total, watcher) => total + pick(watcher), 0);
+  const correctness: Correctness = {
+    totalBallots: expected.totalBallots,
+    seq: expected.seq,
+    answered201: acks.length,
+    perOptionMatches:
+      !expected.resultsHidden && wrongOptions.length === 0 && expected.entries.length === optionIds.length,
+    boardsEqual: watchers.length - unequal.length,
+    gaps: sum((watcher) => watcher.gaps),
+    rejoins: sum((watcher) => watcher.rejoins),
+    roundNotices: sum((watcher) => watcher.roundNotices),
+    disconnects: watchers.filter((watcher) => watcher.disconnected !== null).length,
+    ok: false,
+  };
+  if (expected.totalBallots !== acks.length) {
+    problems.push(`leaderboard totalBallots is ${expected.totalBallots}, but ${acks.length} ballots got 201`);
+  }
+  if (!correctness.perOptionMatches) {
+    const first = wrongOptions
+      .slice(0, 5)
+      .map((entry) => `${entry.optionId}: ${entry.votes} (expected ${expectedVotes.get(entry.optionId)})`);
+    problems.push(
+      `leaderboard votes differ from what was counted for ${wrongOptions.length} options ` +
+        `(resultsHidden ${expected.resultsHidden}, ${expected.entries.length} entries): ${first.join(", ")}`,
+    );
+  }
+  const firstUnequal = unequal[0];
+  if (firstUnequal) {
+    const { board } = firstUnequal;
+    const differing = board.entries.filter((entry, i) => !isDeepStrictEqual(entry, expected.entries[i])).length;
+    problems.push(
+      `${unequal.length} of ${watchers.length} watchers' final boards differ from GET leaderboard; the first has ` +
+        `seq ${board.seq} (expected ${expected.seq}), totalBallots ${board.totalBallots} (expected ` +
+        `${expected.totalBallots}), ${differing} entries differ`,
+    );
+  }
+  if (correctness.gaps > 0 || correctness.rejoins > 0) {
+    problems.push(`${correctness.gaps} updates did not apply (gaps) and ${correctness.rejoins} rejoins happened`);
+  }
+  if (correctness.disconnects > 0) {
+    const reasons = [...new Set(watchers.map((watcher) => watcher.disconnected).filter(Boolean))];
+    problems.push(`${correctness.disconnects} watchers were disconnected during the run (${reasons.join(", ")})`);
+  }
+  if (correctness.roundNotices > 0) {
+    warnings.push(`${correctness.roundNotices} round:updated / round:reset notices arrived (none were expected)`);
+  }
+  const service = serviceFigures(acks, watchers, serviceReport.updates, options.tickMs);
+  if (service.missingPairs > 0) {
+    problems.push(`${service.missingPairs} (ballot, watcher) pairs never got an update that covers the ballot`);
+  }
+  if (service.watchersOverTickLimit > 0) {
+    problems.push(
+      `${service.watchersOverTickLimit} watchers got more than one update per tick (${options.tickMs} ms); ` +
+        `max ${service.maxUpdatesPerWatcherPerSecond.toFixed(1)} per s`,
+    );
+  }
+  const serviceSender = senderFigures(serviceSend, ballotAnswerMs, ballotOutcomes);
+  correctness.ok =
+    behind === 0 &&
+    expected.totalBallots === acks.length &&
+    correctness.perOptionMatches &&
+    unequal.length === 0 &&
+    correctness.gaps === 0 &&
+    correctness.rejoins === 0 &&
+    correctness.disconnects === 0 &&
+    service.missingPairs === 0;
+  serviceAgent.destroy();
+  controlAgent.destroy();
+  await stopChecked(backend, problems);
+
+  // 8. Baseline: the bare Socket.IO server broadcasts the same updates to the same number of watchers (same
+  // threads, same handler, same applyLeaderboardUpdate), one per POST /emit, at the service's update rate.
+  throwIfAborted();
+  const serviceIntervalMs = 1000 / service.updatesPerWatcherPerSecond;
+  const bare = await runBare(
+    threads,
+    options.watchers,
+    initialBoard,
+    serviceReport.updates,
+    Number.isFinite(serviceIntervalMs) ? serviceIntervalMs : options.tickMs,
+    redis.pid,
+    problems,
+  );
+
+  // 9. Report.
+  const cpus = os.cpus();
+  const machine = {
+    node: process.version,
+    platform: `${os.platform()} ${os.arch()}`,
+    cpus: cpus.length,
+    availableParallelism: os.availableParallelism(),
+    cpuModel: cpus[0]?.model.trim() ?? "unknown",
+    memoryGiB: Math.round(os.totalmem() / 2 ** 30),
+    loadAverage: os.loadavg().map((value) => Number(value.toFixed(2))),
+  };
+  for (const [label, share] of [
+    ["service", serviceCpu],
+    ["bare socket.io", bare.cpu],
+  ] as const) {
+    if (share.other !== null && share.other > BUSY_MACHINE_CORES) {
+      warnings.push(`other programs used ${share.other.toFixed(2)} cores during the ${label} run`);
+    }
+  }
+  // A late send does not bias a latency (each is measured from its own answer), but a sender that fell behind
+  // by more than a tick no longer spreads the ballots evenly over the tick.
+  for (const [label, sender] of [
+    ["service", serviceSender],
+    ["bare", bare.sender],
+  ] as const) {
+    if (sender.sendLagP99Ms > options.tickMs / 2) {
+      warnings.push(
+        `the ${label} sender fell behind its schedule (p99 lag ${sender.sendLagP99Ms.toFixed(1)} ms > tick/2)`,
+      );
+    }
+  }
+  const p50ToTick = service.latency.p50Ms / options.tickMs;
+  const overhead = service.latency.p50Ms / (options.tickMs / 2 + bare.latency.p50Ms);
+  // The hub schedules its next tick when the last one has finished, so updates come every tick + the tick's own
+  // work (reading Redis, emitting to every socket): the same ratio against the period the watchers saw.
+  const periodMs = 1000 / service.updatesPerWatcherPerSecond;
+  const overheadVsPeriod = service.latency.p50Ms / (periodMs / 2 + bare.latency.p50Ms);
+  // The harness's own cost: this process's CPU over the (update, watcher) deliveries it handled.
+  const deliveries = service.updatesPerWatcher * watchers.length;
+  const harness = {
+    serviceUsPerDelivery: (serviceCpu.generator * (serviceCpuAfter.at - serviceCpuBefore.at) * 1000) / deliveries,
+    bareUsPerDelivery: bare.generatorUsPerDelivery,
+  };
+  const result = {
+    benchmark: "fanout",
+    startedAt: startedAt.toISOString(),
+    revision,
+    machine,
+    options: {
+      watchers: options.watchers,
+      rate: options.rate,
+      seconds: options.seconds,
+      tickMs: options.tickMs,
+      ballots: ballotCount,
+      seed: BALLOT_SEED,
+      watcherThreads: WATCHER_THREADS,
+      redis: redis.own ? "private redis-server, appendonly yes (everysec)" : "REDIS_URL",
+    },
+    ballots: { meanPicks },
+    service: { ...service, sender: serviceSender },
+    bare: {
+      latency: bare.latency,
+      missingPairs: bare.missingPairs,
+      spread: bare.spread,
+      emitMs: bare.emitMs,
+      intervalMs: bare.intervalMs,
+      sender: bare.sender,
+    },
+    p50ToTick,
+    overhead,
+    updatePeriodMs: periodMs,
+    overheadVsPeriod,
+    harness,
+    cpu: { backgroundCores: background, service: serviceCpu, bare: bare.cpu },
+    correctness,
+    problems,
+    warnings,
+    ok: problems.length === 0,
+  };
+
+  const table = renderTable(result);
+  if (options.json) {
+    progress(table);
+    process.stdout.write(`${JSON.stringify(result)}\n`);
+  } else {
+    process.stdout.write(`${table}\n`);
+  }
+  return result.ok ? 0 : 1;
+}
+
+interface BareRun {
+  /** (message, watcher) pairs: from just before POST /emit was sent to the message's arrival at the watcher. */
+  latency: Distribution;
+  missingPairs: number;
+  spread: Distribution;
+  /** The synchronous io.emit() call in the bare server (encode once, write to every socket), as it reported. */
+  emitMs: Distribution;
+  intervalMs: number;
+  sender: SenderFigures;
+  cpu: CpuShare;
+  /** This process's CPU (µs) per (message, watcher) delivery: the watchers' own cost, plus the few POSTs. */
+  generatorUsPerDelivery: number;
+}
+
+async function runBare(
+  threads: WatcherThreads,
+  watcherCount: number,
+  initialBoard: Leaderboard,
+  updates: readonly string[],
+  intervalMs: number,
+  redisPid: number | undefined,
+  problems: string[],
+): Promise<BareRun> {
+  const port = await freePort();
+  const server = await startServerChild(
+    "bare",
+    ["--import", import.meta.resolve("tsx"), bareSocketServerScript],
+    { PORT: String(port), HOST: "127.0.0.1", BARE_EVENT: UPDATE_EVENT },
+    port,
+  );
+  const connectStarted = performance.now();
+  await threads.connect(`http://127.0.0.1:${port}`, null, initialBoard, watcherCount);
+  progress(
+    `bare socket.io: ${watcherCount} watchers connected in ${((performance.now() - connectStarted) / 1000).toFixed(1)} s; ` +
+      `replaying the ${updates.length} updates, one every ${intervalMs.toFixed(1)} ms …`,
+  );
+  const agent = newAgent(SENDER_SOCKETS);
+  const seqs = updates.map((json) => (JSON.parse(json) as LeaderboardUpdate).seq);
+  const indexOfSeq = new Map(seqs.map((seq, index) => [seq, index]));
+  const sentAt = new Float64Array(updates.length);
+  const answerMs = new Float64Array(updates.length);
+  const emitMs: number[] = [];
+  const outcomes: Outcomes = { statuses: new Map(), samples: new Map() };
+  const cpuBefore = cpuSnapshot(server.child.pid, redisPid);
+  const send = await openLoop(updates.length, 1000 / intervalMs, async (index) => {
+    const sent = performance.now();
+    sentAt[index] = sent;
+    let outcome: string;
+    try {
+      const answer = await httpRequest(agent, port, "POST", "/emit", { body: updates[index] as string });
+      outcome = String(answer.status);
+      if (outcome === "200") emitMs.push((JSON.parse(answer.body.toString("utf8")) as { emitMs: number }).emitMs);
+      else if (!outcomes.samples.has(outcome))
+        outcomes.samples.set(outcome, answer.body.toString("utf8").slice(0, 300));
+    } catch (error) {
+      outcome = `ERR:${(error as NodeJS.ErrnoException).code ?? describeError(error)}`;
+      if (!outcomes.samples.has(outcome)) outcomes.samples.set(outcome, describeError(error));
+    }
+    answerMs[index] = performance.now() - sent;
+    tally(outcomes, outcome);
+  });
+  const lastSeq = seqs[seqs.length - 1] ?? initialBoard.seq;
+  const behind = await threads.wait(lastSeq, 10_000);
+  const cpuAfter = cpuSnapshot(server.child.pid, redisPid);
+  const cpu = cpuShare(cpuBefore, cpuAfter);
+  const report = await threads.report();
+  progress(`bare socket.io: ${updates.length} messages sent in ${(send.elapsedMs / 1000).toFixed(1)} s`);
+  for (const [outcome, count] of outcomes.statuses) {
+    if (outcome !== "200") {
+      problems.push(
+        `bare socket.io: ${count} × ${outcome} on POST /emit — first: ${outcomes.samples.get(outcome) ?? ""}`,
+      );
+    }
+  }
+
+  const pairs: number[] = [];
+  for (const { seqs: received, times } of report.watchers) {
+    received.forEach((seq, i) => {
+      const index = indexOfSeq.get(seq);
+      if (index !== undefined) pairs.push((times[i] as number) - (sentAt[index] as number));
+    });
+  }
+  const missing = watcherCount * updates.length - pairs.length;
+  if (behind > 0 || missing > 0) {
+    problems.push(`bare socket.io: ${missing} (message, watcher) pairs never arrived (${behind} watchers behind)`);
+  }
+  const gaps = report.watchers.reduce((total, watcher) => total + watcher.gaps, 0);
+  const finalEqual = report.watchers.filter((watcher) => isDeepStrictEqual(watcher.board, report.watchers[0]?.board));
+  if (gaps > 0 || finalEqual.length !== watcherCount) {
+    problems.push(`bare socket.io: ${gaps} replayed updates did not apply; ${finalEqual.length} boards agree`);
+  }
+  const disconnects = report.watchers.filter((watcher) => watcher.disconnected !== null).length;
+  if (disconnects > 0) problems.push(`bare socket.io: ${disconnects} watchers were disconnected during the run`);
+  agent.destroy();
+  await stopChecked(server, problems);
+  return {
+    latency: distribution(Float64Array.from(pairs)),
+    missingPairs: missing,
+    spread: distribution(spreads(report.watchers)),
+    emitMs: distribution(Float64Array.from(emitMs)),
+    intervalMs,
+    sender: senderFigures(send, answerMs, outcomes),
+    cpu,
+    generatorUsPerDelivery: (cpu.generator * (cpuAfter.at - cpuBefore.at) * 1000) / pairs.length,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// The table
+
+function renderTable(result: {
+  startedAt: string;
+  revision: string;
+  machine: { node: string; platform: string; cpus: number; cpuModel: string; memoryGiB: number; loadAverage: number[] };
+  options: {
+    watchers: number;
+    rate: number;
+    seconds: number;
+    tickMs: number;
+    ballots: number;
+    watcherThreads: number;
+    redis: string;
+  };
+  ballots: { meanPicks: number };
+  service: ServiceFigures & { sender: SenderFigures };
+  bare: {
+    latency: Distribution;
+    spread: Distribution;
+    emitMs: Distribution;
+    intervalMs: number;
+    sender: SenderFigures;
+  };
+  p50ToTick: number;
+  overhead: number;
+  updatePeriodMs: number;
+  overheadVsPeriod: number;
+  harness: { serviceUsPerDelivery: number; bareUsPerDelivery: number };
+  cpu: { backgroundCores: number; service: CpuShare; bare: CpuShare };
+  correctness: Correctness;
+  problems: string[];
+  warnings: string[];
+}): string {
+  const n0 = new Intl.NumberFormat("en-US", { maximumFractionDigits: 0 });
+  const ms = (value: number) => value.toFixed(1);
+  const row = (cells: string[]) =>
+    cells.map((cell, index) => (index === 0 ? cell.padEnd(40) : cell.padStart(9))).join("");
+  const latencyRow = (label: string, d: Distribution) =>
+    row([label, ms(d.minMs), ms(d.p50Ms), ms(d.p95Ms), ms(d.p99Ms), ms(d.maxMs), n0.format(d.count).padStart(11)]);
+  const { machine, options, service, bare, correctness } = result;
+  const lines = [
+    "",
+    `Fan-out benchmark, ${result.startedAt}, source ${result.revision}`,
+    `machine: node ${machine.node}, ${machine.platform}, ${machine.cpus} × ${machine.cpuModel}, ` +
+      `${machine.memoryGiB} GiB; load average at the end ${machine.loadAverage.join(" ")}`,
+    `run: ${options.watchers} watchers (WebSocket, view "board", ${options.watcherThreads} threads), ` +
+      `${options.rate} ballots/s open-loop for ${options.seconds} s (${options.ballots} ballots, ` +
+      `${result.ballots.meanPicks.toFixed(1)} picks on average), LIVE_TICK_MS ${options.tickMs}`,
+    `redis: ${options.redis}`,
+    "",
+    row(["latency per (message, watcher)", "min ms", "p50 ms", "p95 ms", "p99 ms", "max ms", "pairs".padStart(11)]),
+    latencyRow("service: 201 → first update covering it", service.latency),
+    latencyRow("bare socket.io: POST /emit → arrival", bare.latency),
+    `service p50 / tick: ${result.p50ToTick.toFixed(2)};  overhead: service p50 / (tick/2 + bare p50) = ` +
+      `${ms(service.latency.p50Ms)} / (${ms(options.tickMs / 2)} + ${ms(bare.latency.p50Ms)}) = ` +
+      `${result.overhead.toFixed(2)}`,
+    `update period seen by the watchers: ${ms(result.updatePeriodMs)} ms (tick + the tick's own work); ` +
+      `service p50 / (period/2 + bare p50) = ${result.overheadVsPeriod.toFixed(2)}`,
+    `service pairs whose update arrived before the 201 answer: ${n0.format(service.earlyPairs)}`,
+    "",
+    `updates: ${service.updatesPerWatcher.toFixed(1)} per watcher, ${service.updatesPerWatcherPerSecond.toFixed(2)}/s per ` +
+      `watcher (max ${service.maxUpdatesPerWatcherPerSecond.toFixed(2)}, limit ${(1000 / options.tickMs).toFixed(2)}); ` +
+      `${service.meanChangesPerUpdate.toFixed(1)} changes and ${n0.format(service.meanJsonBytesPerUpdate)} JSON bytes ` +
+      "per update on average",
+    `spread, first → last watcher per update: service p50 ${ms(service.spread.p50Ms)} ms, max ` +
+      `${ms(service.spread.maxMs)} ms; bare p50 ${ms(bare.spread.p50Ms)} ms, max ${ms(bare.spread.maxMs)} ms ` +
+      `(bare io.emit() call p50 ${ms(bare.emitMs.p50Ms)} ms, max ${ms(bare.emitMs.maxMs)} ms)`,
+    `senders: ballots ${n0.format(service.sender.achievedPerSecond)}/s, lag p99 ${ms(service.sender.sendLagP99Ms)} ms, ` +
+      `201 in p50 ${ms(service.sender.answerP50Ms)} ms / p99 ${ms(service.sender.answerP99Ms)} ms, non-201 ` +
+      `${service.sender.non2xx}; bare emits every ${ms(bare.intervalMs)} ms, lag p99 ${ms(bare.sender.sendLagP99Ms)} ms, ` +
+      `200 in p50 ${ms(bare.sender.answerP50Ms)} ms, non-200 ${bare.sender.non2xx}`,
+    "",
+    `cpu in cores (of ${machine.cpus}): before the run, other programs ${result.cpu.backgroundCores.toFixed(2)}; ` +
+      "load generator = ballot sender + watchers",
+    cpuLine("service run", "backend", result.cpu.service),
+    cpuLine("bare run", "bare server", result.cpu.bare),
+    `  this process per (update, watcher) delivered: service run ${n0.format(result.harness.serviceUsPerDelivery)} µs ` +
+      `(with the ballot sender), bare run ${n0.format(result.harness.bareUsPerDelivery)} µs`,
+    "",
+    `correctness: ${correctness.boardsEqual} of ${options.watchers} final boards equal GET leaderboard (seq ` +
+      `${correctness.seq}, totalBallots ${correctness.totalBallots}, ${correctness.answered201} answered 201), ` +
+      `per-option votes ${correctness.perOptionMatches ? "match" : "DIFFER"}, gaps ${correctness.gaps}, rejoins ` +
+      `${correctness.rejoins}, disconnects ${correctness.disconnects}, missing pairs ${service.missingPairs}`,
+  ];
+  if (result.warnings.length > 0) {
+    lines.push("", "WARNINGS (figures less trustworthy):", ...result.warnings.map((warning) => `  - ${warning}`));
+  }
+  if (result.problems.length > 0) {
+    lines.push("", "PROBLEMS:", ...result.problems.map((problem) => `  - ${problem}`));
+  } else {
+    lines.push("result: ok (every ballot 201, every watcher's final board exact, no gaps)");
+  }
+  return lines.join("\n");
+}
+
+if (isMainThread) await runMain(main, USAGE);
+else watcherThread();
