@@ -319,3 +319,33 @@ describe("reconnect", () => {
     }
   });
 });
+
+describe("joining under steady load", () => {
+  it("gives a joiner the room's base: its updates and those of the watchers already there all chain (no resync loop)", async () => {
+    const round = await api.createOpenRound(smallRound(6, { minChoices: 1, maxChoices: 2 }));
+    // An existing watcher: the room has a base that its updates build on.
+    const early = await board(urlA, round.id);
+    const earlyUpdates = record(early.socket, "leaderboard:updated");
+    const voters = await api.newVoters(120);
+    let snapshot: Leaderboard | undefined;
+    const late = await connectSocket(urlA);
+    sockets.push(late);
+    const updates = record(late, "leaderboard:updated");
+    // Ballots keep landing between ticks; the late client joins in the middle of them.
+    for (const [index, token] of voters.entries()) {
+      await api.vote(round.id, token, [String((index % 6) + 1)]);
+      if (index === 60) snapshot = await joinBoard(late, round.id);
+    }
+    if (!snapshot) throw new Error("the late client did not join");
+    // Neither the joiner nor the watcher already there may see a gap: both chains build on one base.
+    const expected = (await api.leaderboard(round.id)).entries;
+    for (const [start, recorder] of [
+      [snapshot, updates],
+      [early.snapshot, earlyUpdates],
+    ] as const) {
+      const final = await recorder.waitFor((update) => update.totalBallots === voters.length);
+      const finalBoard = applyAll(start, recorder.events.slice(0, recorder.events.indexOf(final) + 1));
+      expect(finalBoard.entries).toEqual(expected);
+    }
+  });
+});
