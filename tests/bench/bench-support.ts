@@ -5,6 +5,7 @@
  * unchanged, so both scripts behave alike.
  */
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import { randomBytes, randomUUID } from "node:crypto";
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { Agent, type IncomingHttpHeaders, request } from "node:http";
 import { createServer as createNetServer } from "node:net";
@@ -13,6 +14,7 @@ import path from "node:path";
 import { performance } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
 import { startRedisServer } from "@lb/backend";
+import type { RoundCreateInput, RoundView, VoterTokenResponse } from "@lb/common";
 import { seededRandom } from "../support/rounds.js";
 
 export const repoRoot = fileURLToPath(new URL("../../", import.meta.url));
@@ -525,6 +527,97 @@ export async function backgroundCores(): Promise<number> {
     0,
     (after.machineBusyMs - before.machineBusyMs) / (after.at - before.at) - cpuShare(before, after).generator,
   );
+}
+
+/** Measures how busy the machine is before a run; adds a warning when other programs keep it busy. */
+export async function checkQuietMachine(warnings: string[]): Promise<number> {
+  const background = await backgroundCores();
+  progress(`machine: other programs kept ${background.toFixed(2)} of ${os.cpus().length} cores busy over 1 s`);
+  if (background > BUSY_MACHINE_CORES) {
+    warnings.push(
+      `other programs kept ${background.toFixed(2)} cores busy just before the run: the machine is not quiet`,
+    );
+  }
+  return background;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// The service under test
+
+export interface BenchBackend {
+  server: ServerChild;
+  port: number;
+  /** The organiser's Authorization header. */
+  auth: Record<string, string>;
+}
+
+/** The real backend process (`node backend/dist/main.js`) on a free port, with random secrets. */
+export async function startBackend(
+  redisUrl: string,
+  env: Record<string, string> = {},
+  nodeArgs: string[] = [],
+): Promise<BenchBackend> {
+  const adminToken = randomBytes(24).toString("base64url");
+  const port = await freePort();
+  const server = await startServerChild(
+    "backend",
+    [...nodeArgs, backendMain],
+    {
+      PORT: String(port),
+      HOST: "127.0.0.1",
+      REDIS_URL: redisUrl,
+      ADMIN_TOKEN: adminToken,
+      VOTER_TOKEN_SECRET: randomBytes(32).toString("hex"),
+      // Keep the store free of the demo round when it is someone's REDIS_URL.
+      SEED_DEMO: "false",
+      ...env,
+    },
+    port,
+  );
+  return { server, port, auth: { authorization: `Bearer ${adminToken}` } };
+}
+
+/** Creates a round from the demo data with this id and opens it, as the organiser. */
+export async function openDemoRound(agent: Agent, backend: BenchBackend, id: string): Promise<RoundView> {
+  const demo = JSON.parse(readFileSync(demoRoundFile, "utf8")) as RoundCreateInput;
+  const round = await expectJson<RoundView>(
+    httpRequest(agent, backend.port, "POST", "/api/rounds", {
+      headers: backend.auth,
+      body: JSON.stringify({ ...demo, id }),
+    }),
+    201,
+    `POST /api/rounds (${id})`,
+  );
+  await expectJson<RoundView>(
+    httpRequest(agent, backend.port, "POST", `/api/rounds/${id}/open`, { headers: backend.auth }),
+    200,
+    `POST /api/rounds/${id}/open`,
+  );
+  return round;
+}
+
+/** `count` voter tokens from `POST /api/voters` (made before anything is timed). */
+export async function mintVoters(agent: Agent, port: number, count: number, concurrency: number): Promise<string[]> {
+  const started = performance.now();
+  const tokens: string[] = new Array<string>(count);
+  await pool(count, concurrency, async (index) => {
+    const { token } = await expectJson<VoterTokenResponse>(
+      httpRequest(agent, port, "POST", "/api/voters"),
+      200,
+      "POST /api/voters",
+    );
+    tokens[index] = token;
+  });
+  progress(`voters: minted ${count} tokens in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+  return tokens;
+}
+
+/** One request body per voter: its picks and a fresh idempotency key. */
+export function ballotsFor(tokens: readonly string[], choices: readonly string[][]): Ballot[] {
+  return choices.map((picks, index) => ({
+    token: tokens[index] as string,
+    body: Buffer.from(JSON.stringify({ choices: picks, idempotencyKey: randomUUID() })),
+  }));
 }
 
 // ---------------------------------------------------------------------------------------------------------------

@@ -19,8 +19,7 @@
  * sends traffic only to 127.0.0.1 (or to REDIS_URL), and stops every child process and thread it started, also on
  * error and Ctrl-C. BENCHMARKS.md at the repository root explains the method and records results.
  */
-import { randomBytes, randomUUID } from "node:crypto";
-import { readFileSync } from "node:fs";
+import { randomBytes } from "node:crypto";
 import os from "node:os";
 import { performance } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
@@ -31,31 +30,29 @@ import {
   type ClientToServerEvents,
   type Leaderboard,
   type LeaderboardUpdate,
-  type RoundCreateInput,
-  type RoundView,
   type ServerToClientEvents,
-  type VoterTokenResponse,
 } from "@lb/common";
 import { io, type Socket } from "socket.io-client";
 import {
   abortable,
   type Ballot,
   BUSY_MACHINE_CORES,
-  backendMain,
-  backgroundCores,
+  ballotsFor,
   type CpuShare,
+  checkQuietMachine,
   cpuLine,
   cpuShare,
   cpuSnapshot,
-  demoRoundFile,
   describeError,
   expectJson,
   freePort,
   httpRequest,
   makeChoices,
+  mintVoters,
   newAgent,
   type Outcomes,
   onCleanup,
+  openDemoRound,
   parsingFlags,
   percentile,
   pool,
@@ -66,6 +63,7 @@ import {
   type ServerChild,
   signal,
   sourceRevision,
+  startBackend,
   startRedis,
   startServerChild,
   startTimeLimit,
@@ -666,78 +664,30 @@ async function main(): Promise<number> {
   const problems: string[] = [];
   /** Reasons to distrust the figures that do not make the run fail. */
   const warnings: string[] = [];
-  const background = await backgroundCores();
-  progress(`machine: other programs kept ${background.toFixed(2)} of ${os.cpus().length} cores busy over 1 s`);
-  if (background > BUSY_MACHINE_CORES) {
-    warnings.push(
-      `other programs kept ${background.toFixed(2)} cores busy just before the run: the machine is not quiet`,
-    );
-  }
+  const background = await checkQuietMachine(warnings);
   const ballotCount = options.rate * options.seconds;
 
   // 1. Redis: REDIS_URL, or a private redis-server (append-only file, fsync every second) in a temp dir.
   const redis = await startRedis();
 
   // 2. The real backend process, with the tick under test.
-  const adminToken = randomBytes(24).toString("base64url");
-  const auth = { authorization: `Bearer ${adminToken}` };
-  const backendPort = await freePort();
-  const backend = await startServerChild(
-    "backend",
-    [backendMain],
-    {
-      PORT: String(backendPort),
-      HOST: "127.0.0.1",
-      REDIS_URL: redis.url,
-      ADMIN_TOKEN: adminToken,
-      VOTER_TOKEN_SECRET: randomBytes(32).toString("hex"),
-      LIVE_TICK_MS: String(options.tickMs),
-      // Keep the store free of the demo round when it is someone's REDIS_URL.
-      SEED_DEMO: "false",
-    },
-    backendPort,
-  );
+  const target = await startBackend(redis.url, { LIVE_TICK_MS: String(options.tickMs) });
+  const { server: backend, port: backendPort, auth } = target;
   progress(`backend: node backend/dist/main.js listening on 127.0.0.1:${backendPort} (LIVE_TICK_MS=${options.tickMs})`);
   const controlAgent = newAgent(MINT_CONCURRENCY);
 
   // 3. One round from the demo data, created and opened by the organiser.
-  const demo = JSON.parse(readFileSync(demoRoundFile, "utf8")) as RoundCreateInput;
   const roundId = `fanout-${Date.now().toString(36)}-${randomBytes(3).toString("hex")}`;
-  const round = await expectJson<RoundView>(
-    httpRequest(controlAgent, backendPort, "POST", "/api/rounds", {
-      headers: auth,
-      body: JSON.stringify({ ...demo, id: roundId }),
-    }),
-    201,
-    "POST /api/rounds",
-  );
-  await expectJson<RoundView>(
-    httpRequest(controlAgent, backendPort, "POST", `/api/rounds/${roundId}/open`, { headers: auth }),
-    200,
-    `POST /api/rounds/${roundId}/open`,
-  );
+  const round = await openDemoRound(controlAgent, target, roundId);
   progress(
     `round: ${roundId} open (${round.options.length} options, ${round.rules.minChoices}..${round.rules.maxChoices} picks)`,
   );
 
   // 4. Voter tokens and ballots, made before anything is timed.
-  const mintStarted = performance.now();
-  const tokens: string[] = new Array<string>(ballotCount);
-  await pool(ballotCount, MINT_CONCURRENCY, async (index) => {
-    const { token } = await expectJson<VoterTokenResponse>(
-      httpRequest(controlAgent, backendPort, "POST", "/api/voters"),
-      200,
-      "POST /api/voters",
-    );
-    tokens[index] = token;
-  });
-  progress(`voters: minted ${ballotCount} tokens in ${((performance.now() - mintStarted) / 1000).toFixed(1)} s`);
+  const tokens = await mintVoters(controlAgent, backendPort, ballotCount, MINT_CONCURRENCY);
   const optionIds = round.options.map((option) => option.id);
   const choices = makeChoices(ballotCount, optionIds, round.rules.minChoices, round.rules.maxChoices, BALLOT_SEED);
-  const ballots: Ballot[] = choices.map((picks, index) => ({
-    token: tokens[index] as string,
-    body: Buffer.from(JSON.stringify({ choices: picks, idempotencyKey: randomUUID() })),
-  }));
+  const ballots = ballotsFor(tokens, choices);
   const meanPicks = choices.reduce((sum, picks) => sum + picks.length, 0) / choices.length;
 
   // 5. The watchers, connected and joined before the first ballot: every one starts from the same board.

@@ -10,42 +10,42 @@
  * Ctrl-C. BENCHMARKS.md at the repository root explains the method and records results.
  */
 import { spawn } from "node:child_process";
-import { randomBytes, randomUUID } from "node:crypto";
-import { readFileSync } from "node:fs";
+import { randomBytes } from "node:crypto";
 import type { Agent } from "node:http";
 import os from "node:os";
 import path from "node:path";
 import { performance } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import type { Leaderboard, RecountResult, RoundCreateInput, RoundView, VoterTokenResponse } from "@lb/common";
+import type { Leaderboard, RecountResult } from "@lb/common";
 import {
   abortable,
   type Ballot,
   BUSY_MACHINE_CORES,
-  backendMain,
-  backgroundCores,
+  ballotsFor,
   type CpuShare,
+  checkQuietMachine,
   children,
   cpuLine,
   cpuShare,
   cpuSnapshot,
-  demoRoundFile,
   describeError,
   expectJson,
   freePort,
   httpRequest,
   makeChoices,
+  mintVoters,
   newAgent,
   onCleanup,
+  openDemoRound,
   parsingFlags,
   percentile,
-  pool,
   postBallot,
   progress,
   reportNon201,
   runMain,
   sourceRevision,
+  startBackend,
   startRedis,
   startServerChild,
   startTimeLimit,
@@ -272,84 +272,37 @@ async function main(): Promise<number> {
   const problems: string[] = [];
   /** Reasons to distrust the figures that do not make the run fail. */
   const warnings: string[] = [];
-  const background = await backgroundCores();
-  progress(`machine: other programs kept ${background.toFixed(2)} of ${os.cpus().length} cores busy over 1 s`);
-  if (background > BUSY_MACHINE_CORES) {
-    warnings.push(
-      `other programs kept ${background.toFixed(2)} cores busy just before the run: the machine is not quiet`,
-    );
-  }
+  const background = await checkQuietMachine(warnings);
 
   // 1. Redis: REDIS_URL, or a private redis-server (append-only file, fsync every second) in a temp dir.
   const { url: redisUrl, own: ownRedis, pid: redisPid } = await startRedis();
 
   // 2. The real backend process.
-  const adminToken = randomBytes(24).toString("base64url");
-  const auth = { authorization: `Bearer ${adminToken}` };
-  const backendPort = await freePort();
-  const backend = await startServerChild(
-    "backend",
-    options.cpuProfDir ? ["--cpu-prof", "--cpu-prof-dir", options.cpuProfDir, backendMain] : [backendMain],
-    {
-      PORT: String(backendPort),
-      HOST: "127.0.0.1",
-      REDIS_URL: redisUrl,
-      ADMIN_TOKEN: adminToken,
-      VOTER_TOKEN_SECRET: randomBytes(32).toString("hex"),
-      // Keep the store free of the demo round when it is someone's REDIS_URL.
-      SEED_DEMO: "false",
-    },
-    backendPort,
+  const target = await startBackend(
+    redisUrl,
+    {},
+    options.cpuProfDir ? ["--cpu-prof", "--cpu-prof-dir", options.cpuProfDir] : [],
   );
+  const { server: backend, port: backendPort, auth } = target;
   progress(`backend: node backend/dist/main.js listening on 127.0.0.1:${backendPort}`);
   const controlAgent = newAgent(options.concurrency);
 
   // 3. Rounds from the demo data: the measured one, and a warm-up one (so the measured round counts exactly V).
-  const demo = JSON.parse(readFileSync(demoRoundFile, "utf8")) as RoundCreateInput;
   const roundId = `bench-${Date.now().toString(36)}-${randomBytes(3).toString("hex")}`;
   const warmupRoundId = `${roundId}-warmup`;
   const roundIds = options.warmup > 0 ? [roundId, warmupRoundId] : [roundId];
-  let round: RoundView | undefined;
-  for (const id of roundIds) {
-    const created = await expectJson<RoundView>(
-      httpRequest(controlAgent, backendPort, "POST", "/api/rounds", {
-        headers: auth,
-        body: JSON.stringify({ ...demo, id }),
-      }),
-      201,
-      `POST /api/rounds (${id})`,
-    );
-    await expectJson<RoundView>(
-      httpRequest(controlAgent, backendPort, "POST", `/api/rounds/${id}/open`, { headers: auth }),
-      200,
-      `POST /api/rounds/${id}/open`,
-    );
-    round ??= created;
-  }
-  if (!round) throw new Error("no round was created");
+  const round = await openDemoRound(controlAgent, target, roundId);
+  if (options.warmup > 0) await openDemoRound(controlAgent, target, warmupRoundId);
   progress(
     `rounds: ${roundIds.join(", ")} open (${round.options.length} options, ` +
       `${round.rules.minChoices}..${round.rules.maxChoices} picks)`,
   );
 
   // 4. Voter tokens and ballots, made before anything is timed.
-  const mintStarted = performance.now();
-  const tokens: string[] = new Array<string>(options.voters);
-  await pool(options.voters, options.concurrency, async (index) => {
-    const { token } = await expectJson<VoterTokenResponse>(
-      httpRequest(controlAgent, backendPort, "POST", "/api/voters"),
-      200,
-      "POST /api/voters",
-    );
-    tokens[index] = token;
-  });
-  progress(`voters: minted ${options.voters} tokens in ${((performance.now() - mintStarted) / 1000).toFixed(1)} s`);
+  const tokens = await mintVoters(controlAgent, backendPort, options.voters, options.concurrency);
   const optionIds = round.options.map((option) => option.id);
   const choices = makeChoices(options.voters, optionIds, round.rules.minChoices, round.rules.maxChoices, options.seed);
-  const ballots: Ballot[] = choices.map((picks, index) => ({
-    token: tokens[index] as string,
-    body: Buffer.from(JSON.stringify({ choices: picks, idempotencyKey: randomUUID() })),
-  }));
+  const ballots = ballotsFor(tokens, choices);
   const expectedVotes = new Map<string, number>(optionIds.map((id) => [id, 0]));
   for (const picks of choices) for (const id of picks) expectedVotes.set(id, (expectedVotes.get(id) ?? 0) + 1);
   const warmupBallots = ballots.slice(0, options.warmup);
