@@ -16,6 +16,15 @@ import { roundsRouter } from "./rounds/rounds.routes.js";
 import type { StatsRepository } from "./stats/stats.repository.js";
 import { votersRouter } from "./voters/voters.routes.js";
 
+const CONTENT_SECURITY_POLICY = [
+  "default-src 'self'",
+  "img-src 'self' data: blob:",
+  "connect-src 'self'",
+  "object-src 'none'",
+  "base-uri 'self'",
+  "form-action 'self'",
+].join("; ");
+
 /** How long /readyz waits for Redis to answer a PING. */
 const READY_PING_TIMEOUT_MS = 1000;
 
@@ -96,6 +105,11 @@ export function createApp(deps: AppDeps): express.Express {
 
   const staticDir = config.staticDir;
   if (staticDir && existsSync(join(staticDir, "index.html"))) {
+    // The pages load only their own scripts, styles and sockets; QR codes are data: images.
+    app.use((_req, res, next) => {
+      res.setHeader("Content-Security-Policy", CONTENT_SECURITY_POLICY);
+      next();
+    });
     app.use(express.static(staticDir, { index: false, maxAge: "1h" }));
     // Client-side routes (/r/<id>, /admin, ...) all load the single page.
     app.get("/{*path}", (_req, res) => {
