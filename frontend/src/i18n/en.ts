@@ -137,6 +137,17 @@ export const en = {
   "error.CONFIRMATION_MISMATCH": "The typed ID does not match the round ID.",
   "error.PAYLOAD_TOO_LARGE": "The request was too large.",
   "error.UNSUPPORTED_MEDIA_TYPE": "The request format was not accepted.",
+  "error.MALFORMED_REQUEST": "The request was malformed.",
+  "error.TICKET_REQUIRED": "This vote needs a ticket. Scan the QR code on your ticket or type its code.",
+  "error.TICKET_INVALID":
+    "This ticket code is not valid for this vote. Check the code on your ticket and type it again.",
+  "error.NETWORK_NOT_ALLOWED": "Voting is only possible from the venue's network. Join the venue Wi-Fi and try again.",
+  "error.CHALLENGE_FAILED": "The security check did not pass. Reload the page and try again.",
+  "error.ORIGIN_NOT_ALLOWED": "This request came from another website and was refused.",
+  "error.TICKET_USED": "This ticket has already been used to vote.",
+  "error.ROUND_ARCHIVED": "This round is archived and can no longer change.",
+  "error.CHALLENGE_REQUIRED": "Many people are voting from this network: your phone is doing a short security check.",
+  "error.RATE_LIMITED": "Too many requests from this network. Wait a moment and try again.",
   "error.INTERNAL": "Something went wrong on the server. Please try again.",
   "error.UNAVAILABLE": "The service cannot be reached. Check your connection and try again.",
 } satisfies Record<DerivedKey, string> & Record<string, string>;
