@@ -74,10 +74,10 @@ describe("board:join", () => {
     sockets.push(socket);
     const ack = await joinBoardAck(socket, "no-such-round-here");
     expect(ack).toEqual({ error: { code: "ROUND_NOT_FOUND", message: expect.any(String) } });
-    const round = await api.createRound(smallRound(2));
+    const round = await api.createOpenRound(smallRound(2));
     const snapshot = await joinBoard(socket, round.id);
     expect(snapshot.roundId).toBe(round.id);
-    expect(snapshot.status).toBe("draft");
+    expect(snapshot.status).toBe("open");
   });
 
   it("acks { error } for an invalid payload", async () => {
@@ -178,7 +178,7 @@ describe("leaderboard:updated", () => {
 
   it("board:leave stops the updates of that round", async () => {
     const round = await api.createOpenRound(smallRound(2));
-    const other = await api.createRound(smallRound(2));
+    const other = await api.createOpenRound(smallRound(2));
     const [voter] = await api.newVoters(1);
     const stayer = await board(urlA, round.id);
     const leaver = await board(urlA, round.id);
@@ -222,7 +222,7 @@ describe("round notices", () => {
   });
 
   it("round:updated when the definition changes", async () => {
-    const round = await api.createRound(smallRound(3));
+    const round = await api.createOpenRound(smallRound(3));
     const { socket } = await board(urlA, round.id);
     const notice = waitFor(socket, "round:updated", (summary) => summary.title === "Renamed live");
     const res = await api.patchRound(round.id, { title: "Renamed live" });

@@ -28,7 +28,7 @@ const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/;
 
 describe("health", () => {
   it("compresses answers for clients that accept gzip (phones on event Wi-Fi)", async () => {
-    const round = await api.createRound(demoRound());
+    const round = await api.createOpenRound(demoRound());
     const plain = await api.get(`/api/rounds/${round.id}`);
     const gzipped = await api.get(`/api/rounds/${round.id}`, { "accept-encoding": "gzip" });
     expect(plain.headers["content-encoding"]).toBeUndefined();

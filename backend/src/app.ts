@@ -1,13 +1,15 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import compression from "compression";
-import express from "express";
+import express, { type RequestHandler } from "express";
+import helmet, { strictTransportSecurity } from "helmet";
 import type { Redis } from "ioredis";
 import { requireAdmin } from "./auth/admin-auth.js";
 import { ballotsRouter } from "./ballots/ballots.routes.js";
 import type { BallotsService } from "./ballots/ballots.service.js";
 import type { ServerConfig } from "./config.js";
 import { AppError, errorMiddleware } from "./http/app-error.js";
+import { roundIdParam } from "./http/validate.js";
 import type { BoardAccess } from "./leaderboard/board-access.js";
 import type { LeaderboardRepository } from "./leaderboard/leaderboard.repository.js";
 import { leaderboardRouter } from "./leaderboard/leaderboard.routes.js";
@@ -16,14 +18,31 @@ import { roundsRouter } from "./rounds/rounds.routes.js";
 import type { StatsRepository } from "./stats/stats.repository.js";
 import { votersRouter } from "./voters/voters.routes.js";
 
-const CONTENT_SECURITY_POLICY = [
-  "default-src 'self'",
-  "img-src 'self' data: blob:",
-  "connect-src 'self'",
-  "object-src 'none'",
-  "base-uri 'self'",
-  "form-action 'self'",
-].join("; ");
+/**
+ * The pages load only their own scripts, styles and sockets; QR codes are data: images. No page may be framed
+ * (the console could be clickjacked). Helmet's defaults are not used: `upgrade-insecure-requests` would break
+ * an event served over plain HTTP on a venue's LAN.
+ */
+const CONTENT_SECURITY_POLICY = {
+  useDefaults: false,
+  directives: {
+    defaultSrc: ["'self'"],
+    imgSrc: ["'self'", "data:", "blob:"],
+    connectSrc: ["'self'"],
+    objectSrc: ["'none'"],
+    baseUri: ["'self'"],
+    formAction: ["'self'"],
+    frameAncestors: ["'none'"],
+  },
+};
+
+/** HSTS max-age: a year, the usual value; sent only on requests that came over TLS. */
+const HSTS_MAX_AGE_SECONDS = 365 * 24 * 3600;
+
+/** Hashed build assets never change under their name. */
+const IMMUTABLE = "public, max-age=31536000, immutable";
+/** Other files of the static folder (the favicon) may change with a release. */
+const STATIC_MAX_AGE = "1h";
 
 /** How long /readyz waits for Redis to answer a PING. */
 const READY_PING_TIMEOUT_MS = 1000;
@@ -52,6 +71,64 @@ async function redisAnswers(redis: Redis): Promise<boolean> {
   return Promise.race([ping, timeout]).finally(() => clearTimeout(timer));
 }
 
+/**
+ * Helmet with what suits us: the policy above, no framing (CSP frame-ancestors and X-Frame-Options: DENY),
+ * nosniff, a same-origin Referrer-Policy, and HSTS only on requests that came over TLS (`req.secure`, which
+ * honours X-Forwarded-Proto with TRUST_PROXY) or when COOKIE_SECURE says the site is served over HTTPS: a
+ * plain-HTTP LAN event must never be told to insist on HTTPS. Cross-Origin-Embedder-Policy stays off (helmet's
+ * default), so data: QR images and downloads keep working.
+ */
+function securityHeaders(config: ServerConfig): RequestHandler {
+  const common = helmet({
+    contentSecurityPolicy: CONTENT_SECURITY_POLICY,
+    xFrameOptions: { action: "deny" },
+    referrerPolicy: { policy: "same-origin" },
+    strictTransportSecurity: false,
+  });
+  const hsts = strictTransportSecurity({ maxAge: HSTS_MAX_AGE_SECONDS, includeSubDomains: false });
+  return (req, res, next) => {
+    common(req, res, () => {
+      if (req.secure || config.cookieSecure) hsts(req, res, next);
+      else next();
+    });
+  };
+}
+
+/**
+ * The single page, for its client-side routes only: `/`, `/admin` and `/r/<id>[/board|/screen]`. A round's
+ * page answers 404 (with the page, which shows "unknown round") when there is no such round or the public may
+ * not see it yet; a projector with the round's screen key (`?key=`) sees a draft too, like the API.
+ */
+function pagesRouter(staticDir: string, rounds: RoundsRepository): express.Router {
+  const router = express.Router();
+  const page = (status: number) => (_req: express.Request, res: express.Response) => {
+    res.status(status);
+    res.setHeader("Cache-Control", "no-cache");
+    res.sendFile(join(staticDir, "index.html"));
+  };
+  router.get(["/", "/admin"], page(200));
+  router.get(["/r/:id", "/r/:id/:view"], async (req, res, next) => {
+    const { view } = req.params as { view?: string };
+    if (view !== undefined && view !== "board" && view !== "screen") {
+      next();
+      return;
+    }
+    let found = false;
+    try {
+      const id = roundIdParam(req.params.id);
+      const audience = await rounds.audience(id);
+      const key = view === "screen" && typeof req.query.key === "string" ? req.query.key : undefined;
+      found =
+        audience === "everyone" ||
+        (audience === "organisers" && key !== undefined && (await rounds.isScreenKey(id, key)));
+    } catch (error) {
+      if (!(error instanceof AppError)) throw error;
+    }
+    page(found ? 200 : 404)(req, res);
+  });
+  return router;
+}
+
 /** The HTTP side: routes and middleware. It never listens (server.ts does, with Socket.IO beside it). */
 export function createApp(deps: AppDeps): express.Express {
   const { config } = deps;
@@ -60,11 +137,7 @@ export function createApp(deps: AppDeps): express.Express {
   app.set("trust proxy", config.trustProxy);
   // Phones on event Wi-Fi: the voter's JavaScript and a round's long descriptions shrink about 3x with gzip.
   app.use(compression());
-  app.use((_req, res, next) => {
-    res.setHeader("X-Content-Type-Options", "nosniff");
-    res.setHeader("Referrer-Policy", "same-origin");
-    next();
-  });
+  app.use(securityHeaders(config));
 
   app.get("/healthz", (_req, res) => {
     res.json({ ok: true });
@@ -105,18 +178,23 @@ export function createApp(deps: AppDeps): express.Express {
 
   const staticDir = config.staticDir;
   if (staticDir && existsSync(join(staticDir, "index.html"))) {
-    // The pages load only their own scripts, styles and sockets; QR codes are data: images.
-    app.use((_req, res, next) => {
-      res.setHeader("Content-Security-Policy", CONTENT_SECURITY_POLICY);
-      next();
-    });
-    app.use(express.static(staticDir, { index: false, maxAge: "1h" }));
-    // Client-side routes (/r/<id>, /admin, ...) all load the single page.
-    app.get("/{*path}", (_req, res) => {
-      res.setHeader("Cache-Control", "no-cache");
-      res.sendFile(join(staticDir, "index.html"));
-    });
+    app.use(
+      express.static(staticDir, {
+        index: false,
+        maxAge: STATIC_MAX_AGE,
+        setHeaders: (res, path) => {
+          if (path.startsWith(join(staticDir, "assets"))) res.setHeader("Cache-Control", IMMUTABLE);
+          else if (path === join(staticDir, "index.html")) res.setHeader("Cache-Control", "no-cache");
+        },
+      }),
+    );
+    app.use(pagesRouter(staticDir, deps.rounds));
   }
+  // Anything else (a missing asset, /robots.txt) is a plain 404: never the page, which a browser would take
+  // for a script or a stylesheet.
+  app.use(() => {
+    throw new AppError("NOT_FOUND", "Nothing here.");
+  });
 
   app.use(errorMiddleware(deps.log));
   return app;

@@ -5,37 +5,53 @@ import { z } from "zod";
  * The environment, parsed once at start-up. Each variable has one line of doc; the README's configuration
  * table repeats them. A bad value stops the process with a message that names the variable.
  */
-const EnvSchema = z.object({
-  /** TCP port of the HTTP API, Socket.IO and the built frontend. */
-  PORT: z.coerce.number().int().min(0).max(65_535).default(3000),
-  /** Interface to listen on. */
-  HOST: z.string().min(1).default("0.0.0.0"),
-  /** Redis to use. Unset: `npm start` runs a private redis-server from PATH with its data in DATA_DIR. */
-  REDIS_URL: z.url({ protocol: /^rediss?$/ }).optional(),
-  /** Where the private redis-server keeps its append-only file and snapshot. */
-  DATA_DIR: z
-    .string()
-    .min(1)
-    .default(fileURLToPath(new URL("../../.data", import.meta.url))),
-  /** Bearer token of the organiser API. Unset: one is generated once, kept in Redis and printed at start. */
-  ADMIN_TOKEN: z.string().min(16, "must be at least 16 characters").optional(),
-  /** HMAC secret that signs voter tokens. Unset: one is generated once and kept in Redis. */
-  VOTER_TOKEN_SECRET: z.string().min(32, "must be at least 32 characters").optional(),
-  /** Live update tick: at most one leaderboard update per round per tick. */
-  LIVE_TICK_MS: z.coerce.number().int().min(10).max(10_000).default(100),
-  /** Largest accepted ballot request body. */
-  BALLOT_BODY_LIMIT_BYTES: z.coerce.number().int().min(256).max(1_048_576).default(4096),
-  /** Largest accepted organiser request body (a round with long option descriptions). */
-  ADMIN_BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).max(16_777_216).default(2_097_152),
-  /** Mark the voter cookie `Secure` (set when served over HTTPS). */
-  COOKIE_SECURE: z.stringbool().default(false),
-  /** Trust X-Forwarded-* from a reverse proxy (set behind a load balancer). */
-  TRUST_PROXY: z.stringbool().default(false),
-  /** Built frontend to serve; empty to serve none. */
-  STATIC_DIR: z.string().default(fileURLToPath(new URL("../../frontend/dist", import.meta.url))),
-  /** Create and open the demo round when the store holds no round. */
-  SEED_DEMO: z.stringbool().default(true),
-});
+const EnvSchema = z
+  .object({
+    /** TCP port of the HTTP API, Socket.IO and the built frontend. */
+    PORT: z.coerce.number().int().min(0).max(65_535).default(3000),
+    /** Interface to listen on. */
+    HOST: z.string().min(1).default("0.0.0.0"),
+    /** Redis to use. Unset: `npm start` runs a private redis-server from PATH with its data in DATA_DIR. */
+    REDIS_URL: z.url({ protocol: /^rediss?$/ }).optional(),
+    /** Where the private redis-server keeps its append-only file and snapshot. */
+    DATA_DIR: z
+      .string()
+      .min(1)
+      .default(fileURLToPath(new URL("../../.data", import.meta.url))),
+    /** Bearer token of the organiser API. Unset: one is generated once, kept in Redis and printed at start. */
+    ADMIN_TOKEN: z.string().min(16, "must be at least 16 characters").optional(),
+    /** HMAC secret that signs voter tokens. Unset: one is generated once and kept in Redis. */
+    VOTER_TOKEN_SECRET: z.string().min(32, "must be at least 32 characters").optional(),
+    /** Live update tick: at most one leaderboard update per round per tick. */
+    LIVE_TICK_MS: z.coerce.number().int().min(10).max(10_000).default(100),
+    /** Largest accepted ballot request body. */
+    BALLOT_BODY_LIMIT_BYTES: z.coerce.number().int().min(256).max(1_048_576).default(4096),
+    /** Largest accepted organiser request body (a round with long option descriptions). */
+    ADMIN_BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).max(16_777_216).default(2_097_152),
+    /** A client must send a request's headers within this time, or the connection is cut (408). */
+    HTTP_HEADERS_TIMEOUT_MS: z.coerce.number().int().min(100).max(300_000).default(10_000),
+    /** A client must send a whole request (headers and body) within this time, or the connection is cut (408). */
+    HTTP_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(30_000),
+    /** An idle keep-alive connection is closed after this time. */
+    HTTP_KEEP_ALIVE_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(5_000),
+    /** Open TCP connections (HTTP and Socket.IO) one backend accepts; past it new ones are closed at once. */
+    HTTP_MAX_CONNECTIONS: z.coerce.number().int().min(1).max(1_000_000).default(5_000),
+    /** Largest request head (request line and headers); past it the request gets 431. */
+    HTTP_MAX_HEADER_BYTES: z.coerce.number().int().min(1024).max(1_048_576).default(16_384),
+    /** Mark the voter cookie `Secure` (set when served over HTTPS). */
+    COOKIE_SECURE: z.stringbool().default(false),
+    /** Trust X-Forwarded-* from a reverse proxy (set behind a load balancer). */
+    TRUST_PROXY: z.stringbool().default(false),
+    /** Built frontend to serve; empty to serve none. */
+    STATIC_DIR: z.string().default(fileURLToPath(new URL("../../frontend/dist", import.meta.url))),
+    /** Create and open the demo round when the store holds no round. */
+    SEED_DEMO: z.stringbool().default(true),
+  })
+  .refine((env) => env.HTTP_HEADERS_TIMEOUT_MS <= env.HTTP_REQUEST_TIMEOUT_MS, {
+    // Node refuses a server whose headers may take longer than the whole request.
+    message: "must not exceed HTTP_REQUEST_TIMEOUT_MS",
+    path: ["HTTP_HEADERS_TIMEOUT_MS"],
+  });
 
 export type EnvConfig = z.infer<typeof EnvSchema>;
 
@@ -46,10 +62,38 @@ export interface ServerConfig {
   liveTickMs: number;
   ballotBodyLimitBytes: number;
   adminBodyLimitBytes: number;
+  /** Node's http.Server limits (see HTTP_* in the environment). */
+  http: HttpLimits;
   cookieSecure: boolean;
   trustProxy: boolean;
   /** Built frontend to serve; undefined serves none. */
   staticDir?: string;
+}
+
+export interface HttpLimits {
+  headersTimeoutMs: number;
+  requestTimeoutMs: number;
+  keepAliveTimeoutMs: number;
+  maxConnections: number;
+  maxHeaderBytes: number;
+}
+
+export const defaultHttpLimits: HttpLimits = {
+  headersTimeoutMs: 10_000,
+  requestTimeoutMs: 30_000,
+  keepAliveTimeoutMs: 5_000,
+  maxConnections: 5_000,
+  maxHeaderBytes: 16_384,
+};
+
+export function httpLimitsFromEnv(env: EnvConfig): HttpLimits {
+  return {
+    headersTimeoutMs: env.HTTP_HEADERS_TIMEOUT_MS,
+    requestTimeoutMs: env.HTTP_REQUEST_TIMEOUT_MS,
+    keepAliveTimeoutMs: env.HTTP_KEEP_ALIVE_TIMEOUT_MS,
+    maxConnections: env.HTTP_MAX_CONNECTIONS,
+    maxHeaderBytes: env.HTTP_MAX_HEADER_BYTES,
+  };
 }
 
 export class ConfigError extends Error {}
@@ -70,6 +114,7 @@ export function defaultServerConfig(
     liveTickMs: 100,
     ballotBodyLimitBytes: 4096,
     adminBodyLimitBytes: 2_097_152,
+    http: defaultHttpLimits,
     cookieSecure: false,
     trustProxy: false,
     ...overrides,

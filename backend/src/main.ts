@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import type { Redis } from "ioredis";
-import { ConfigError, type EnvConfig, parseEnv } from "./config.js";
+import { ConfigError, type EnvConfig, httpLimitsFromEnv, parseEnv } from "./config.js";
 import { configKey } from "./redis/keys.js";
 import { createRedisClient } from "./redis/redis-client.js";
 import { RedisServerNotFoundError, type RedisServerProcess, startRedisServer } from "./redis/redis-server-process.js";
@@ -38,6 +38,7 @@ async function main(): Promise<void> {
     liveTickMs: env.LIVE_TICK_MS,
     ballotBodyLimitBytes: env.BALLOT_BODY_LIMIT_BYTES,
     adminBodyLimitBytes: env.ADMIN_BODY_LIMIT_BYTES,
+    http: httpLimitsFromEnv(env),
     cookieSecure: env.COOKIE_SECURE,
     trustProxy: env.TRUST_PROXY,
     ...(env.STATIC_DIR ? { staticDir: env.STATIC_DIR } : {}),

@@ -5,7 +5,7 @@ import type { Redis } from "ioredis";
 import { Server } from "socket.io";
 import { createApp } from "./app.js";
 import { BallotsService } from "./ballots/ballots.service.js";
-import type { ServerConfig } from "./config.js";
+import type { HttpLimits, ServerConfig } from "./config.js";
 import { BoardAccess } from "./leaderboard/board-access.js";
 import { LeaderboardRepository } from "./leaderboard/leaderboard.repository.js";
 import { LiveHub } from "./realtime/live-hub.js";
@@ -32,6 +32,11 @@ export interface LeaderboardServer {
 /** Largest message a socket client may send: clients only send small `board:join`s. */
 const SOCKET_MAX_MESSAGE_BYTES = 16 * 1024;
 
+/** How often Node looks for requests past their time: a tenth of the shorter limit, at most once a second. */
+export function connectionsCheckingInterval(limits: HttpLimits): number {
+  return Math.max(10, Math.min(1000, Math.floor(Math.min(limits.headersTimeoutMs, limits.requestTimeoutMs) / 10)));
+}
+
 const defaultLog = (message: string, error: unknown) => console.error(message, error);
 
 /** Joins the HTTP app and the Socket.IO side on one http.Server. Never listens: the caller does. */
@@ -44,7 +49,21 @@ export function createServer(deps: ServerDeps): LeaderboardServer {
   const ballots = new BallotsService(redis, rounds, stats);
   const access = new BoardAccess(redis, rounds, config.adminToken);
   const app = createApp({ config, redis, rounds, ballots, leaderboard, access, stats, log });
-  const httpServer = createHttpServer(app);
+  const limits = config.http;
+  const httpServer = createHttpServer(
+    {
+      headersTimeout: limits.headersTimeoutMs,
+      // Counts only while the request is received: a long-polling response or an upgraded WebSocket is not cut.
+      requestTimeout: limits.requestTimeoutMs,
+      keepAliveTimeout: limits.keepAliveTimeoutMs,
+      maxHeaderSize: limits.maxHeaderBytes,
+      // Node looks for late requests every 30 s by default, which would stretch a 10 s limit to 40 s.
+      connectionsCheckingInterval: connectionsCheckingInterval(limits),
+    },
+    app,
+  );
+  // Past the cap the kernel's accepted socket is closed at once: the process keeps its memory and descriptors.
+  httpServer.maxConnections = limits.maxConnections;
   const io: IoServer = new Server(httpServer, {
     serveClient: false,
     maxHttpBufferSize: SOCKET_MAX_MESSAGE_BYTES,

@@ -175,6 +175,8 @@ export interface RoundView extends RoundDefinition {
   serverTime: string;
   createdAt: string;
   updatedAt: string;
+  /** Archived by the organiser: read-only, left out of the public list, still readable by its links. */
+  archived: boolean;
 }
 
 /** The round view without option descriptions: what lists and socket notices carry. */
@@ -182,6 +184,10 @@ export type RoundSummary = Omit<RoundView, "options"> & { optionCount: number };
 
 export const ResetRequestSchema = z.strictObject({ confirm: z.string().max(LIMITS.roundIdMaxLength) });
 export type ResetRequest = z.infer<typeof ResetRequestSchema>;
+
+/** `DELETE /api/rounds/:id`: the round's id typed again, as for a reset. */
+export const DeleteRoundRequestSchema = ResetRequestSchema;
+export type DeleteRoundRequest = ResetRequest;
 
 export const IdempotencyKeySchema = z
   .string()

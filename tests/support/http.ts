@@ -163,20 +163,21 @@ export class Api {
     return this.admin<RoundView & Partial<ApiErrorBody>>("PATCH", `/api/rounds/${roundId}`, patch);
   }
 
+  /** The organiser's reads (round, list, leaderboard) see drafts and archived rounds; use `get` for the public's. */
   async round(roundId: string): Promise<RoundView> {
-    const res = await this.get<RoundView>(`/api/rounds/${roundId}`);
+    const res = await this.admin<RoundView>("GET", `/api/rounds/${roundId}`);
     expectStatus(res, 200);
     return res.body;
   }
 
   async rounds(): Promise<RoundSummary[]> {
-    const res = await this.get<{ rounds: RoundSummary[] }>("/api/rounds");
+    const res = await this.admin<{ rounds: RoundSummary[] }>("GET", "/api/rounds");
     expectStatus(res, 200);
     return res.body.rounds;
   }
 
   async leaderboard(roundId: string, epoch?: number): Promise<Leaderboard> {
-    const res = await this.get<Leaderboard>(`/api/rounds/${roundId}/leaderboard${epochQuery(epoch)}`);
+    const res = await this.admin<Leaderboard>("GET", `/api/rounds/${roundId}/leaderboard${epochQuery(epoch)}`);
     expectStatus(res, 200);
     return res.body;
   }

@@ -26,7 +26,10 @@ export class BoardAccess {
     private readonly adminToken: string,
   ) {}
 
-  /** `epoch` is the one whose ballots count for "has voted"; the current one when undefined. */
+  /**
+   * `epoch` is the one whose ballots count for "has voted"; the current one when undefined. A caller with
+   * neither the admin token nor the screen key gets ROUND_NOT_FOUND for a round that is not public yet.
+   */
   async viewer(roundId: string, epoch: number | undefined, credentials: Credentials): Promise<Viewer> {
     const votersEpoch = epoch ?? (await this.rounds.requireCurrentEpoch(roundId));
     if (credentials.adminToken !== undefined) {
@@ -44,6 +47,8 @@ export class BoardAccess {
       }
       return { kind: "screen" };
     }
+    // Voters and anonymous watchers: a round not yet public is not there for them.
+    await this.rounds.requirePublic(roundId);
     const voterId = credentials.voterId;
     if (!voterId) return { kind: "voter", hasVoted: false };
     const votersKey = roundKeys(roundId).epoch(votersEpoch).voters;

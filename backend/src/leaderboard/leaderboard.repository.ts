@@ -2,7 +2,7 @@ import { type AuditEntry, type Leaderboard, type RecountResult, type RoundSummar
 import type { Redis } from "ioredis";
 import { AppError } from "../http/app-error.js";
 import { roundKeys } from "../redis/keys.js";
-import { parseState, type RoundsRepository, toSummary } from "../rounds/rounds.repository.js";
+import { metaFromReply, parseState, type RoundsRepository, toSummary } from "../rounds/rounds.repository.js";
 
 /** Audit entries read from Redis per round trip while streaming or recounting. */
 const AUDIT_BATCH = 1000;
@@ -38,7 +38,7 @@ export class LeaderboardRepository {
       const epochKeys = keys.epoch(wanted);
       const replies = await this.redis
         .multi()
-        .hmget(keys.meta, "epoch", "createdAt")
+        .hmget(keys.meta, "epoch", "createdAt", "archived")
         .hgetall(epochKeys.state)
         .zrange(epochKeys.tally, 0, -1, "WITHSCORES")
         .exec();
@@ -69,7 +69,7 @@ export class LeaderboardRepository {
           })),
         ),
       };
-      return { board, summary: toSummary(roundId, wanted, meta[1] ?? "", state) };
+      return { board, summary: toSummary(roundId, wanted, metaFromReply(meta.slice(1)), state) };
     }
     throw new AppError("UNAVAILABLE", "The round kept changing; try again.");
   }

@@ -4,6 +4,7 @@
 local epoch = redis.call('HGET', KEYS[1], 'epoch')
 if not epoch then return {'ERR', 'ROUND_NOT_FOUND'} end
 if epoch ~= ARGV[1] then return {'EPOCH', epoch} end
+if redis.call('HEXISTS', KEYS[1], 'archived') == 1 then return {'ERR', 'ROUND_ARCHIVED'} end
 local old = redis.call('HGETALL', KEYS[2])
 local revision = 0
 for i = 1, #old, 2 do

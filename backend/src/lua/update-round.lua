@@ -5,6 +5,7 @@
 local epoch = redis.call('HGET', KEYS[1], 'epoch')
 if not epoch then return {'ERR', 'ROUND_NOT_FOUND'} end
 if epoch ~= ARGV[1] then return {'EPOCH', epoch} end
+if redis.call('HEXISTS', KEYS[1], 'archived') == 1 then return {'ERR', 'ROUND_ARCHIVED'} end
 -- Another edit landed since the caller read the round: it must merge again.
 if redis.call('HGET', KEYS[2], 'revision') ~= ARGV[2] then return {'RETRY'} end
 if ARGV[4] == '1' and tonumber(redis.call('HGET', KEYS[2], 'ballots')) > 0 then return {'ERR', 'ROUND_LOCKED'} end

@@ -37,6 +37,7 @@ function snapshot(
     rules: { ...RULES, ...extra.rules },
     status: board.status,
     revision: extra.revision ?? 1,
+    archived: false,
     totalBallots: board.totalBallots,
     optionCount: votes.length,
     votingOpen: board.status === "open" && !extra.ended,

@@ -111,10 +111,13 @@ export class LiveHub {
     const versions = await this.leaderboard.versions(
       watched.map(([roundId, { board }]) => ({ roundId, epoch: board.epoch })),
     );
-    const changed = watched.filter(([, { board, summary }], index) => {
+    const changed = watched.filter(([roundId, { board, summary }], index) => {
       const version = versions[index];
+      // A deleted round: nothing more to send (and nothing to read every tick); a rejoin gets ROUND_NOT_FOUND.
+      if (version?.epoch === null) this.snapshots.delete(roundId);
       return (
         version !== undefined &&
+        version.epoch !== null &&
         (version.epoch !== board.epoch ||
           version.seq !== board.seq ||
           votingOpen(summary.status, summary.rules, nowMs) !== summary.votingOpen ||

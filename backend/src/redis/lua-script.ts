@@ -37,4 +37,6 @@ export const scripts = {
   updateRound: LuaScript.load("update-round"),
   setStatus: LuaScript.load("set-status"),
   resetRound: LuaScript.load("reset-round"),
+  archiveRound: LuaScript.load("archive-round"),
+  deleteRound: LuaScript.load("delete-round"),
 };

@@ -28,7 +28,7 @@ const OPTIONS_CACHE_SIZE = 64;
 
 /** The small, hot part of an epoch (everything but the options and what depends on the time of reading). */
 export interface EpochState
-  extends Omit<RoundSummary, "id" | "epoch" | "createdAt" | "votingOpen" | "votingEnded" | "serverTime"> {
+  extends Omit<RoundSummary, "id" | "epoch" | "createdAt" | "archived" | "votingOpen" | "votingEnded" | "serverTime"> {
   seq: number;
 }
 
@@ -71,11 +71,22 @@ export function parseState(hash: Record<string, string>): EpochState | null {
   };
 }
 
+/** What a summary takes from the round's meta hash (`createdAt`, `archived`), as `HMGET meta createdAt archived`. */
+export interface RoundMeta {
+  createdAt: string;
+  archived: boolean;
+}
+
+export const metaFromReply = (reply: (string | null | undefined)[]): RoundMeta => ({
+  createdAt: reply[0] ?? "",
+  archived: reply[1] != null,
+});
+
 /** A summary as of `nowMs`: whether voting is open or over depends on the time as well as on the state. */
 export function toSummary(
   roundId: string,
   epoch: number,
-  createdAt: string,
+  meta: RoundMeta,
   state: EpochState,
   nowMs = Date.now(),
 ): RoundSummary {
@@ -83,7 +94,7 @@ export function toSummary(
   return {
     id: roundId,
     epoch,
-    createdAt,
+    ...meta,
     ...rest,
     votingOpen: votingOpen(state.status, state.rules, nowMs),
     votingEnded: votingEnded(state.status, state.rules, nowMs),
@@ -94,6 +105,7 @@ export function toSummary(
 /** The message of each error a script can return; `detail` is the script's third value. */
 const SCRIPT_ERRORS: Partial<Record<ErrorCode, (detail: string) => string>> = {
   ROUND_NOT_FOUND: () => "No round has this id.",
+  ROUND_ARCHIVED: () => "The round is archived: unarchive it to change it.",
   ROUND_EXISTS: () => "A round with this id exists already.",
   ROUND_LOCKED: () => "Rules and options are locked: this epoch has ballots. Reset the round to edit them.",
   INVALID_TRANSITION: (status) => `The round is ${status}: this change is not possible from there.`,
@@ -110,10 +122,14 @@ const SCRIPT_ERRORS: Partial<Record<ErrorCode, (detail: string) => string>> = {
 const withCount = (fieldsAndValues: string[]) => [String(fieldsAndValues.length / 2), ...fieldsAndValues];
 const optionIds = (options: Option[]) => options.map((option) => option.id);
 
-function fail(result: string[]): never {
+function fail(result: string[], messages: typeof SCRIPT_ERRORS = SCRIPT_ERRORS): never {
   const code = result[1] as ErrorCode;
-  throw new AppError(code, SCRIPT_ERRORS[code]?.(result[2] ?? "") ?? code);
+  const message = messages[code] ?? SCRIPT_ERRORS[code];
+  throw new AppError(code, message?.(result[2] ?? "") ?? code);
 }
+
+/** Who may see a round: organisers only until it is first opened (a draft), then everyone. */
+export type RoundAudience = "organisers" | "everyone";
 
 export class RoundsRepository {
   private readonly optionsCache = new Map<string, Option[]>();
@@ -139,6 +155,7 @@ export class RoundsRepository {
     roundId: string,
     run: (epoch: number) => Promise<string[]>,
     knownEpoch?: number,
+    messages?: typeof SCRIPT_ERRORS,
   ): Promise<{ epoch: number; result: string[] }> {
     let epoch = knownEpoch ?? (await this.requireCurrentEpoch(roundId));
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
@@ -148,7 +165,7 @@ export class RoundsRepository {
         continue;
       }
       if (result[0] === "RETRY") continue;
-      if (result[0] === "ERR") fail(result);
+      if (result[0] === "ERR") fail(result, messages);
       return { epoch, result };
     }
     throw new AppError("UNAVAILABLE", "The round kept changing; try again.");
@@ -179,9 +196,38 @@ export class RoundsRepository {
     return this.redis.zrange(roundIndexKey, 0, -1);
   }
 
-  async list(): Promise<RoundSummary[]> {
-    const summaries = await Promise.all((await this.listIds()).map((id) => this.summary(id)));
-    return summaries.filter((summary): summary is RoundSummary => summary !== null);
+  /** Every round for organisers; for everyone else only the rounds that are public and not archived. */
+  async list(forOrganiser: boolean): Promise<RoundSummary[]> {
+    const ids = await this.listIds();
+    const [summaries, audiences] = await Promise.all([
+      Promise.all(ids.map((id) => this.summary(id))),
+      forOrganiser ? [] : Promise.all(ids.map((id) => this.audience(id))),
+    ]);
+    return summaries.filter(
+      (summary, index): summary is RoundSummary =>
+        summary !== null && (forOrganiser || (!summary.archived && audiences[index] === "everyone")),
+    );
+  }
+
+  /**
+   * Who may see the round, or null when there is none. A round stays with organisers until it is first opened:
+   * its title and options are not public yet. Once opened it stays public (a reset or an archive does not hide
+   * it again: its links are out).
+   */
+  async audience(roundId: string): Promise<RoundAudience | null> {
+    const keys = roundKeys(roundId);
+    const [epoch, opened] = await this.redis.hmget(keys.meta, "epoch", "opened");
+    if (epoch === null) return null;
+    if (opened !== null) return "everyone";
+    const status = await this.redis.hget(keys.epoch(Number(epoch)).state, "status");
+    return status === "draft" ? "organisers" : "everyone";
+  }
+
+  /** For callers who are not organisers: a round they may not see answers as if it did not exist. */
+  async requirePublic(roundId: string): Promise<void> {
+    if ((await this.audience(roundId)) !== "everyone") {
+      throw new AppError("ROUND_NOT_FOUND", "No round has this id.");
+    }
   }
 
   /** The summary of an epoch (the current one by default), or null when there is no such round or epoch. */
@@ -190,12 +236,12 @@ export class RoundsRepository {
     const current = await this.currentEpoch(roundId);
     if (current === null) return null;
     const wanted = epoch ?? current;
-    const [state, createdAt] = await Promise.all([
+    const [state, meta] = await Promise.all([
       this.redis.hgetall(keys.epoch(wanted).state),
-      this.redis.hget(keys.meta, "createdAt"),
+      this.redis.hmget(keys.meta, "createdAt", "archived"),
     ]);
     const parsed = parseState(state);
-    return parsed ? toSummary(roundId, wanted, createdAt ?? "", parsed) : null;
+    return parsed ? toSummary(roundId, wanted, metaFromReply(meta), parsed) : null;
   }
 
   async requireSummary(roundId: string, epoch?: number): Promise<RoundSummary> {
@@ -305,5 +351,70 @@ export class RoundsRepository {
       );
     });
     return this.requireView(roundId);
+  }
+
+  /** Archives (`true`) or unarchives a round; archiving needs a draft or a closed round. */
+  async setArchived(roundId: string, archived: boolean): Promise<RoundView> {
+    const keys = roundKeys(roundId);
+    await this.onCurrentEpoch(
+      roundId,
+      (epoch) =>
+        scripts.archiveRound.run(
+          this.redis,
+          [keys.meta, keys.epoch(epoch).state],
+          [epoch, new Date().toISOString(), archived ? "1" : "0"],
+        ),
+      undefined,
+      {
+        INVALID_TRANSITION: (status) =>
+          `The round is ${status}: close it first (only drafts and closed rounds can be archived).`,
+      },
+    );
+    return this.requireView(roundId);
+  }
+
+  /**
+   * Deletes a round that was never opened, or an archived one: every key of every epoch (those keys.ts names and
+   * any other key under the round's hash tag), then its entry in the index.
+   */
+  async delete(roundId: string): Promise<void> {
+    const keys = roundKeys(roundId);
+    const known = (epoch: number) => {
+      const epochs = Array.from({ length: epoch }, (_, index) => Object.values(keys.epoch(index + 1)));
+      return [keys.presence, ...epochs.flat()];
+    };
+    const { epoch } = await this.onCurrentEpoch(
+      roundId,
+      async (epoch) => {
+        const state = keys.epoch(epoch).state;
+        const others = new Set([...known(epoch), ...(await this.scanRoundKeys(roundId))]);
+        others.delete(keys.meta);
+        others.delete(state);
+        return scripts.deleteRound.run(this.redis, [keys.meta, state, ...others], [epoch]);
+      },
+      undefined,
+      {
+        INVALID_TRANSITION: (status) =>
+          `The round is ${status}: only drafts that were never opened and archived rounds can be deleted.`,
+      },
+    );
+    // The index lives outside the round's hash tag; a round created again under this id meanwhile keeps its entry.
+    await this.redis.zrem(roundIndexKey, roundId);
+    if ((await this.currentEpoch(roundId)) !== null) await this.redis.zadd(roundIndexKey, Date.now(), roundId);
+    // Keys written by requests still in flight during the deletion (a refused ballot's counter, a presence report).
+    const late = new Set([...known(epoch), ...(await this.scanRoundKeys(roundId))]);
+    late.delete(keys.meta);
+    await scripts.deleteRound.run(this.redis, [keys.meta, keys.epoch(epoch).state, ...late], [""]);
+  }
+
+  /** Every key under the round's hash tag (SCAN: a few calls even for a big store, never a blocking KEYS). */
+  private async scanRoundKeys(roundId: string): Promise<string[]> {
+    const found: string[] = [];
+    const stream = this.redis.scanStream({
+      match: `${roundKeys(roundId).meta.slice(0, -"meta".length)}*`,
+      count: 1000,
+    });
+    for await (const batch of stream) found.push(...(batch as string[]));
+    return found;
   }
 }

@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
 import {
+  DeleteRoundRequestSchema,
   ResetRequestSchema,
   ROUND_ACTIONS,
   RoundCreateSchema,
@@ -16,8 +17,16 @@ export function roundsRouter(options: { rounds: RoundsRepository; admin: Request
   const router = Router();
   const json = express.json({ limit: options.bodyLimitBytes });
 
+  // A request with a bearer token is the organiser's (and a wrong token is refused); without one, the next
+  // route of the same path answers for the public, who see neither drafts nor archived rounds.
+  const withToken: RequestHandler = (req, _res, next) =>
+    next(req.get("authorization") === undefined ? "route" : undefined);
+
+  router.get("/api/rounds", withToken, admin, async (_req, res) => {
+    res.json({ rounds: await rounds.list(true) });
+  });
   router.get("/api/rounds", async (_req, res) => {
-    res.json({ rounds: await rounds.list() });
+    res.json({ rounds: await rounds.list(false) });
   });
 
   router.post("/api/rounds", admin, json, async (req, res) => {
@@ -26,8 +35,13 @@ export function roundsRouter(options: { rounds: RoundsRepository; admin: Request
     res.status(201).json(await rounds.create({ ...round, id }));
   });
 
-  router.get("/api/rounds/:id", async (req, res) => {
+  router.get("/api/rounds/:id", withToken, admin, async (req, res) => {
     res.json(await rounds.requireView(roundIdParam(req.params.id)));
+  });
+  router.get("/api/rounds/:id", async (req, res) => {
+    const id = roundIdParam(req.params.id);
+    await rounds.requirePublic(id);
+    res.json(await rounds.requireView(id));
   });
 
   router.patch("/api/rounds/:id", admin, json, async (req, res) => {
@@ -56,6 +70,24 @@ export function roundsRouter(options: { rounds: RoundsRepository; admin: Request
       throw new AppError("CONFIRMATION_MISMATCH", `To reset, send { "confirm": "${id}" }.`);
     }
     res.json(await rounds.reset(id));
+  });
+
+  router.post("/api/rounds/:id/archive", admin, async (req, res) => {
+    res.json(await rounds.setArchived(roundIdParam(req.params.id), true));
+  });
+
+  router.post("/api/rounds/:id/unarchive", admin, async (req, res) => {
+    res.json(await rounds.setArchived(roundIdParam(req.params.id), false));
+  });
+
+  router.delete("/api/rounds/:id", admin, json, async (req, res) => {
+    const id = roundIdParam(req.params.id);
+    const { confirm } = parseBody(DeleteRoundRequestSchema, req.body);
+    if (confirm !== id) {
+      throw new AppError("CONFIRMATION_MISMATCH", `To delete, send { "confirm": "${id}" }.`);
+    }
+    await rounds.delete(id);
+    res.status(204).end();
   });
 
   return router;
