@@ -1,6 +1,7 @@
 import {
   type BallotReceipt,
   type BallotRequest,
+  type DeleteRoundRequest,
   type ErrorCode,
   isErrorCode,
   type Leaderboard,
@@ -48,7 +49,7 @@ export function asApiRequestError(error: unknown): ApiRequestError {
 }
 
 interface RequestOptions {
-  method?: "GET" | "POST" | "PATCH";
+  method?: "GET" | "POST" | "PATCH" | "DELETE";
   body?: unknown;
   headers?: Record<string, string>;
   signal?: AbortSignal;
@@ -167,6 +168,33 @@ export const adminApi = {
   /** Resolves when the server accepts the token; fails with UNAUTHORIZED when it does not. */
   checkSession(adminToken: string): Promise<{ ok: true }> {
     return request<{ ok: true }>("/api/admin/session", { headers: adminHeaders(adminToken) });
+  },
+
+  /** Every round, drafts and archived ones included (the public list shows neither). */
+  async listRounds(adminToken: string, signal?: AbortSignal): Promise<RoundSummary[]> {
+    const { rounds } = await request<{ rounds: RoundSummary[] }>("/api/rounds", {
+      headers: adminHeaders(adminToken),
+      signal,
+    });
+    return rounds;
+  },
+
+  /** A round as the organiser sees it: a draft too. */
+  getRound(roundId: string, adminToken: string, signal?: AbortSignal): Promise<RoundView> {
+    return request<RoundView>(roundPath(roundId), { headers: adminHeaders(adminToken), signal });
+  },
+
+  /** Archives (read-only, off the public list) or brings back a draft or closed round. */
+  setArchived(roundId: string, archived: boolean, adminToken: string): Promise<RoundView> {
+    return request<RoundView>(`${roundPath(roundId)}/${archived ? "archive" : "unarchive"}`, {
+      method: "POST",
+      headers: adminHeaders(adminToken),
+    });
+  },
+
+  /** Deletes a draft that was never opened, or an archived round, with every epoch. */
+  async deleteRound(roundId: string, confirm: DeleteRoundRequest, adminToken: string): Promise<void> {
+    await request<null>(roundPath(roundId), { method: "DELETE", body: confirm, headers: adminHeaders(adminToken) });
   },
 
   createRound(input: RoundCreateInput, adminToken: string): Promise<RoundView> {

@@ -21,6 +21,7 @@ const en = {
   "admin.rounds.col.epoch": "Epoch",
   "admin.rounds.col.ballots": "Ballots",
   "admin.rounds.col.options": "Options",
+  "admin.rounds.archived": "Archived rounds ({count})",
 
   "admin.create.heading": "New round",
   "admin.import.heading": "Import from a file",
@@ -110,6 +111,21 @@ const en = {
   "admin.reset.label": "Type the round ID “{id}” to confirm",
   "admin.reset.confirm": "Archive epoch {epoch} and reset",
   "admin.reset.done": "Epoch {epoch} started; epoch {previous} is archived.",
+  "admin.archive.button": "Archive",
+  "admin.archive.needsClosed": "Only a draft or a closed round can be archived: close voting first.",
+  "admin.archive.done": "Archived: the round is read-only and no longer listed publicly; its links still work.",
+  "admin.archive.badge": "Archived",
+  "admin.archive.notice":
+    "This round is archived: read-only and left out of the public list. Its results and audit log can still be exported. Unarchive it to change it.",
+  "admin.archive.readOnly": "An archived round cannot be edited. Unarchive it first.",
+  "admin.unarchive.button": "Unarchive",
+  "admin.unarchive.done": "Unarchived: the round can be changed again.",
+  "admin.delete.button": "Delete…",
+  "admin.delete.needsArchive": "Only drafts and archived rounds can be deleted: close and archive this round first.",
+  "admin.delete.explain":
+    "Delete removes the round for good: all {epochs} epochs, {ballots} ballots in the current one, the audit logs and the screen key. Export what you need first. This cannot be undone.",
+  "admin.delete.confirm": "Delete for good",
+  "admin.delete.done": "The round was deleted.",
 
   "admin.live.ballots": "Ballots",
   "admin.live.lastMinute": "Last minute",
@@ -185,6 +201,7 @@ const zhCN: Record<AdminMessageKey, string> = {
   "admin.rounds.col.epoch": "轮次",
   "admin.rounds.col.ballots": "选票",
   "admin.rounds.col.options": "候选项",
+  "admin.rounds.archived": "已归档的投票（{count}）",
 
   "admin.create.heading": "新建投票",
   "admin.import.heading": "从文件导入",
@@ -273,6 +290,20 @@ const zhCN: Record<AdminMessageKey, string> = {
   "admin.reset.label": "请输入投票 ID“{id}”以确认",
   "admin.reset.confirm": "归档第 {epoch} 轮并重置",
   "admin.reset.done": "第 {epoch} 轮已开始；第 {previous} 轮已归档。",
+  "admin.archive.button": "归档",
+  "admin.archive.needsClosed": "只有未开始或已结束的投票可以归档：请先结束投票。",
+  "admin.archive.done": "已归档：该投票只读，不再出现在公开列表中；原有链接仍可访问。",
+  "admin.archive.badge": "已归档",
+  "admin.archive.notice": "该投票已归档：只读，不在公开列表中显示。结果和审计日志仍可导出。如需修改，请先取消归档。",
+  "admin.archive.readOnly": "已归档的投票不能编辑。请先取消归档。",
+  "admin.unarchive.button": "取消归档",
+  "admin.unarchive.done": "已取消归档：该投票可以再次修改。",
+  "admin.delete.button": "删除…",
+  "admin.delete.needsArchive": "只有未开始的投票和已归档的投票可以删除：请先结束并归档该投票。",
+  "admin.delete.explain":
+    "删除将永久移除该投票：全部 {epochs} 轮、当前轮的 {ballots} 张选票、审计日志和大屏密钥。请先导出需要保留的内容。此操作无法撤销。",
+  "admin.delete.confirm": "永久删除",
+  "admin.delete.done": "该投票已删除。",
 
   "admin.live.ballots": "选票",
   "admin.live.lastMinute": "最近一分钟",

@@ -4,10 +4,10 @@ import { AsyncView } from "../../components/async-view";
 import { StatusBadge } from "../../components/status-badge";
 import { useDocumentTitle } from "../../components/use-document-title";
 import { formatNumber, t } from "../../i18n";
-import { ApiRequestError, api, asApiRequestError } from "../../lib/api";
+import { ApiRequestError, adminApi, asApiRequestError } from "../../lib/api";
 import { useAsync } from "../../lib/use-async";
 import { ta } from "./admin-messages";
-import { type AdminSession, SessionProvider, tokenAccepted } from "./admin-session";
+import { type AdminSession, SessionProvider, tokenAccepted, useSession } from "./admin-session";
 import { readAdminToken, writeAdminToken } from "./admin-token";
 import { CreateRound } from "./create-round";
 import { RoundDetail } from "./round-detail";
@@ -105,7 +105,15 @@ function SignIn({ onSignIn, expired }: { onSignIn: (token: string) => void; expi
 }
 
 function Console({ onSignOut }: { onSignOut: () => void }) {
-  const rounds = useAsync((signal) => api.listRounds(signal), []);
+  const session = useSession();
+  const rounds = useAsync(
+    (signal) =>
+      adminApi.listRounds(session.token, signal).catch((error: unknown) => {
+        session.handleError(error);
+        throw error;
+      }),
+    [session.token],
+  );
   const [selected, setSelected] = useState<string | null>(null);
   const [creating, setCreating] = useState(false);
   const { reload } = rounds;
@@ -114,6 +122,11 @@ function Console({ onSignOut }: { onSignOut: () => void }) {
     const timer = setInterval(reload, LIST_REFRESH_MS);
     return () => clearInterval(timer);
   }, [reload]);
+
+  const deleted = () => {
+    setSelected(null);
+    reload();
+  };
 
   const created = (round: RoundView) => {
     setCreating(false);
@@ -141,18 +154,30 @@ function Console({ onSignOut }: { onSignOut: () => void }) {
           </button>
         </header>
         <AsyncView state={rounds.state} onRetry={reload}>
-          {(list) =>
-            list.length === 0 ? (
-              <p className="muted">{ta("admin.rounds.empty")}</p>
-            ) : (
-              <RoundTable rounds={list} selected={selected} onSelect={setSelected} />
-            )
-          }
+          {(list) => {
+            const current = list.filter((round) => !round.archived);
+            const archived = list.filter((round) => round.archived);
+            return (
+              <>
+                {current.length === 0 ? (
+                  <p className="muted">{ta("admin.rounds.empty")}</p>
+                ) : (
+                  <RoundTable rounds={current} selected={selected} onSelect={setSelected} />
+                )}
+                {archived.length > 0 && (
+                  <details className="console-archived" data-archived-rounds>
+                    <summary>{ta("admin.rounds.archived", { count: archived.length })}</summary>
+                    <RoundTable rounds={archived} selected={selected} onSelect={setSelected} />
+                  </details>
+                )}
+              </>
+            );
+          }}
         </AsyncView>
       </section>
 
       {creating && <CreateRound onCreated={created} onCancel={() => setCreating(false)} />}
-      {selected && <RoundDetail key={selected} roundId={selected} onChanged={reload} />}
+      {selected && <RoundDetail key={selected} roundId={selected} onChanged={reload} onDeleted={deleted} />}
     </article>
   );
 }

@@ -18,9 +18,17 @@ const TABS = ["live", "share", "results", "edit"] as const;
 type Tab = (typeof TABS)[number];
 
 /** One round: its status and actions, then live figures, sharing, results and editing in tabs. */
-export function RoundDetail({ roundId, onChanged }: { roundId: string; onChanged: () => void }) {
+export function RoundDetail({
+  roundId,
+  onChanged,
+  onDeleted,
+}: {
+  roundId: string;
+  onChanged: () => void;
+  onDeleted: () => void;
+}) {
   const session = useSession();
-  const round = useAsync((signal) => api.getRound(roundId, signal), [roundId]);
+  const round = useAsync((signal) => adminApi.getRound(roundId, session.token, signal), [roundId, session.token]);
   // The organiser's view of the board: everything, whatever the round shows voters and screens.
   const live = useLiveLeaderboard(roundId, { view: "console", adminToken: session.token });
   const [tab, setTab] = useState<Tab>("live");
@@ -54,7 +62,9 @@ export function RoundDetail({ roundId, onChanged }: { roundId: string; onChanged
               <header className="card-header">
                 <h2 id={`${tabsId}-heading`}>{view.title}</h2>
                 <StatusBadge status={status} />
+                {view.archived && <span className="badge console-archived-badge">{ta("admin.archive.badge")}</span>}
               </header>
+              {view.archived && <p className="notice">{ta("admin.archive.notice")}</p>}
               <p className="muted">
                 {ta("admin.detail.meta", {
                   id: view.id,
@@ -63,7 +73,7 @@ export function RoundDetail({ roundId, onChanged }: { roundId: string; onChanged
                   ballots: formatNumber(totalBallots),
                 })}
               </p>
-              <RoundActions round={current} onChanged={changed} />
+              <RoundActions round={current} onChanged={changed} onDeleted={onDeleted} />
 
               <div className="console-tabs" role="tablist" aria-label={ta("admin.detail.sections")}>
                 {TABS.map((name) => (
@@ -85,7 +95,12 @@ export function RoundDetail({ roundId, onChanged }: { roundId: string; onChanged
                 {tab === "live" && <LivePanel round={current} connection={live.connection} />}
                 {tab === "share" && <SharePanel roundId={view.id} />}
                 {tab === "results" && <ResultsPanel round={current} liveBoard={live.board} />}
-                {tab === "edit" && <EditPanel key={view.epoch} round={current} onSaved={changed} />}
+                {tab === "edit" &&
+                  (view.archived ? (
+                    <p className="muted">{ta("admin.archive.readOnly")}</p>
+                  ) : (
+                    <EditPanel key={view.epoch} round={current} onSaved={changed} />
+                  ))}
               </div>
             </>
           );
@@ -95,11 +110,22 @@ export function RoundDetail({ roundId, onChanged }: { roundId: string; onChanged
   );
 }
 
-function RoundActions({ round, onChanged }: { round: RoundView; onChanged: () => void }) {
+function RoundActions({
+  round,
+  onChanged,
+  onDeleted,
+}: {
+  round: RoundView;
+  onChanged: () => void;
+  onDeleted: () => void;
+}) {
   const session = useSession();
   const [busy, setBusy] = useState(false);
   const [message, setMessage] = useState<{ ok: boolean; text: string } | null>(null);
-  const [resetOpen, setResetOpen] = useState(false);
+  const [confirming, setConfirming] = useState<"reset" | "delete" | null>(null);
+  // What the server allows (archive-round.lua, delete-round.lua); it refuses the rest with a clear code anyway.
+  const canArchive = !round.archived && (round.status === "draft" || round.status === "closed");
+  const canDelete = round.archived || round.status === "draft";
 
   async function run(action: () => Promise<string>) {
     setBusy(true);
@@ -121,6 +147,19 @@ function RoundActions({ round, onChanged }: { round: RoundView; onChanged: () =>
       return ta("admin.action.done", { status: t(`status.${view.status}`) });
     });
 
+  const archive = (archived: boolean) =>
+    run(async () => {
+      await adminApi.setArchived(round.id, archived, session.token);
+      return ta(archived ? "admin.archive.done" : "admin.unarchive.done");
+    });
+
+  const remove = () =>
+    run(async () => {
+      await adminApi.deleteRound(round.id, { confirm: round.id }, session.token);
+      onDeleted();
+      return ta("admin.delete.done");
+    });
+
   const actionLabel = (action: RoundAction) =>
     action === "open" && round.status === "closed" ? ta("admin.action.reopen") : ta(`admin.action.${action}`);
 
@@ -132,7 +171,7 @@ function RoundActions({ round, onChanged }: { round: RoundView; onChanged: () =>
             key={action}
             type="button"
             className="button"
-            disabled={busy || !isActionAllowed(round.status, action)}
+            disabled={busy || round.archived || !isActionAllowed(round.status, action)}
             onClick={() => change(action)}
           >
             {actionLabel(action)}
@@ -141,25 +180,66 @@ function RoundActions({ round, onChanged }: { round: RoundView; onChanged: () =>
         <button
           type="button"
           className="button button-danger"
-          disabled={busy}
-          aria-expanded={resetOpen}
-          onClick={() => setResetOpen((open) => !open)}
+          disabled={busy || round.archived}
+          aria-expanded={confirming === "reset"}
+          onClick={() => setConfirming((open) => (open === "reset" ? null : "reset"))}
         >
           {ta("admin.reset.button")}
         </button>
+        {round.archived ? (
+          <button type="button" className="button button-secondary" disabled={busy} onClick={() => archive(false)}>
+            {ta("admin.unarchive.button")}
+          </button>
+        ) : (
+          <button
+            type="button"
+            className="button button-secondary"
+            disabled={busy || !canArchive}
+            title={canArchive ? undefined : ta("admin.archive.needsClosed")}
+            onClick={() => archive(true)}
+          >
+            {ta("admin.archive.button")}
+          </button>
+        )}
+        <button
+          type="button"
+          className="button button-danger"
+          disabled={busy || !canDelete}
+          title={canDelete ? undefined : ta("admin.delete.needsArchive")}
+          aria-expanded={confirming === "delete"}
+          onClick={() => setConfirming((open) => (open === "delete" ? null : "delete"))}
+        >
+          {ta("admin.delete.button")}
+        </button>
       </div>
-      {resetOpen && (
-        <ResetForm
+      {confirming === "reset" && (
+        <ConfirmForm
           round={round}
           busy={busy}
-          onCancel={() => setResetOpen(false)}
-          onReset={() =>
+          explain={ta("admin.reset.explain", {
+            epoch: round.epoch,
+            ballots: formatNumber(round.totalBallots),
+            next: round.epoch + 1,
+          })}
+          confirmLabel={ta("admin.reset.confirm", { epoch: round.epoch })}
+          onCancel={() => setConfirming(null)}
+          onConfirm={() =>
             run(async () => {
               const view = await api.resetRound(round.id, { confirm: round.id }, session.token);
-              setResetOpen(false);
+              setConfirming(null);
               return ta("admin.reset.done", { epoch: view.epoch, previous: round.epoch });
             })
           }
+        />
+      )}
+      {confirming === "delete" && (
+        <ConfirmForm
+          round={round}
+          busy={busy}
+          explain={ta("admin.delete.explain", { epochs: round.epoch, ballots: formatNumber(round.totalBallots) })}
+          confirmLabel={ta("admin.delete.confirm")}
+          onCancel={() => setConfirming(null)}
+          onConfirm={remove}
         />
       )}
       <div aria-live="polite">
@@ -173,33 +253,31 @@ function RoundActions({ round, onChanged }: { round: RoundView; onChanged: () =>
   );
 }
 
-/** Reset is destructive for the live view, so it says what is archived and wants the round ID typed. */
-function ResetForm({
+/** Reset and delete are destructive, so they say what happens and want the round ID typed. */
+function ConfirmForm({
   round,
   busy,
-  onReset,
+  explain,
+  confirmLabel,
+  onConfirm,
   onCancel,
 }: {
   round: RoundView;
   busy: boolean;
-  onReset: () => void;
+  explain: string;
+  confirmLabel: string;
+  onConfirm: () => void;
   onCancel: () => void;
 }) {
   const inputId = useId();
   const [confirm, setConfirm] = useState("");
   const submit = (event: FormEvent) => {
     event.preventDefault();
-    if (confirm === round.id) onReset();
+    if (confirm === round.id) onConfirm();
   };
   return (
     <form className="notice notice-error console-reset" onSubmit={submit}>
-      <p>
-        {ta("admin.reset.explain", {
-          epoch: round.epoch,
-          ballots: formatNumber(round.totalBallots),
-          next: round.epoch + 1,
-        })}
-      </p>
+      <p>{explain}</p>
       <label htmlFor={inputId}>{ta("admin.reset.label", { id: round.id })}</label>
       <div className="inline-fields">
         <input
@@ -210,7 +288,7 @@ function ResetForm({
           onChange={(event) => setConfirm(event.target.value)}
         />
         <button type="submit" className="button button-danger" disabled={busy || confirm !== round.id}>
-          {ta("admin.reset.confirm", { epoch: round.epoch })}
+          {confirmLabel}
         </button>
         <button type="button" className="button button-secondary" onClick={onCancel}>
           {ta("admin.form.cancel")}

@@ -27,6 +27,7 @@ const round: RoundView = {
   serverTime: "2026-01-01T00:00:00.000Z",
   createdAt: "2026-01-01T00:00:00.000Z",
   updatedAt: "2026-01-01T00:00:00.000Z",
+  archived: false,
 };
 
 describe("checkDraft", () => {
