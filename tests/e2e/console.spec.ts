@@ -267,6 +267,37 @@ describe("organiser console and projector screen", () => {
     }
   });
 
+  it("archives a draft, then deletes it with the round ID typed", async () => {
+    const draft = await app.api.createRound({ ...smallRound(3), title: "Rehearsal round" }, "tidy");
+    const { context, page } = await newPage(browser, { baseURL, locale: "en-US", viewport: DESK });
+    try {
+      await signIn(page);
+      await page.locator(`[data-round="${draft.id}"] button`).click();
+      const detail = page.locator(`[data-round-detail="${draft.id}"]`);
+      await detail.getByRole("heading", { name: "Rehearsal round" }).waitFor();
+
+      await detail.getByRole("button", { name: "Archive", exact: true }).click();
+      await detail.getByText("This round is archived").waitFor();
+      // Read-only now, and listed apart from the current rounds.
+      expect(await detail.getByRole("button", { name: "Open voting" }).isDisabled()).toBe(true);
+      await page.locator(`[data-archived-rounds] [data-round="${draft.id}"]`).waitFor({ state: "attached" });
+      expect((await app.api.round(draft.id)).archived).toBe(true);
+      await screenshot(page, "console-archived-round", { fullPage: true });
+
+      await detail.getByRole("button", { name: "Delete…" }).click();
+      await detail.getByText("Delete removes the round for good").waitFor();
+      const confirm = detail.getByRole("button", { name: "Delete for good" });
+      expect(await confirm.isDisabled()).toBe(true);
+      await detail.getByLabel(`Type the round ID “${draft.id}” to confirm`).fill(draft.id);
+      await confirm.click();
+      await detail.waitFor({ state: "detached" });
+      await page.locator(`[data-round="${draft.id}"]`).waitFor({ state: "detached" });
+      expect((await app.api.admin("GET", `/api/rounds/${draft.id}`)).status).toBe(404);
+    } finally {
+      await context.close();
+    }
+  });
+
   it("refuses a bad CSV with the line of each problem", async () => {
     const { context, page } = await newPage(browser, { baseURL, locale: "en-US", viewport: DESK });
     try {
