@@ -1,5 +1,5 @@
 import { existsSync } from "node:fs";
-import { join } from "node:path";
+import { join, sep } from "node:path";
 import compression from "compression";
 import express, { type RequestHandler } from "express";
 import helmet, { strictTransportSecurity } from "helmet";
@@ -113,18 +113,20 @@ function pagesRouter(staticDir: string, rounds: RoundsRepository): express.Route
       next();
       return;
     }
-    let found = false;
+    let status: number;
     try {
       const id = roundIdParam(req.params.id);
       const audience = await rounds.audience(id);
       const key = view === "screen" && typeof req.query.key === "string" ? req.query.key : undefined;
-      found =
+      const found =
         audience === "everyone" ||
         (audience === "organisers" && key !== undefined && (await rounds.isScreenKey(id, key)));
+      status = found ? 200 : 404;
     } catch (error) {
-      if (!(error instanceof AppError)) throw error;
+      // Not a round id: 404. Redis away: still the page (503), which shows its own "try again" from the API.
+      status = error instanceof AppError ? 404 : 503;
     }
-    page(found ? 200 : 404)(req, res);
+    page(status)(req, res);
   });
   return router;
 }
@@ -183,7 +185,7 @@ export function createApp(deps: AppDeps): express.Express {
         index: false,
         maxAge: STATIC_MAX_AGE,
         setHeaders: (res, path) => {
-          if (path.startsWith(join(staticDir, "assets"))) res.setHeader("Cache-Control", IMMUTABLE);
+          if (path.startsWith(join(staticDir, "assets") + sep)) res.setHeader("Cache-Control", IMMUTABLE);
           else if (path === join(staticDir, "index.html")) res.setHeader("Cache-Control", "no-cache");
         },
       }),
