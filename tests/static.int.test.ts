@@ -79,6 +79,19 @@ describe("pages", () => {
   });
 });
 
+describe("Redis away", () => {
+  it("a round's page still comes, with 503: the page shows its own 'try again'", async () => {
+    const lonely = await startBackends(1, { staticDir: FRONTEND_DIST });
+    try {
+      lonely.backends[0]?.redis.disconnect(false);
+      expectPage(await lonely.api.get("/r/some-round"), 503);
+      expectPage(await lonely.api.get("/admin"), 200);
+    } finally {
+      await lonely.close();
+    }
+  });
+});
+
 describe("caching and the favicon", () => {
   it("hashed assets are cached for a year, immutable", async () => {
     const assets = readdirSync(`${FRONTEND_DIST}/assets`);
