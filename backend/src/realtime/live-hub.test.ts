@@ -54,8 +54,13 @@ class FakeRepository {
   current: RoundSnapshot = snapshot(0, [0, 0, 0]);
   /** Runs while a snapshot read is in flight, to let a test interleave a join. */
   duringRead: (() => Promise<void>) | undefined;
+  /** The round was deleted: its meta is gone (versions say epoch null) and reading it fails. */
+  deleted = false;
+  reads = 0;
 
   async snapshot(): Promise<RoundSnapshot> {
+    this.reads++;
+    if (this.deleted) throw new Error("ROUND_NOT_FOUND");
     const value = this.current;
     const hook = this.duringRead;
     this.duringRead = undefined;
@@ -64,6 +69,7 @@ class FakeRepository {
   }
 
   async versions() {
+    if (this.deleted) return [{ epoch: null, seq: -1 }];
     return [{ epoch: this.current.board.epoch, seq: this.current.board.seq }];
   }
 }
@@ -201,5 +207,16 @@ describe("diffEntries", () => {
       { optionId: "2", votes: 2, rank: 1 },
       { optionId: "1", votes: 1, rank: 2 },
     ]);
+  });
+
+  it("lets a deleted round go instead of failing to read it on every tick", async () => {
+    const { repo, hub, sent } = setup();
+    await hub.snapshotForJoin("r");
+    const readsBefore = repo.reads;
+    repo.deleted = true;
+    await hub.tick();
+    await hub.tick();
+    expect(repo.reads).toBe(readsBefore);
+    expect(sent).toEqual([]);
   });
 });

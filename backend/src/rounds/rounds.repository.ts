@@ -407,7 +407,7 @@ export class RoundsRepository {
     await scripts.deleteRound.run(this.redis, [keys.meta, keys.epoch(epoch).state, ...late], [""]);
   }
 
-  /** Every key under the round's hash tag (SCAN: a few calls even for a big store, never a blocking KEYS). */
+  /** Every key under the round's hash tag, by SCAN (never a blocking KEYS); the store holds a few keys per round epoch. */
   private async scanRoundKeys(roundId: string): Promise<string[]> {
     const found: string[] = [];
     const stream = this.redis.scanStream({
