@@ -5,10 +5,12 @@ import express, { type RequestHandler } from "express";
 import helmet, { strictTransportSecurity } from "helmet";
 import type { Redis } from "ioredis";
 import { requireAdmin } from "./auth/admin-auth.js";
+import type { AuthThrottle } from "./auth/auth-throttle.js";
 import { ballotsRouter } from "./ballots/ballots.routes.js";
 import type { BallotsService } from "./ballots/ballots.service.js";
 import type { ServerConfig } from "./config.js";
 import { AppError, errorMiddleware } from "./http/app-error.js";
+import { requireAllowedOrigin } from "./http/origin.js";
 import { roundIdParam } from "./http/validate.js";
 import type { BoardAccess } from "./leaderboard/board-access.js";
 import type { LeaderboardRepository } from "./leaderboard/leaderboard.repository.js";
@@ -55,6 +57,8 @@ export interface AppDeps {
   leaderboard: LeaderboardRepository;
   access: BoardAccess;
   stats: StatsRepository;
+  /** Counts wrong admin tokens and screen keys per IP (shared with the sockets' `board:join`). */
+  throttle: AuthThrottle;
   log: (message: string, error: unknown) => void;
 }
 
@@ -137,6 +141,8 @@ export function createApp(deps: AppDeps): express.Express {
   const app = express();
   app.disable("x-powered-by");
   app.set("trust proxy", config.trustProxy);
+  // First: a cross-site POST/PATCH/PUT/DELETE is refused before anything reads its body or Redis.
+  app.use(requireAllowedOrigin({ trustProxy: config.trustProxy, allowedOrigins: config.allowedOrigins }));
   // Phones on event Wi-Fi: the voter's JavaScript and a round's long descriptions shrink about 3x with gzip.
   app.use(compression());
   app.use(securityHeaders(config));
@@ -149,7 +155,7 @@ export function createApp(deps: AppDeps): express.Express {
     else res.status(503).json({ error: { code: "UNAVAILABLE", message: "Redis does not answer." } });
   });
 
-  const admin = requireAdmin(config.adminToken);
+  const admin = requireAdmin(config.adminToken, deps.throttle);
   // Lets the console check a token at sign-in.
   app.get("/api/admin/session", admin, (_req, res) => {
     res.json({ ok: true });

@@ -1,5 +1,6 @@
 import { fileURLToPath } from "node:url";
 import { z } from "zod";
+import { normalizeOrigin } from "./http/origin.js";
 
 /**
  * The environment, parsed once at start-up. Each variable has one line of doc; the README's configuration
@@ -46,6 +47,26 @@ const EnvSchema = z
     STATIC_DIR: z.string().default(fileURLToPath(new URL("../../frontend/dist", import.meta.url))),
     /** Create and open the demo round when the store holds no round. */
     SEED_DEMO: z.stringbool().default(true),
+    /** Other origins (comma-separated `scheme://host[:port]`) whose pages may open sockets and send POST/PATCH/PUT/DELETE. */
+    ALLOWED_ORIGINS: z
+      .string()
+      .default("")
+      .transform((value, ctx) => {
+        const origins: string[] = [];
+        for (const entry of value.split(",").map((part) => part.trim())) {
+          if (entry === "") continue;
+          const origin = normalizeOrigin(entry);
+          if (origin === null) ctx.addIssue({ code: "custom", message: `"${entry}" is not an origin` });
+          else origins.push(origin);
+        }
+        return origins;
+      }),
+    /** Wrong admin tokens and screen keys per client IP and minute (all backends together) before 429 RATE_LIMITED. */
+    ADMIN_AUTH_FAILURES_PER_MINUTE: z.coerce.number().int().min(1).max(10_000).default(10),
+    /** Rounds one socket may watch at once. */
+    SOCKET_MAX_ROUNDS: z.coerce.number().int().min(1).max(1000).default(8),
+    /** `board:join`s one socket may send per minute (counted in its backend's memory). */
+    SOCKET_JOINS_PER_MINUTE: z.coerce.number().int().min(1).max(100_000).default(120),
   })
   .refine((env) => env.HTTP_HEADERS_TIMEOUT_MS <= env.HTTP_REQUEST_TIMEOUT_MS, {
     // Node refuses a server whose headers may take longer than the whole request.
@@ -66,6 +87,11 @@ export interface ServerConfig {
   http: HttpLimits;
   cookieSecure: boolean;
   trustProxy: boolean;
+  /** Origins, besides a request's own, allowed to open sockets and send state-changing requests (normalised). */
+  allowedOrigins: string[];
+  adminAuthFailuresPerMinute: number;
+  socketMaxRounds: number;
+  socketJoinsPerMinute: number;
   /** Built frontend to serve; undefined serves none. */
   staticDir?: string;
 }
@@ -117,6 +143,10 @@ export function defaultServerConfig(
     http: defaultHttpLimits,
     cookieSecure: false,
     trustProxy: false,
+    allowedOrigins: [],
+    adminAuthFailuresPerMinute: 10,
+    socketMaxRounds: 8,
+    socketJoinsPerMinute: 120,
     ...overrides,
   };
 }

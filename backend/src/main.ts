@@ -41,6 +41,10 @@ async function main(): Promise<void> {
     http: httpLimitsFromEnv(env),
     cookieSecure: env.COOKIE_SECURE,
     trustProxy: env.TRUST_PROXY,
+    allowedOrigins: env.ALLOWED_ORIGINS,
+    adminAuthFailuresPerMinute: env.ADMIN_AUTH_FAILURES_PER_MINUTE,
+    socketMaxRounds: env.SOCKET_MAX_ROUNDS,
+    socketJoinsPerMinute: env.SOCKET_JOINS_PER_MINUTE,
     ...(env.STATIC_DIR ? { staticDir: env.STATIC_DIR } : {}),
   };
   const server = createServer({ config, redis });

@@ -4,8 +4,10 @@ import type { Express } from "express";
 import type { Redis } from "ioredis";
 import { Server } from "socket.io";
 import { createApp } from "./app.js";
+import { AuthThrottle } from "./auth/auth-throttle.js";
 import { BallotsService } from "./ballots/ballots.service.js";
 import type { HttpLimits, ServerConfig } from "./config.js";
+import { originAllowed } from "./http/origin.js";
 import { BoardAccess } from "./leaderboard/board-access.js";
 import { LeaderboardRepository } from "./leaderboard/leaderboard.repository.js";
 import { LiveHub } from "./realtime/live-hub.js";
@@ -47,8 +49,9 @@ export function createServer(deps: ServerDeps): LeaderboardServer {
   const leaderboard = new LeaderboardRepository(redis, rounds);
   const stats = new StatsRepository(redis);
   const ballots = new BallotsService(redis, rounds, stats);
-  const access = new BoardAccess(redis, rounds, config.adminToken);
-  const app = createApp({ config, redis, rounds, ballots, leaderboard, access, stats, log });
+  const throttle = new AuthThrottle(redis, config.adminAuthFailuresPerMinute);
+  const access = new BoardAccess(redis, rounds, config.adminToken, throttle);
+  const app = createApp({ config, redis, rounds, ballots, leaderboard, access, stats, throttle, log });
   const limits = config.http;
   const httpServer = createHttpServer(
     {
@@ -67,6 +70,9 @@ export function createServer(deps: ServerDeps): LeaderboardServer {
   const io: IoServer = new Server(httpServer, {
     serveClient: false,
     maxHttpBufferSize: SOCKET_MAX_MESSAGE_BYTES,
+    // A page of another site must not open a socket here (browsers always send Origin on sockets; other
+    // clients send none and are let in, as on HTTP). Refused handshakes get 403.
+    allowRequest: (req, callback) => callback(null, originAllowed(req, config.trustProxy, config.allowedOrigins)),
   });
   const hub = new LiveHub(leaderboard, roomEmitter(io), {
     tickMs: config.liveTickMs,
@@ -75,7 +81,14 @@ export function createServer(deps: ServerDeps): LeaderboardServer {
     presence: stats,
     log,
   });
-  registerRealtime(io, { hub, access, voterSecret: config.voterTokenSecret, log });
+  registerRealtime(io, {
+    hub,
+    access,
+    voterSecret: config.voterTokenSecret,
+    trustProxy: config.trustProxy,
+    limits: { maxRounds: config.socketMaxRounds, joinsPerMinute: config.socketJoinsPerMinute },
+    log,
+  });
   hub.start();
 
   let closing: Promise<void> | undefined;

@@ -53,6 +53,9 @@ export async function startBackends(
     adminToken: `admin-${randomBytes(16).toString("hex")}`,
     voterTokenSecret: randomBytes(32).toString("hex"),
     liveTickMs: 50,
+    // Every test file comes from 127.0.0.1 and many send wrong tokens on purpose: the throttle's own tests
+    // (admin-throttle.int.test.ts) set a low limit and a made-up client address per test.
+    adminAuthFailuresPerMinute: 1_000_000,
     ...overrides,
   });
   const url = options.redisUrl ?? redisUrl();

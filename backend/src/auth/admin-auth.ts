@@ -1,6 +1,8 @@
 import { createHash, timingSafeEqual } from "node:crypto";
 import type { RequestHandler } from "express";
 import { AppError } from "../http/app-error.js";
+import { clientAddress } from "../integrity/client-address.js";
+import type { AuthThrottle } from "./auth-throttle.js";
 
 const digest = (value: string) => createHash("sha256").update(value).digest();
 
@@ -14,12 +16,17 @@ export function bearerToken(header: string | undefined): string | undefined {
   return /^Bearer (.+)$/.exec(header ?? "")?.[1];
 }
 
-/** Organiser routes need `Authorization: Bearer <ADMIN_TOKEN>`; compared in constant time. */
-export function requireAdmin(adminToken: string): RequestHandler {
-  return (req, _res, next) => {
-    if (!sameSecret(adminToken, bearerToken(req.get("authorization")))) {
-      throw new AppError("UNAUTHORIZED", "This needs the organiser's token: Authorization: Bearer <ADMIN_TOKEN>.");
-    }
+/**
+ * Organiser routes need `Authorization: Bearer <ADMIN_TOKEN>`; compared in constant time, with wrong tokens
+ * throttled per client IP (429 RATE_LIMITED past the limit, see AuthThrottle).
+ */
+export function requireAdmin(adminToken: string, throttle: AuthThrottle): RequestHandler {
+  return async (req, _res, next) => {
+    await throttle.verify(
+      clientAddress(req.ip).ip,
+      sameSecret(adminToken, bearerToken(req.get("authorization"))),
+      () => new AppError("UNAUTHORIZED", "This needs the organiser's token: Authorization: Bearer <ADMIN_TOKEN>."),
+    );
     next();
   };
 }

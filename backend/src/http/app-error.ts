@@ -4,6 +4,8 @@ import type { ErrorRequestHandler } from "express";
 /** The one way to fail a request with a known code; the error middleware turns it into `{ error }`. */
 export class AppError extends Error {
   readonly status: number;
+  /** Sent as `Retry-After` (seconds) with a 429 or 503: when the client may try again. */
+  retryAfterSeconds: number | undefined;
 
   constructor(
     readonly code: ErrorCode,
@@ -38,6 +40,7 @@ export function errorMiddleware(log: (message: string, error: unknown) => void):
   return (error, _req, res, _next) => {
     const known = knownError(error);
     if (known) {
+      if (known.retryAfterSeconds !== undefined) res.setHeader("Retry-After", String(known.retryAfterSeconds));
       res.status(known.status).json(errorBody(known.code, known.message));
       return;
     }

@@ -1,6 +1,7 @@
 import { type Leaderboard, type LeaderboardUpdate, resultsVisible, type Viewer } from "@lb/common";
 import type { Redis } from "ioredis";
 import { sameSecret } from "../auth/admin-auth.js";
+import type { AuthThrottle } from "../auth/auth-throttle.js";
 import { AppError } from "../http/app-error.js";
 import { roundKeys } from "../redis/keys.js";
 import type { RoundsRepository } from "../rounds/rounds.repository.js";
@@ -13,6 +14,20 @@ export interface Credentials {
   screenKey?: string | undefined;
   /** From a verified voter token, or null. */
   voterId?: string | null | undefined;
+  /** The client's IP (`clientAddress(...).ip`): wrong tokens and keys are throttled per IP. */
+  clientIp?: string | undefined;
+}
+
+/**
+ * What a socket proved when it joined a round, kept so that the live hub can judge it again, in-process, whenever
+ * the round's rules, epoch, status, window or screen key change.
+ */
+export interface Grant {
+  viewer: Viewer;
+  /** The epoch whose ballots `hasVoted` was read from. */
+  epoch: number;
+  /** The screen key it presented (screens only). */
+  screenKey?: string;
 }
 
 /**
@@ -24,6 +39,7 @@ export class BoardAccess {
     private readonly redis: Redis,
     private readonly rounds: RoundsRepository,
     private readonly adminToken: string,
+    private readonly throttle: AuthThrottle,
   ) {}
 
   /**
@@ -32,19 +48,25 @@ export class BoardAccess {
    */
   async viewer(roundId: string, epoch: number | undefined, credentials: Credentials): Promise<Viewer> {
     const votersEpoch = epoch ?? (await this.rounds.requireCurrentEpoch(roundId));
+    const clientIp = credentials.clientIp ?? "unknown";
     if (credentials.adminToken !== undefined) {
-      if (!sameSecret(this.adminToken, credentials.adminToken)) {
-        throw new AppError("UNAUTHORIZED", "The organiser's token is not valid.");
-      }
+      await this.throttle.verify(
+        clientIp,
+        sameSecret(this.adminToken, credentials.adminToken),
+        () => new AppError("UNAUTHORIZED", "The organiser's token is not valid."),
+      );
       return { kind: "admin" };
     }
     if (credentials.screenKey !== undefined) {
-      if (!(await this.rounds.isScreenKey(roundId, credentials.screenKey))) {
-        throw new AppError(
-          "INVALID_SCREEN_KEY",
-          "This screen key is not valid for the round; ask the organiser for the screen link.",
-        );
-      }
+      await this.throttle.verify(
+        clientIp,
+        await this.rounds.isScreenKey(roundId, credentials.screenKey),
+        () =>
+          new AppError(
+            "INVALID_SCREEN_KEY",
+            "This screen key is not valid for the round; ask the organiser for the screen link.",
+          ),
+      );
       return { kind: "screen" };
     }
     // Voters and anonymous watchers: a round not yet public is not there for them.
@@ -54,6 +76,38 @@ export class BoardAccess {
     const votersKey = roundKeys(roundId).epoch(votersEpoch).voters;
     return { kind: "voter", hasVoted: (await this.redis.hexists(votersKey, voterHash(voterId))) === 1 };
   }
+
+  /** A socket's viewer of the round's current epoch, with what the live hub needs to judge it again later. */
+  async grant(roundId: string, credentials: Credentials): Promise<Grant> {
+    const epoch = await this.rounds.requireCurrentEpoch(roundId);
+    const viewer = await this.viewer(roundId, epoch, credentials);
+    return viewer.kind === "screen" && credentials.screenKey !== undefined
+      ? { viewer, epoch, screenKey: credentials.screenKey }
+      : { viewer, epoch };
+  }
+}
+
+/**
+ * Who a grant stands for now, judged without Redis against the round's current epoch and screen key, and never
+ * more than it proved: the organiser stays the organiser (the token is fixed for the process's life); a screen
+ * whose key was replaced is no one; a voter counts as having voted only in the epoch that was read (a ballot
+ * cannot be taken back within an epoch, and one cast since is picked up by the rejoin that follows its receipt).
+ */
+export function viewerNow(grant: Grant, epoch: number, screenKey: string | null): Viewer | null {
+  switch (grant.viewer.kind) {
+    case "admin":
+      return grant.viewer;
+    case "screen":
+      return screenKey !== null && sameSecret(screenKey, grant.screenKey) ? grant.viewer : null;
+    case "voter":
+      return { kind: "voter", hasVoted: grant.viewer.hasVoted && grant.epoch === epoch };
+  }
+}
+
+/** Whether a socket holding `grant` may get this snapshot's votes and ranks, given the round's current screen key. */
+export function grantSeesResults(grant: Grant, snapshot: RoundSnapshot, screenKey: string | null): boolean {
+  const viewer = viewerNow(grant, snapshot.board.epoch, screenKey);
+  return viewer !== null && canSeeResults(viewer, snapshot);
 }
 
 /** Whether the viewer may see this snapshot's votes and ranks. */

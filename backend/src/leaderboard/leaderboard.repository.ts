@@ -74,19 +74,26 @@ export class LeaderboardRepository {
     throw new AppError("UNAVAILABLE", "The round kept changing; try again.");
   }
 
-  /** The current epoch and seq of each round, in one round trip, to tell which boards changed. */
-  async versions(rounds: { roundId: string; epoch: number }[]): Promise<{ epoch: number | null; seq: number }[]> {
+  /**
+   * The current epoch, seq and screen key of each round, in one round trip: the seq tells which boards changed
+   * (every ballot, status change, edit and reset bumps it), the key whether screens that joined with an older
+   * one must lose their access.
+   */
+  async versions(
+    rounds: { roundId: string; epoch: number }[],
+  ): Promise<{ epoch: number | null; seq: number; screenKey: string | null }[]> {
     const pipeline = this.redis.pipeline();
     for (const { roundId, epoch } of rounds) {
       const keys = roundKeys(roundId);
-      pipeline.hget(keys.meta, "epoch").hget(keys.epoch(epoch).state, "seq");
+      pipeline.hmget(keys.meta, "epoch", "screenKey").hget(keys.epoch(epoch).state, "seq");
     }
     const replies = (await pipeline.exec()) ?? [];
     return rounds.map((_, index) => {
-      const [epochError, epoch] = replies[index * 2] ?? [];
+      const [metaError, meta] = (replies[index * 2] ?? []) as [Error | null, (string | null)[] | undefined];
       const [seqError, seq] = replies[index * 2 + 1] ?? [];
-      if (epochError || seqError) throw epochError ?? seqError;
-      return { epoch: epoch == null ? null : Number(epoch), seq: Number(seq ?? -1) };
+      if (metaError || seqError) throw metaError ?? seqError;
+      const [epoch, screenKey] = meta ?? [];
+      return { epoch: epoch == null ? null : Number(epoch), seq: Number(seq ?? -1), screenKey: screenKey ?? null };
     });
   }
 

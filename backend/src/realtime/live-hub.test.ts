@@ -52,6 +52,7 @@ function snapshot(
 /** A stand-in for Redis: the hub only needs the current snapshot and its version. */
 class FakeRepository {
   current: RoundSnapshot = snapshot(0, [0, 0, 0]);
+  screenKey: string | null = "key-1";
   /** Runs while a snapshot read is in flight, to let a test interleave a join. */
   duringRead: (() => Promise<void>) | undefined;
   /** The round was deleted: its meta is gone (versions say epoch null) and reading it fails. */
@@ -69,20 +70,26 @@ class FakeRepository {
   }
 
   async versions() {
-    if (this.deleted) return [{ epoch: null, seq: -1 }];
-    return [{ epoch: this.current.board.epoch, seq: this.current.board.seq }];
+    if (this.deleted) return [{ epoch: null, seq: -1, screenKey: null }];
+    return [{ epoch: this.current.board.epoch, seq: this.current.board.seq, screenKey: this.screenKey }];
   }
 }
 
 function setup() {
   const repo = new FakeRepository();
   const sent: { room: string; event: string; payload: unknown }[] = [];
+  /** Regroups in order, among the sent messages (as "regroup"), to check they come before the update. */
+  const regroups: { base: RoundSnapshot; screenKey: string | null; notify: boolean }[] = [];
   const presence: { roundId: string; counts: unknown }[] = [];
   const watchers = { count: 1 };
   const rooms: RoomEmitter = {
     emit: (room, event, ...args) => sent.push({ room, event, payload: args[0] }),
     roomSize: (room) => (room.endsWith(":hidden") ? 0 : watchers.count),
     viewCounts: () => ({ ...emptyViewCounts(), screen: 1 }),
+    regroup: (_roundId, base, screenKey, notify) => {
+      regroups.push({ base, screenKey, notify });
+      sent.push({ room: "-", event: "regroup", payload: undefined });
+    },
   };
   const hub = new LiveHub(repo as unknown as LeaderboardRepository, rooms, {
     tickMs: 1000,
@@ -91,7 +98,7 @@ function setup() {
     log: () => {},
   });
   const toResults = () => sent.filter((m) => m.room === "round:r");
-  return { repo, sent, toResults, hub, watchers, presence };
+  return { repo, sent, toResults, hub, watchers, presence, regroups };
 }
 
 describe("LiveHub", () => {
@@ -128,7 +135,7 @@ describe("LiveHub", () => {
       },
     ]);
     await hub.tick();
-    expect(sent).toHaveLength(2);
+    expect(sent.filter((m) => m.event !== "regroup")).toHaveLength(2);
   });
 
   it("gives a joining client the room's base, not a fresher read", async () => {
@@ -196,6 +203,69 @@ describe("LiveHub", () => {
     await hub.tick(10_000);
     await hub.tick(10_001);
     expect(presence).toEqual([{ roundId: "r", counts: { vote: 0, board: 0, screen: 1, console: 0 } }]);
+  });
+});
+
+describe("LiveHub access changes", () => {
+  it("judges the sockets again before the update of a tick that changed the rules", async () => {
+    const { repo, sent, hub, regroups } = setup();
+    await hub.snapshotForJoin("r");
+    await hub.tick(); // learns the screen key: judges every socket once against it
+    expect(regroups.map((r) => r.notify)).toEqual([true]);
+    sent.length = 0;
+    repo.current = snapshot(2, [1, 0, 0], { revision: 2, rules: { resultsVisibility: "never" } });
+    await hub.tick();
+    // round:updated goes to everyone on a rules change, so the regroup itself need not tell the movers.
+    expect(regroups[1]).toEqual({ base: repo.current, screenKey: "key-1", notify: false });
+    expect(sent.map((m) => m.event)[0]).toBe("regroup");
+  });
+
+  it("judges them again on status, epoch and window changes, and not on a mere ballot", async () => {
+    const { repo, sent, hub, regroups } = setup();
+    await hub.snapshotForJoin("r");
+    await hub.tick();
+    repo.current = snapshot(1, [1, 0, 0]);
+    await hub.tick();
+    expect(regroups).toHaveLength(1);
+    repo.current = snapshot(2, [1, 0, 0], { status: "closed" });
+    sent.length = 0;
+    await hub.tick();
+    expect(regroups).toHaveLength(2);
+    expect(sent.map((m) => m.event)).toEqual([
+      "regroup",
+      "leaderboard:updated",
+      "leaderboard:updated",
+      "round:updated",
+      "round:updated",
+    ]);
+    repo.current = snapshot(0, [0, 0, 0], { epoch: 2, status: "draft", revision: 2 });
+    await hub.tick();
+    expect(regroups).toHaveLength(3);
+    const closesAt = "2026-01-01T12:00:00Z";
+    repo.current = snapshot(1, [0, 0, 0], { epoch: 2, revision: 3, rules: { closesAt } });
+    await hub.tick(Date.parse("2026-01-01T11:00:00Z"));
+    expect(regroups).toHaveLength(4);
+    repo.current = snapshot(1, [0, 0, 0], { epoch: 2, revision: 3, rules: { closesAt }, ended: true });
+    await hub.tick(Date.parse("2026-01-01T12:00:00Z"));
+    expect(regroups).toHaveLength(5);
+  });
+
+  it("a replaced screen key alone regroups without reading the round, and tells the sockets that move", async () => {
+    const { repo, hub, regroups } = setup();
+    const base = await hub.snapshotForJoin("r");
+    await hub.tick();
+    expect(hub.screenKeyOf("r")).toBe("key-1");
+    let reads = 0;
+    repo.duringRead = async () => {
+      reads++;
+    };
+    repo.screenKey = "key-2";
+    await hub.tick();
+    expect(reads).toBe(0);
+    expect(regroups[1]).toEqual({ base, screenKey: "key-2", notify: true });
+    expect(hub.screenKeyOf("r")).toBe("key-2");
+    await hub.tick();
+    expect(regroups).toHaveLength(2);
   });
 });
 

@@ -27,6 +27,12 @@ export interface RoomEmitter {
   roomSize(room: string): number;
   /** Sockets watching a round here, by the page they serve. */
   viewCounts(roundId: string): ViewCounts;
+  /**
+   * Judges again, without Redis, each socket watching a round here against its new base and screen key, and
+   * moves it to the room it belongs in now; with `notify`, a socket that moved is sent `round:updated` (which
+   * makes clients rejoin) because nothing else will tell it.
+   */
+  regroup(roundId: string, base: RoundSnapshot, screenKey: string | null, notify: boolean): void;
 }
 
 export interface PresenceSink {
@@ -39,9 +45,15 @@ export interface PresenceSink {
  * voting window opened or ended) are read in full, and each sends at most one `leaderboard:updated` per
  * audience with the entries that changed. The snapshot kept per round is exactly the state the rooms' next
  * update builds on, so it is also what a joining client gets.
+ *
+ * Who may see results is decided at `board:join`, and again here whenever what it depends on changes (the rules,
+ * the epoch, the status, the voting window, the screen key), for every socket of the round on this backend and
+ * before the update of that tick is sent: a socket that never rejoins still loses (or gains) access at once.
  */
 export class LiveHub {
   private readonly snapshots = new Map<string, RoundSnapshot>();
+  /** The screen key of each watched round as of the last tick (null: none made yet). */
+  private readonly screenKeys = new Map<string, string | null>();
   private timer: NodeJS.Timeout | undefined;
   private ticking: Promise<void> | undefined;
   private stopped = false;
@@ -85,7 +97,18 @@ export class LiveHub {
     // Another join loaded the round while we read and its client is in a room now: updates build on theirs.
     if (current && current !== known && this.watchers(roundId) > 0) return current;
     this.snapshots.set(roundId, fresh);
+    // The key is read again on the next tick, which then judges every socket of the round against it.
+    this.screenKeys.delete(roundId);
     return fresh;
+  }
+
+  /**
+   * The round's screen key as this hub last read it: a joining screen is judged against it too, so that a key
+   * replaced before the join reached its room cannot slip past the tick that already saw the new one.
+   * Undefined when not read yet (the next tick judges every socket of the round).
+   */
+  screenKeyOf(roundId: string): string | null | undefined {
+    return this.screenKeys.get(roundId);
   }
 
   /** Ticks start every tickMs: the time a tick spends (reading Redis, writing to sockets) is not added on top. */
@@ -102,7 +125,9 @@ export class LiveHub {
   /** One tick: find the rounds that changed, read them, send one update per round and audience. */
   async tick(nowMs = Date.now()): Promise<void> {
     for (const roundId of this.snapshots.keys()) {
-      if (this.watchers(roundId) === 0) this.snapshots.delete(roundId);
+      if (this.watchers(roundId) > 0) continue;
+      this.snapshots.delete(roundId);
+      this.screenKeys.delete(roundId);
     }
     const watched = [...this.snapshots.entries()];
     if (watched.length === 0) return;
@@ -111,25 +136,40 @@ export class LiveHub {
     const versions = await this.leaderboard.versions(
       watched.map(([roundId, { board }]) => ({ roundId, epoch: board.epoch })),
     );
-    const changed = watched.filter(([roundId, { board, summary }], index) => {
+    const changed: { roundId: string; before: RoundSnapshot; screenKey: string | null }[] = [];
+    for (const [index, [roundId, before]] of watched.entries()) {
       const version = versions[index];
+      if (version === undefined) continue;
       // A deleted round: nothing more to send (and nothing to read every tick); a rejoin gets ROUND_NOT_FOUND.
-      if (version?.epoch === null) this.snapshots.delete(roundId);
-      return (
-        version !== undefined &&
-        version.epoch !== null &&
-        (version.epoch !== board.epoch ||
-          version.seq !== board.seq ||
-          votingOpen(summary.status, summary.rules, nowMs) !== summary.votingOpen ||
-          votingEnded(summary.status, summary.rules, nowMs) !== summary.votingEnded)
-      );
-    });
+      if (version.epoch === null) {
+        this.snapshots.delete(roundId);
+        continue;
+      }
+      const { board, summary } = before;
+      if (
+        version.epoch !== board.epoch ||
+        version.seq !== board.seq ||
+        votingOpen(summary.status, summary.rules, nowMs) !== summary.votingOpen ||
+        votingEnded(summary.status, summary.rules, nowMs) !== summary.votingEnded
+      ) {
+        changed.push({ roundId, before, screenKey: version.screenKey });
+      } else if (this.screenKeys.get(roundId) !== version.screenKey) {
+        // Only the key changed (or was not known yet): screens that joined with another one lose access now.
+        this.screenKeys.set(roundId, version.screenKey);
+        this.rooms.regroup(roundId, before, version.screenKey, true);
+      }
+    }
     await Promise.all([
-      ...changed.map(async ([roundId, before]) => {
+      ...changed.map(async ({ roundId, before, screenKey }) => {
         const after = await this.leaderboard.snapshot(roundId);
         // A join replaced the base while we read; the next tick compares against that one.
         if (this.snapshots.get(roundId) !== before || this.stopped) return;
         this.snapshots.set(roundId, after);
+        const keyChanged = this.screenKeys.get(roundId) !== screenKey;
+        this.screenKeys.set(roundId, screenKey);
+        // Sockets go to the room they belong in now, before this tick's update is sent to the rooms.
+        const announcedToAll = announced(before, after);
+        if (keyChanged || announcedToAll) this.rooms.regroup(roundId, after, screenKey, !announcedToAll);
         this.publish(before, after);
       }),
       ...(reportPresence
@@ -179,6 +219,21 @@ export class LiveHub {
       toAll("round:updated", after.summary);
     }
   }
+}
+
+/**
+ * Whether `publish` sends `round:updated` to every watcher for this change (clients rejoin on it). These are also
+ * the changes that can change what a viewer may see: the rules (revision), the epoch, the status, the window.
+ */
+function announced(before: RoundSnapshot, after: RoundSnapshot): boolean {
+  const [a, b] = [before.summary, after.summary];
+  return (
+    a.epoch !== b.epoch ||
+    a.revision !== b.revision ||
+    a.status !== b.status ||
+    a.votingOpen !== b.votingOpen ||
+    a.votingEnded !== b.votingEnded
+  );
 }
 
 /** The entries whose votes or rank differ between two boards of the same epoch. */

@@ -9,17 +9,57 @@ import {
 } from "@lb/common";
 import type { Server } from "socket.io";
 import { AppError } from "../http/app-error.js";
-import { type BoardAccess, canSeeResults, hideResults } from "../leaderboard/board-access.js";
+import { clientAddress } from "../integrity/client-address.js";
+import { type BoardAccess, type Grant, grantSeesResults, hideResults } from "../leaderboard/board-access.js";
+import type { RoundSnapshot } from "../leaderboard/leaderboard.repository.js";
 import { emptyViewCounts } from "../stats/stats.repository.js";
 import { verifyVoterToken } from "../voters/voter-token.js";
 import { presentedVoterToken } from "../voters/voters.routes.js";
 import { type Audience, audienceRoom, type LiveHub, type RoomEmitter } from "./live-hub.js";
 
+/** A round a socket watches: the page it serves (for the organiser's live panel) and what it proved at join. */
+export interface Watch {
+  view: ClientView;
+  grant: Grant;
+}
+
 export interface SocketData {
   /** The voter of the handshake (cookie or `auth.voterToken`), verified once per connection. */
   voterId: string | null;
-  /** Rounds this socket watches, with the page it serves (for the organiser's live panel). */
-  views: Map<string, ClientView>;
+  /** The client's IP (honouring TRUST_PROXY as Express does): wrong tokens and keys are throttled per IP. */
+  clientIp: string;
+  /** Rounds this socket watches. */
+  watching: Map<string, Watch>;
+  /** This socket's `board:join`s in the current minute (a fixed window, kept in this process). */
+  joins: { windowStartMs: number; count: number };
+}
+
+/** What bounds one socket's work: rounds watched at once and `board:join`s per minute. */
+export interface SocketLimits {
+  maxRounds: number;
+  joinsPerMinute: number;
+}
+
+const JOIN_WINDOW_MS = 60_000;
+
+/**
+ * The client IP of a socket's handshake, as Express computes `req.ip`: the peer address, or with TRUST_PROXY
+ * (every hop trusted) the left-most `X-Forwarded-For` entry.
+ */
+export function handshakeIp(
+  handshake: { address: string; headers: Record<string, string | string[] | undefined> },
+  trustProxy: boolean,
+): string {
+  const forwarded = handshake.headers["x-forwarded-for"];
+  const first = (Array.isArray(forwarded) ? forwarded[0] : forwarded)?.split(",")[0]?.trim();
+  return clientAddress(trustProxy && first ? first : handshake.address).ip;
+}
+
+/** The room a socket holding `grant` belongs in for this base; `knownKey` undefined: the key it just proved. */
+function audienceOf(grant: Grant, base: RoundSnapshot, knownKey: string | null | undefined): Audience {
+  return grantSeesResults(grant, base, knownKey === undefined ? (grant.screenKey ?? null) : knownKey)
+    ? "results"
+    : "hidden";
 }
 
 // biome-ignore lint/complexity/noBannedTypes: Socket.IO's slot for server-to-server events, which we do not use.
@@ -35,13 +75,39 @@ export function roomEmitter(io: IoServer): RoomEmitter {
       const counts = emptyViewCounts();
       for (const audience of ["results", "hidden"] as const) {
         for (const id of rooms.get(audienceRoom(roundId, audience)) ?? []) {
-          const view = sockets.get(id)?.data.views.get(roundId);
-          if (view) counts[view]++;
+          const watch = sockets.get(id)?.data.watching.get(roundId);
+          if (watch) counts[watch.view]++;
         }
       }
       return counts;
     },
+    regroup(roundId, base, screenKey, notify) {
+      for (const audience of ["results", "hidden"] as const) {
+        // A copy: moving sockets changes the rooms' sets.
+        for (const id of [...(rooms.get(audienceRoom(roundId, audience)) ?? [])]) {
+          const socket = sockets.get(id);
+          if (!socket) continue;
+          const watch = socket.data.watching.get(roundId);
+          const now: Audience = watch ? audienceOf(watch.grant, base, screenKey) : "hidden";
+          if (now === audience) continue;
+          socket.leave(audienceRoom(roundId, audience));
+          socket.join(audienceRoom(roundId, now));
+          if (notify) socket.emit("round:updated", base.summary);
+        }
+      }
+    },
   };
+}
+
+function rateLimited(message: string): { error: ApiError } {
+  return { error: { code: "RATE_LIMITED", message } };
+}
+
+/** Counts a `board:join` in the socket's current minute; false when it is one too many. */
+function countJoin(data: SocketData, joinsPerMinute: number, nowMs = Date.now()): boolean {
+  if (nowMs - data.joins.windowStartMs >= JOIN_WINDOW_MS) data.joins = { windowStartMs: nowMs, count: 0 };
+  data.joins.count++;
+  return data.joins.count <= joinsPerMinute;
 }
 
 function errorAck(error: unknown): { error: ApiError } {
@@ -51,20 +117,37 @@ function errorAck(error: unknown): { error: ApiError } {
 
 /**
  * Socket.IO wiring: a client joins a round and gets the snapshot that its room's next update builds on,
- * with votes and ranks only when the round's rules let this client see them.
+ * with votes and ranks only when the round's rules let this client see them. What it proved is kept with the
+ * socket, so that the hub can judge it again when the round changes (see LiveHub).
  */
 export function registerRealtime(
   io: IoServer,
-  deps: { hub: LiveHub; access: BoardAccess; voterSecret: string; log: (message: string, error: unknown) => void },
+  deps: {
+    hub: LiveHub;
+    access: BoardAccess;
+    voterSecret: string;
+    trustProxy: boolean;
+    limits: SocketLimits;
+    log: (message: string, error: unknown) => void;
+  },
 ): void {
+  const { maxRounds, joinsPerMinute } = deps.limits;
+  const tooManyRounds = `One connection watches at most ${maxRounds} rounds; leave one (board:leave) first.`;
   io.on("connection", (socket) => {
     const token = presentedVoterToken(socket.handshake.auth?.voterToken, socket.handshake.headers.cookie);
     socket.data.voterId = token ? verifyVoterToken(deps.voterSecret, token) : null;
-    socket.data.views = new Map();
+    socket.data.clientIp = handshakeIp(socket.handshake, deps.trustProxy);
+    socket.data.watching = new Map();
+    socket.data.joins = { windowStartMs: Date.now(), count: 0 };
 
     socket.on("board:join", async (payload, ack) => {
       // The ack is the client's to give; a client that sends none gets nothing back.
       const reply = typeof ack === "function" ? ack : () => {};
+      // Before any work: a loop of joins must not cost a read of Redis each.
+      if (!countJoin(socket.data, joinsPerMinute)) {
+        reply(rateLimited(`Too many board:join on this connection (at most ${joinsPerMinute} a minute).`));
+        return;
+      }
       const parsed = BoardJoinSchema.safeParse(payload);
       if (!parsed.success) {
         reply({
@@ -73,18 +156,31 @@ export function registerRealtime(
         return;
       }
       const { roundId, view, screenKey, adminToken } = parsed.data;
+      const full = () => !socket.data.watching.has(roundId) && socket.data.watching.size >= maxRounds;
+      if (full()) {
+        reply(rateLimited(tooManyRounds));
+        return;
+      }
       try {
-        const viewer = await deps.access.viewer(roundId, undefined, {
+        const grant = await deps.access.grant(roundId, {
           adminToken,
           screenKey,
           voterId: socket.data.voterId,
+          clientIp: socket.data.clientIp,
         });
         const base = await deps.hub.snapshotForJoin(roundId);
-        const audience: Audience = canSeeResults(viewer, base) ? "results" : "hidden";
+        // A socket that left meanwhile must not be put in a room it would never leave.
+        if (!socket.connected) return;
+        // Another join of this socket may have taken the last place while this one waited for Redis.
+        if (full()) {
+          reply(rateLimited(tooManyRounds));
+          return;
+        }
+        const audience = audienceOf(grant, base, deps.hub.screenKeyOf(roundId));
         // Join and answer in the same turn of the event loop, so no update can fall between the two.
         socket.leave(audienceRoom(roundId, audience === "results" ? "hidden" : "results"));
         socket.join(audienceRoom(roundId, audience));
-        socket.data.views.set(roundId, view ?? "board");
+        socket.data.watching.set(roundId, { view: view ?? "board", grant });
         reply({ ok: audience === "results" ? base.board : hideResults(base.board) });
       } catch (error) {
         const ackError = errorAck(error);
@@ -98,7 +194,7 @@ export function registerRealtime(
       if (!parsed.success) return;
       socket.leave(audienceRoom(parsed.data.roundId, "results"));
       socket.leave(audienceRoom(parsed.data.roundId, "hidden"));
-      socket.data.views.delete(parsed.data.roundId);
+      socket.data.watching.delete(parsed.data.roundId);
     });
   });
 }
