@@ -13,10 +13,11 @@ export interface OutboxResult {
 /**
  * Sends one ballot as the voter page's outbox does: the same body and idempotency key again after a 503 or a
  * network error (a backend or Redis that went away), up to `maxAttempts`, each try on the next backend in
- * `apis` (a phone that reconnects lands wherever the balancer sends it). Any other answer ends the tries.
+ * `apis` (a phone that reconnects lands wherever the balancer sends it; pass a function when backends come and
+ * go). Any other answer ends the tries.
  */
 export async function sendLikeAPhone(
-  apis: readonly Api[],
+  apis: readonly Api[] | (() => readonly Api[]),
   roundId: string,
   token: string,
   choices: readonly string[],
@@ -26,7 +27,8 @@ export async function sendLikeAPhone(
   const attempts: string[] = [];
   const maxAttempts = options.maxAttempts ?? 20;
   for (let attempt = 0; attempt < maxAttempts; attempt++) {
-    const api = apis[((options.firstApi ?? 0) + attempt) % apis.length] as Api;
+    const live = typeof apis === "function" ? apis() : apis;
+    const api = live[((options.firstApi ?? 0) + attempt) % live.length] as Api;
     let res: BallotResponse;
     try {
       res = await api.castBallot(roundId, token, choices, idempotencyKey);

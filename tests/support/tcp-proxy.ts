@@ -16,6 +16,13 @@ export interface TcpProxy {
   port: number;
   /** Arms a fault (replacing the one before); `undefined` disarms. */
   dropReplies(fault: ReplyDrop | undefined): void;
+  /**
+   * Holds Redis's replies (writes still go through, so Redis runs them) until called with false: a backend
+   * killed meanwhile dies with ballots counted that it never answered.
+   */
+  holdReplies(hold: boolean): void;
+  /** Every reply byte held back so far, in order of arrival (across connections). */
+  heldBytes(): Buffer;
   /** Chunks that matched the armed fault (each was forwarded to the server, cut or not). */
   readonly matched: number;
   /** Connections cut after forwarding a matching write, before its reply reached the client. */
@@ -39,6 +46,9 @@ export async function startTcpProxy(redisUrl: string): Promise<TcpProxy> {
   let cuts = 0;
   let connections = 0;
   let sinceCut = 0;
+  let holding = false;
+  const held: Buffer[] = [];
+  const releases = new Set<() => void>();
   const open = new Set<Socket>();
   const track = (socket: Socket) => {
     open.add(socket);
@@ -53,6 +63,12 @@ export async function startTcpProxy(redisUrl: string): Promise<TcpProxy> {
     const upstream = tcpConnect(Number(target.port || 6379), target.hostname);
     track(upstream);
     let cut = false;
+    let heldBack: Buffer[] = [];
+    const release = () => {
+      for (const chunk of heldBack) client.write(chunk);
+      heldBack = [];
+    };
+    releases.add(release);
     client.on("data", (chunk: Buffer) => {
       if (cut) return;
       upstream.write(chunk);
@@ -69,12 +85,19 @@ export async function startTcpProxy(redisUrl: string): Promise<TcpProxy> {
       client.destroy();
     });
     upstream.on("data", (chunk: Buffer) => {
-      if (!cut) client.write(chunk);
+      if (cut) return;
+      if (holding) {
+        held.push(chunk);
+        heldBack.push(chunk);
+      } else {
+        client.write(chunk);
+      }
     });
     client.on("close", () => {
       if (!cut) upstream.destroy();
     });
     upstream.on("close", () => client.destroy());
+    client.once("close", () => releases.delete(release));
   });
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
@@ -92,6 +115,13 @@ export async function startTcpProxy(redisUrl: string): Promise<TcpProxy> {
     dropReplies(next) {
       fault = next;
       sinceCut = 0;
+    },
+    holdReplies(hold) {
+      holding = hold;
+      if (!hold) for (const release of releases) release();
+    },
+    heldBytes() {
+      return Buffer.concat(held);
     },
     get matched() {
       return matched;
