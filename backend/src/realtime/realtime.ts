@@ -63,8 +63,10 @@ export function registerRealtime(
     socket.data.views = new Map();
 
     socket.on("board:join", async (payload, ack) => {
-      // The ack is the client's to give; a client that sends none gets nothing back.
-      const reply = typeof ack === "function" ? ack : () => {};
+      // The ack is the client's to give; a client that sends none gets nothing back. A client that sends only
+      // an ack (no payload) gets its error through it rather than waiting forever.
+      const given: unknown = typeof ack === "function" ? ack : payload;
+      const reply = typeof given === "function" ? (given as typeof ack) : () => {};
       const parsed = BoardJoinSchema.safeParse(payload);
       if (!parsed.success) {
         reply({
