@@ -35,7 +35,10 @@ const BODY_PARSER_ERRORS: Record<string, AppError> = {
 };
 
 const BAD_PATH_ENCODING = new AppError("MALFORMED_REQUEST", "The request path is not valid percent-encoding.");
-const MALFORMED = new AppError("MALFORMED_REQUEST", "The request is malformed.");
+const MALFORMED = new AppError(
+  "MALFORMED_REQUEST",
+  "The request is malformed: a path that is not valid percent-encoding, or a body that does not match its headers.",
+);
 
 type ErrorFields = { type?: unknown; status?: unknown; expose?: unknown; code?: unknown; errno?: unknown };
 
