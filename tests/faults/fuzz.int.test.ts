@@ -330,6 +330,7 @@ describe("fuzzing every route and socket event", () => {
     // No round was made by a fuzzed POST /api/rounds either.
     expect(await redis.keys(`lb:{round:fz-${SEED}-*`)).toEqual([]);
     expect(logged, `seed ${SEED}`).toEqual([]);
+    expect((await backends.api.get("/readyz")).status).toBe(200);
   });
 
   it("with the admin and voter tokens: no 5xx, no hang, the backend still serves", { timeout: 300_000 }, async () => {
