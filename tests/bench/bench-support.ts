@@ -557,7 +557,8 @@ export async function startBackend(
   env: Record<string, string> = {},
   nodeArgs: string[] = [],
 ): Promise<BenchBackend> {
-  const adminToken = randomBytes(24).toString("base64url");
+  // Backends that share a Redis share their secrets: pass ADMIN_TOKEN and VOTER_TOKEN_SECRET in `env`.
+  const adminToken = env.ADMIN_TOKEN ?? randomBytes(24).toString("base64url");
   const port = await freePort();
   const server = await startServerChild(
     "backend",
@@ -566,11 +567,11 @@ export async function startBackend(
       PORT: String(port),
       HOST: "127.0.0.1",
       REDIS_URL: redisUrl,
-      ADMIN_TOKEN: adminToken,
       VOTER_TOKEN_SECRET: randomBytes(32).toString("hex"),
       // Keep the store free of the demo round when it is someone's REDIS_URL.
       SEED_DEMO: "false",
       ...env,
+      ADMIN_TOKEN: adminToken,
     },
     port,
   );

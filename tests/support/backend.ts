@@ -47,7 +47,7 @@ export function testRedisClient(): Redis {
 export async function startBackends(
   count = 1,
   overrides: Partial<ServerConfig> = {},
-  options: { redisUrl?: string } = {},
+  options: { redisUrl?: string; log?: (message: string, error: unknown) => void } = {},
 ): Promise<Backends> {
   const config = defaultServerConfig({
     adminToken: `admin-${randomBytes(16).toString("hex")}`,
@@ -74,7 +74,7 @@ export async function startBackends(
       try {
         // Like main.ts, serve once Redis answers (until then /readyz says 503, which is right but not under test).
         await redis.ping();
-        server = createServer({ config, redis });
+        server = createServer({ config, redis, ...(options.log ? { log: options.log } : {}) });
       } catch (error) {
         redis.disconnect();
         throw error;

@@ -20,33 +20,94 @@ export function errorBody(code: ErrorCode, message: string): ApiErrorBody {
   return { error: { code, message } };
 }
 
+const BAD_BODY_ENCODING = new AppError(
+  "MALFORMED_REQUEST",
+  "The request body does not match its Content-Encoding (send it compressed that way, or without the header).",
+);
+
 /** body-parser's error types, mapped to our codes. */
 const BODY_PARSER_ERRORS: Record<string, AppError> = {
   "entity.too.large": new AppError("PAYLOAD_TOO_LARGE", "The request body is too large."),
   "entity.parse.failed": new AppError("INVALID_BODY", "The request body is not valid JSON."),
+  // A Content-Encoding we do not decode (gzip, deflate and br we do): 415 is HTTP's answer for that.
   "encoding.unsupported": new AppError("UNSUPPORTED_MEDIA_TYPE", "Unsupported content encoding."),
   "charset.unsupported": new AppError("UNSUPPORTED_MEDIA_TYPE", "Unsupported charset."),
+  // The body ended before its Content-Length or was not readable as sent.
+  "request.size.invalid": new AppError("MALFORMED_REQUEST", "The request body does not match its Content-Length."),
 };
 
-/** The AppError an error stands for: ours, or one of body-parser's; undefined for anything unexpected. */
-export function knownError(error: unknown): AppError | undefined {
-  if (error instanceof AppError) return error;
-  const type = (error as { type?: unknown } | null)?.type;
-  return typeof type === "string" ? BODY_PARSER_ERRORS[type] : undefined;
+const BAD_PATH_ENCODING = new AppError("MALFORMED_REQUEST", "The request path is not valid percent-encoding.");
+const MALFORMED = new AppError(
+  "MALFORMED_REQUEST",
+  "The request is malformed: a path that is not valid percent-encoding, or a body that does not match its headers.",
+);
+
+type ErrorFields = { type?: unknown; status?: unknown; expose?: unknown; code?: unknown; errno?: unknown };
+
+/**
+ * zlib's own failures (gzip/deflate: `Z_DATA_ERROR`, `Z_BUF_ERROR`; brotli: `ERR__ERROR_FORMAT_*`), which
+ * body-parser passes on when a body does not decode as its Content-Encoding says.
+ */
+function isZlibError(fields: ErrorFields): boolean {
+  return typeof fields.errno === "number" && typeof fields.code === "string" && /^(Z_|ERR__ERROR_)/.test(fields.code);
 }
 
-/** Registered last: clients see known codes only, never a stack trace. */
+/**
+ * The client went away before its body arrived (body-parser's `request.aborted`): nobody is left to answer,
+ * and a flood of them must not flood the log.
+ */
+export function isClientGone(error: unknown): boolean {
+  const fields = (error ?? {}) as ErrorFields;
+  return fields.type === "request.aborted" || fields.code === "ECONNRESET" || fields.code === "ECONNABORTED";
+}
+
+/**
+ * The AppError an error stands for: ours, one of body-parser's, a path that does not percent-decode (Express's
+ * router and the static file server throw URIError with status 400), a body that does not decode; undefined for
+ * anything unexpected. Every one of them is the client's fault and gets a 4xx, never a 500.
+ */
+export function knownError(error: unknown): AppError | undefined {
+  if (error instanceof AppError) return error;
+  if (typeof error !== "object" || error === null) return undefined;
+  const fields = error as ErrorFields;
+  if (typeof fields.type === "string" && Object.hasOwn(BODY_PARSER_ERRORS, fields.type)) {
+    return BODY_PARSER_ERRORS[fields.type];
+  }
+  const status = typeof fields.status === "number" ? fields.status : 0;
+  if (error instanceof URIError && status === 400) return BAD_PATH_ENCODING;
+  if (isZlibError(fields)) return BAD_BODY_ENCODING;
+  // Any other client error that Express's own parts mark as one (http-errors sets `expose` below 500).
+  if (fields.expose === true && status >= 400 && status < 500) return MALFORMED;
+  return undefined;
+}
+
+/**
+ * Registered last: clients see known codes only, never a stack trace. Client errors are answered without a
+ * log line (a client can send as many as it likes); only what we did not expect is logged, with its stack.
+ */
 export function errorMiddleware(log: (message: string, error: unknown) => void): ErrorRequestHandler {
   return (error, _req, res, _next) => {
     const known = knownError(error);
     if (known) {
-      if (known.retryAfterSeconds !== undefined) res.setHeader("Retry-After", String(known.retryAfterSeconds));
-      res.status(known.status).json(errorBody(known.code, known.message));
+      if (!res.headersSent) {
+        if (known.retryAfterSeconds !== undefined) res.setHeader("Retry-After", String(known.retryAfterSeconds));
+        res.status(known.status).json(errorBody(known.code, known.message));
+      }
+      return;
+    }
+    if (isClientGone(error)) {
+      // Answering is moot; ending the response frees the socket if it is still half open.
+      if (!res.headersSent) res.status(400).end();
       return;
     }
     // Redis away: the ioredis client reports the outage itself; the request gets a retryable 503.
     const unavailable = error?.name === "MaxRetriesPerRequestError" || error?.message === "Connection is closed.";
     if (!unavailable) log("unhandled error", error);
+    if (res.headersSent) {
+      // A streamed answer (the audit export) failed half-way: the client must see a cut, not a complete file.
+      res.destroy();
+      return;
+    }
     const code = unavailable ? "UNAVAILABLE" : "INTERNAL";
     res.status(ERROR_STATUS[code]).json(errorBody(code, unavailable ? "Storage is unavailable." : "Internal error."));
   };

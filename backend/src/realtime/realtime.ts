@@ -141,8 +141,10 @@ export function registerRealtime(
     socket.data.joins = { windowStartMs: Date.now(), count: 0 };
 
     socket.on("board:join", async (payload, ack) => {
-      // The ack is the client's to give; a client that sends none gets nothing back.
-      const reply = typeof ack === "function" ? ack : () => {};
+      // The ack is the client's to give; a client that sends none gets nothing back. A client that sends only
+      // an ack (no payload) gets its error through it rather than waiting forever.
+      const given: unknown = typeof ack === "function" ? ack : payload;
+      const reply = typeof given === "function" ? (given as typeof ack) : () => {};
       // Before any work: a loop of joins must not cost a read of Redis each.
       if (!countJoin(socket.data, joinsPerMinute)) {
         reply(rateLimited(`Too many board:join on this connection (at most ${joinsPerMinute} a minute).`));
