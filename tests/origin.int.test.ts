@@ -122,7 +122,7 @@ describe("Socket.IO handshakes", () => {
         const { socket, error } = await connectFrom(url, origin, transport);
         try {
           expect(error, `origin ${origin}`).toBeUndefined();
-          const round: RoundView = await api.createRound(smallRound(2));
+          const round: RoundView = await api.createOpenRound(smallRound(2));
           expect((await joinBoard(socket, round.id)).roundId).toBe(round.id);
         } finally {
           socket.disconnect();

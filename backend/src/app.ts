@@ -9,7 +9,7 @@ import type { AuthThrottle } from "./auth/auth-throttle.js";
 import { ballotsRouter } from "./ballots/ballots.routes.js";
 import type { BallotsService } from "./ballots/ballots.service.js";
 import type { ServerConfig } from "./config.js";
-import { AppError, errorMiddleware } from "./http/app-error.js";
+import { AppError, errorMiddleware, rejectMalformedPath } from "./http/app-error.js";
 import { requireAllowedOrigin } from "./http/origin.js";
 import { roundIdParam } from "./http/validate.js";
 import type { BoardAccess } from "./leaderboard/board-access.js";
@@ -186,6 +186,7 @@ export function createApp(deps: AppDeps): express.Express {
 
   const staticDir = config.staticDir;
   if (staticDir && existsSync(join(staticDir, "index.html"))) {
+    app.use(rejectMalformedPath);
     app.use(
       express.static(staticDir, {
         index: false,

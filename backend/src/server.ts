@@ -49,7 +49,7 @@ export function createServer(deps: ServerDeps): LeaderboardServer {
   const leaderboard = new LeaderboardRepository(redis, rounds);
   const stats = new StatsRepository(redis);
   const ballots = new BallotsService(redis, rounds, stats);
-  const throttle = new AuthThrottle(redis, config.adminAuthFailuresPerMinute);
+  const throttle = new AuthThrottle(redis, config.adminAuthFailuresPerMinute, config.adminToken);
   const access = new BoardAccess(redis, rounds, config.adminToken, throttle);
   const app = createApp({ config, redis, rounds, ballots, leaderboard, access, stats, throttle, log });
   const limits = config.http;

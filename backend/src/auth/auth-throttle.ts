@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import type { Redis } from "ioredis";
 import { RateLimiterRedis, RateLimiterRes } from "rate-limiter-flexible";
 import { AppError } from "../http/app-error.js";
@@ -18,13 +19,16 @@ export class AuthThrottle {
   private readonly limiter: RateLimiterRedis;
   private readonly blocked = new Map<string, number>();
 
+  /** `adminToken` names the deployment: backends that share it share the counts, another deployment on the same Redis does not. */
   constructor(
     redis: Redis,
     private readonly failuresPerMinute: number,
+    adminToken: string,
   ) {
+    const deployment = createHash("sha256").update(`throttle:${adminToken}`).digest("hex").slice(0, 12);
     this.limiter = new RateLimiterRedis({
       storeClient: redis,
-      keyPrefix: "lb:throttle:auth",
+      keyPrefix: `lb:throttle:auth:${deployment}`,
       points: failuresPerMinute,
       duration: WINDOW_SECONDS,
     });

@@ -1,5 +1,5 @@
 import { type ApiErrorBody, ERROR_STATUS, type ErrorCode } from "@lb/common";
-import type { ErrorRequestHandler } from "express";
+import type { ErrorRequestHandler, RequestHandler } from "express";
 
 /** The one way to fail a request with a known code; the error middleware turns it into `{ error }`. */
 export class AppError extends Error {
@@ -41,6 +41,19 @@ const MALFORMED = new AppError(
   "MALFORMED_REQUEST",
   "The request is malformed: a path that is not valid percent-encoding, or a body that does not match its headers.",
 );
+
+/**
+ * Static files and pages: a path that is not valid percent-encoding is the client's error (400), not a missing
+ * file (the static server would otherwise pass it on as a plain 404).
+ */
+export const rejectMalformedPath: RequestHandler = (req, _res, next) => {
+  try {
+    decodeURIComponent(req.path);
+  } catch {
+    throw BAD_PATH_ENCODING;
+  }
+  next();
+};
 
 type ErrorFields = { type?: unknown; status?: unknown; expose?: unknown; code?: unknown; errno?: unknown };
 
