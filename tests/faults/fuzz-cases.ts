@@ -193,13 +193,15 @@ function template(route: AppRoute, roundId: string, seed: number, n: number): Re
 /** Replaces, removes or adds one field somewhere in a JSON value (in place). */
 function mutate(random: Random, value: Record<string, unknown>): void {
   const containers: Record<string, unknown>[] = [];
-  const walk = (node: unknown) => {
-    if (node && typeof node === "object") {
+  // Only near the top: a junk value may be 2,000 arrays deep, and junk inside junk would nest past what
+  // JSON.stringify (and the server's parser) can take, which tests nothing of ours.
+  const walk = (node: unknown, depth: number) => {
+    if (node && typeof node === "object" && depth < 8) {
       containers.push(node as Record<string, unknown>);
-      for (const child of Object.values(node)) walk(child);
+      for (const child of Object.values(node)) walk(child, depth + 1);
     }
   };
-  walk(value);
+  walk(value, 0);
   const target = pick(random, containers);
   const keys = Object.keys(target);
   const action = random();
