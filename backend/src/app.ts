@@ -8,6 +8,8 @@ import { ballotsRouter } from "./ballots/ballots.routes.js";
 import type { BallotsService } from "./ballots/ballots.service.js";
 import type { ServerConfig } from "./config.js";
 import { AppError, errorMiddleware } from "./http/app-error.js";
+import { TicketsRepository } from "./integrity/tickets.repository.js";
+import { ticketsRouter } from "./integrity/tickets.routes.js";
 import type { BoardAccess } from "./leaderboard/board-access.js";
 import type { LeaderboardRepository } from "./leaderboard/leaderboard.repository.js";
 import { leaderboardRouter } from "./leaderboard/leaderboard.routes.js";
@@ -87,6 +89,14 @@ export function createApp(deps: AppDeps): express.Express {
       voterSecret: config.voterTokenSecret,
       bodyLimitBytes: config.ballotBodyLimitBytes,
       log: deps.log,
+    }),
+  );
+  app.use(
+    ticketsRouter({
+      tickets: new TicketsRepository(deps.redis, deps.rounds, config.voterTokenSecret),
+      admin,
+      // PUBLIC_URL, once config has it, goes here: ticket URLs then name the address voters reach.
+      publicUrl: undefined,
     }),
   );
   app.use(

@@ -37,4 +37,5 @@ export const scripts = {
   updateRound: LuaScript.load("update-round"),
   setStatus: LuaScript.load("set-status"),
   resetRound: LuaScript.load("reset-round"),
+  createTickets: LuaScript.load("create-tickets"),
 };
