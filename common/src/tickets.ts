@@ -1,36 +1,13 @@
 import { z } from "zod";
 import { TICKET_LIMITS } from "./limits.js";
-
-/**
- * Ticket codes: 12 symbols of a 32-symbol alphabet without 0/O and 1/I, printed as XXXX-XXXX-XXXX. Each
- * symbol carries 5 bits, a code 60 bits (the README gives what that means for guessing). Voters may type them
- * in any case, with or without dashes and spaces; every edge normalises before anything else looks at them.
- */
-export const TICKET_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ";
-export const TICKET_CODE_LENGTH = 12;
-const CODE_PATTERN = new RegExp(`^[${TICKET_ALPHABET}]{${TICKET_CODE_LENGTH}}$`);
-
-/** Upper-cases and drops dashes and white space: "abcd-efgh jkmn" -> "ABCDEFGHJKMN". */
-export function normalizeTicketCode(input: string): string {
-  return input.toUpperCase().replace(/[\s-]+/g, "");
-}
-
-/** Whether a normalised code has the shape of a ticket (it may still not be one of the round's tickets). */
-export function isTicketCode(code: string): boolean {
-  return CODE_PATTERN.test(code);
-}
-
-/** The printed form: groups of four joined by dashes. */
-export function formatTicketCode(code: string): string {
-  return normalizeTicketCode(code).replace(/(.{4})(?=.)/g, "$1-");
-}
+import { normalizeTicketCode, TICKET_ALPHABET, TICKET_CODE_LENGTH, TICKET_CODE_PATTERN } from "./ticket-code.js";
 
 /** A ticket as a voter sends it: bounded before normalising, then checked for the alphabet and length. */
 export const TicketCodeSchema = z
   .string()
   .max(TICKET_LIMITS.codeInputMaxLength)
   .transform(normalizeTicketCode)
-  .pipe(z.string().regex(CODE_PATTERN, `must be a ticket code: ${TICKET_CODE_LENGTH} of ${TICKET_ALPHABET}`));
+  .pipe(z.string().regex(TICKET_CODE_PATTERN, `must be a ticket code: ${TICKET_CODE_LENGTH} of ${TICKET_ALPHABET}`));
 
 /** Batch names: letters (any script), digits, spaces and `_.-`; they show in the console, CSVs and the audit. */
 export const TicketBatchNameSchema = z
@@ -77,6 +54,3 @@ export interface TicketBatchList {
   used: number;
   batches: TicketBatchSummary[];
 }
-
-/** The request header that carries a ticket to `GET /api/rounds/:id/my-ballot`. */
-export const TICKET_HEADER = "X-Ticket";
