@@ -156,7 +156,7 @@ const en = {
     "Name the batch after where it goes (a table, a floor, a class): turnout is shown per batch. Up to {max} tickets at a time; making more in the same batch adds to it.",
   "admin.tickets.batch": "Batch",
   "admin.tickets.batchPlaceholder": "e.g. Table 12",
-  "admin.tickets.count": "Tickets",
+  "admin.tickets.count": "Number of tickets",
   "admin.tickets.createButton": "Make tickets",
   "admin.tickets.creating": "Making…",
   "admin.tickets.made": "{count} tickets made in batch “{batch}”",

@@ -209,11 +209,13 @@ function TicketPages({
         <div className="ticket-page" key={index}>
           {page.map((ticket) => (
             <div className="ticket-card" key={ticket.code}>
-              <p className="ticket-card-title">{roundTitle}</p>
               <QrCode className="ticket-card-qr" text={ticket.url} label={ta("admin.tickets.qrAlt")} />
-              <p className="ticket-card-code">{ticket.code}</p>
-              <p className="ticket-card-help">{ta("admin.tickets.cardHelp")}</p>
-              <p className="ticket-card-batch">{batch}</p>
+              <div className="ticket-card-text">
+                <p className="ticket-card-title">{roundTitle}</p>
+                <p className="ticket-card-code">{ticket.code}</p>
+                <p className="ticket-card-help">{ta("admin.tickets.cardHelp")}</p>
+                <p className="ticket-card-batch">{batch}</p>
+              </div>
             </div>
           ))}
         </div>
