@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { roundKeys, scripts } from "@lb/backend";
-import type { BallotReceipt, RoundView, TicketBatchCreated, TicketBatchList } from "@lb/common";
+import type { BallotReceipt, IssuedTicket, RoundView, TicketBatchCreated, TicketBatchList } from "@lb/common";
 import type { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Backends, startBackends, testRedisClient } from "./support/backend.js";
@@ -127,7 +127,7 @@ describe("voting with a ticket", () => {
   it("counts a ballot with a ticket (no voter token), in any case and without dashes, on either backend", async () => {
     const round = await api.createOpenRound(ticketsRound());
     const { tickets } = await createTickets(api, round.id, "Front row", 3);
-    const [first, second] = tickets as [{ code: string }, { code: string }];
+    const [first, second] = tickets as [IssuedTicket, IssuedTicket, ...IssuedTicket[]];
     const typed = first.code.toLowerCase().replaceAll("-", "");
     const res = await castTicket(other, round.id, typed, ["1", "2"]);
     expectStatus(res, 201);
