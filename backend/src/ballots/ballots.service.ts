@@ -89,7 +89,7 @@ export class BallotsService {
     const keys = roundKeys(roundId);
     const run = async (epoch: number): Promise<string[]> => {
       const epochKeys = keys.epoch(epoch);
-      for (;;) {
+      for (let attempt = 0; ; attempt++) {
         const zone = this.zoneHints.get(roundId) ?? DEFAULT_TIME_ZONE;
         const day = this.day(zone);
         const result = await scripts.castBallot.run(
@@ -120,9 +120,10 @@ export class BallotsService {
             this.clockOffsetMs,
           ],
         );
-        // A daily round in another zone than the hint: work its day out and run again (at most once per edit).
-        if (result[0] !== "ZONE" || result[1] === zone) return result;
-        this.zoneHints.set(roundId, result[1] || DEFAULT_TIME_ZONE);
+        // A daily round in another zone than the hint: work its day out and run again (once per zone edit).
+        if (result[0] !== "ZONE") return result;
+        if (attempt >= 2 || !result[1]) throw new AppError("UNAVAILABLE", "The round's time zone kept changing.");
+        this.zoneHints.set(roundId, result[1]);
       }
     };
     const { epoch, result } = await this.rounds
