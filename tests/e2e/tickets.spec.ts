@@ -109,7 +109,7 @@ describe("tickets on the vote page", { timeout: 60_000 }, () => {
       await page.getByText("That is not a ticket code: it has 12 letters and digits, like ABCD-EFGH-JKMN.").waitFor();
       await field.fill("2222-3333-4444");
       await page.getByRole("button", { name: "Use this ticket" }).click();
-      await page.getByText("“222233334444” is not a ticket of this vote.", { exact: false }).waitFor();
+      await page.getByText("“2222-3333-4444” is not a ticket of this vote.", { exact: false }).waitFor();
       await screenshot(page, "tickets-vote-en-refused");
 
       await page.getByLabel("Ticket code").fill(code.toLowerCase().replaceAll("-", " "));

@@ -19,7 +19,7 @@ export function BallotReceiptView({
   const tickets = rules.electorate === "tickets";
   const heading = fresh ? "receipt.counted" : tickets ? "receipt.ticketUsed" : "receipt.already";
   return (
-    <section className="receipt" aria-labelledby="receipt-heading">
+    <section className={!fresh && tickets ? "receipt receipt-used" : "receipt"} aria-labelledby="receipt-heading">
       <h2 id="receipt-heading" tabIndex={-1}>
         {t(heading)}
       </h2>

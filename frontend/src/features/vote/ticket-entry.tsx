@@ -46,7 +46,11 @@ export function TicketEntry({
     }
     onUse(code);
   };
-  const problem = malformed ? t("vote.ticket.malformed") : refused ? t("vote.ticket.refused", { code: refused }) : null;
+  const problem = malformed
+    ? t("vote.ticket.malformed")
+    : refused
+      ? t("vote.ticket.refused", { code: formatTicketCode(refused) })
+      : null;
   return (
     <form className="ticket ticket-entry notice" onSubmit={submit} aria-labelledby="ticket-heading">
       <h2 id="ticket-heading">{t("vote.ticket.heading")}</h2>
