@@ -50,13 +50,30 @@ describe("a ballot script delivered twice", () => {
         epochKeys.voters,
         epochKeys.audit,
         epochKeys.minutes,
+        keys.tickets,
+        epochKeys.ticketsUsed,
       ];
-      const args = ["1", voterHash("resent-voter"), "ballot-resent", "", "1,2"];
+      // An open round counted once per epoch: no ticket; the day figures are unused (Asia/Shanghai, today).
+      const args = [
+        "1",
+        voterHash("resent-voter"),
+        "ballot-resent",
+        "",
+        "1,2",
+        "",
+        "Asia/Shanghai",
+        0,
+        0,
+        "",
+        "",
+        "",
+        0,
+      ];
       const first = await scripts.castBallot.run(redis, scriptKeys, args);
       const second = await scripts.castBallot.run(redis, scriptKeys, args);
       expect(first[0]).toBe("OK");
       expect(second[0]).toBe("PRIOR");
-      expect(second[1]).toMatch(/^ballot-resent\|\|1,2\|\d+$/);
+      expect(second[1]).toMatch(/^ballot-resent\|\|1,2\|\d+\|$/);
       const board = await api.leaderboard(round.id);
       expect(board.totalBallots).toBe(1);
       expect(board.entries.filter((entry) => entry.votes > 0).map((entry) => entry.optionId)).toEqual(["1", "2"]);

@@ -10,6 +10,9 @@ const DEFAULT_RULES = {
   screenVisibility: "always",
   opensAt: null,
   closesAt: null,
+  electorate: "open",
+  ballotsPerVoter: "once",
+  timeZone: "Asia/Shanghai",
 } as const;
 
 let backends: Backends;

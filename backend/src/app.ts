@@ -12,6 +12,8 @@ import type { ServerConfig } from "./config.js";
 import { AppError, errorMiddleware, rejectMalformedPath } from "./http/app-error.js";
 import { requireAllowedOrigin } from "./http/origin.js";
 import { roundIdParam } from "./http/validate.js";
+import { TicketsRepository } from "./integrity/tickets.repository.js";
+import { ticketsRouter } from "./integrity/tickets.routes.js";
 import type { BoardAccess } from "./leaderboard/board-access.js";
 import type { LeaderboardRepository } from "./leaderboard/leaderboard.repository.js";
 import { leaderboardRouter } from "./leaderboard/leaderboard.routes.js";
@@ -168,6 +170,14 @@ export function createApp(deps: AppDeps): express.Express {
       voterSecret: config.voterTokenSecret,
       bodyLimitBytes: config.ballotBodyLimitBytes,
       log: deps.log,
+    }),
+  );
+  app.use(
+    ticketsRouter({
+      tickets: new TicketsRepository(deps.redis, deps.rounds, config.voterTokenSecret),
+      admin,
+      // PUBLIC_URL, once config has it, goes here: ticket URLs then name the address voters reach.
+      publicUrl: undefined,
     }),
   );
   app.use(

@@ -94,6 +94,12 @@ export interface ServerConfig {
   socketJoinsPerMinute: number;
   /** Built frontend to serve; undefined serves none. */
   staticDir?: string;
+  /**
+   * TEST ONLY, never read from the environment: milliseconds added to the clock that decides the calendar day
+   * of `daily` rounds (Redis TIME in cast-ballot.lua, Date.now() in Node), so a test can cross midnight
+   * without sleeping. Leave unset (0) anywhere else.
+   */
+  testClockOffsetMs?: number;
 }
 
 export interface HttpLimits {

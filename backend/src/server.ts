@@ -48,7 +48,10 @@ export function createServer(deps: ServerDeps): LeaderboardServer {
   const rounds = new RoundsRepository(redis);
   const leaderboard = new LeaderboardRepository(redis, rounds);
   const stats = new StatsRepository(redis);
-  const ballots = new BallotsService(redis, rounds, stats);
+  const ballots = new BallotsService(redis, rounds, stats, {
+    voterSecret: config.voterTokenSecret,
+    clockOffsetMs: config.testClockOffsetMs,
+  });
   const throttle = new AuthThrottle(redis, config.adminAuthFailuresPerMinute, config.adminToken);
   const access = new BoardAccess(redis, rounds, config.adminToken, throttle);
   const app = createApp({ config, redis, rounds, ballots, leaderboard, access, stats, throttle, log });

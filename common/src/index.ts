@@ -4,4 +4,6 @@ export * from "./leaderboard.js";
 export * from "./lifecycle.js";
 export * from "./limits.js";
 export * from "./schemas.js";
+export * from "./ticket-code.js";
+export * from "./tickets.js";
 export * from "./visibility.js";

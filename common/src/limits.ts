@@ -18,3 +18,16 @@ export const LIMITS = {
   /** How far back the organiser's ballots-per-minute chart reaches. */
   statsWindowMinutes: 60,
 } as const;
+
+/** Tickets electorate (`rules.electorate: "tickets"`): how many, how they are named. */
+export const TICKET_LIMITS = {
+  /** Tickets one `POST /api/rounds/:id/tickets` may create (the issue's figure). */
+  perRequest: 10_000,
+  /** Tickets a round may hold over all its batches: bounds Redis memory (about 100 bytes a ticket). */
+  perRound: 100_000,
+  /** Named batches per round (a table, a floor, a class). */
+  batchesPerRound: 200,
+  batchNameMaxLength: 40,
+  /** What a ticket field may carry before normalising (12 symbols, dashes and spaces a voter may type). */
+  codeInputMaxLength: 32,
+} as const;

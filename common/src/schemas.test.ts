@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { BallotRequestSchema, RoundCreateSchema, RoundPatchSchema } from "./schemas.js";
+import { BallotRequestSchema, RoundCreateSchema, RoundPatchSchema, RoundRulesSchema } from "./schemas.js";
 
 const demo = JSON.parse(
   readFileSync(new URL("../../backend/data/qingdao-customs-2021.json", import.meta.url), "utf8"),
@@ -18,6 +18,9 @@ describe("RoundCreateSchema", () => {
       screenVisibility: "always",
       opensAt: null,
       closesAt: null,
+      electorate: "open",
+      ballotsPerVoter: "once",
+      timeZone: "Asia/Shanghai",
     });
   });
 
@@ -72,5 +75,26 @@ describe("BallotRequestSchema", () => {
     expect(BallotRequestSchema.safeParse({ choices: [1] }).success).toBe(false);
     expect(BallotRequestSchema.safeParse({ choices: ["1"], extra: true }).success).toBe(false);
     expect(BallotRequestSchema.safeParse({ choices: ["1"], idempotencyKey: "" }).success).toBe(false);
+  });
+
+  it("normalises a ticket (case, dashes, spaces) and refuses one that cannot be a code", () => {
+    expect(BallotRequestSchema.parse({ choices: ["1"], ticket: "abcd-efgh jkmn" }).ticket).toBe("ABCDEFGHJKMN");
+    expect(BallotRequestSchema.safeParse({ choices: ["1"], ticket: "ABCD-EFGH-JKM0" }).success).toBe(false);
+    expect(BallotRequestSchema.safeParse({ choices: ["1"], ticket: "" }).success).toBe(false);
+    expect(BallotRequestSchema.safeParse({ choices: ["1"], ticket: 42 }).success).toBe(false);
+  });
+});
+
+describe("rules for who votes and how often", () => {
+  const rules = (extra: object) => RoundRulesSchema.safeParse({ minChoices: 1, maxChoices: 1, ...extra });
+
+  it("takes known electorates, ballots per voter and IANA time zones only", () => {
+    expect(rules({ electorate: "tickets", ballotsPerVoter: "daily", timeZone: "Europe/Paris" }).success).toBe(true);
+    expect(rules({ timeZone: "UTC" }).success).toBe(true);
+    expect(rules({ electorate: "invite" }).success).toBe(false);
+    expect(rules({ ballotsPerVoter: "hourly" }).success).toBe(false);
+    for (const timeZone of ["Mars/Olympus", "", "Asia/Shanghai; DROP", "x".repeat(65)]) {
+      expect(rules({ timeZone }).success, timeZone).toBe(false);
+    }
   });
 });

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import type { ErrorCode } from "./errors.js";
 import { LIMITS } from "./limits.js";
+import { TicketCodeSchema } from "./tickets.js";
 
 /** URL-safe slug: lower-case letters, digits and dashes, starting with a letter or digit. */
 export const RoundIdSchema = z
@@ -29,6 +30,34 @@ export type ResultsVisibility = z.infer<typeof ResultsVisibilitySchema>;
 export const ScreenVisibilitySchema = z.enum(["always", "afterClose"]);
 export type ScreenVisibility = z.infer<typeof ScreenVisibilitySchema>;
 
+/** Who may vote: anyone with a voter token (`open`), or one ballot per printed ticket (`tickets`). */
+export const ElectorateSchema = z.enum(["open", "tickets"]);
+export type Electorate = z.infer<typeof ElectorateSchema>;
+
+/** One ballot per voter (or ticket) per epoch (`once`), or per calendar day in the round's time zone (`daily`). */
+export const BallotsPerVoterSchema = z.enum(["once", "daily"]);
+export type BallotsPerVoter = z.infer<typeof BallotsPerVoterSchema>;
+
+export const DEFAULT_TIME_ZONE = "Asia/Shanghai";
+
+/** Whether this runtime knows the IANA time zone (Node and browsers ship the same ICU data). */
+export function isTimeZone(name: string): boolean {
+  try {
+    new Intl.DateTimeFormat("en-US", { timeZone: name });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** An IANA time zone name such as "Asia/Shanghai" or "UTC": what "a day" means for `daily` rounds. */
+export const TimeZoneSchema = z
+  .string()
+  .min(1)
+  .max(64)
+  .regex(/^[A-Za-z0-9_+/-]+$/, "must be an IANA time zone name, e.g. Asia/Shanghai")
+  .refine(isTimeZone, "must be an IANA time zone name, e.g. Asia/Shanghai");
+
 const instant = z.iso.datetime({ offset: true, message: "must be an ISO 8601 date-time, e.g. 2026-11-27T09:00:00Z" });
 
 const ruleFields = {
@@ -39,6 +68,9 @@ const ruleFields = {
   /** Optional voting window: outside it a ballot gets 409 ROUND_NOT_OPEN even when the round is open. */
   opensAt: instant.nullable(),
   closesAt: instant.nullable(),
+  electorate: ElectorateSchema,
+  ballotsPerVoter: BallotsPerVoterSchema,
+  timeZone: TimeZoneSchema,
 };
 
 function rulesAreConsistent(rules: z.infer<z.ZodObject<typeof ruleFields>>, ctx: z.RefinementCtx) {
@@ -58,6 +90,9 @@ export const RoundRulesSchema = z
     screenVisibility: ruleFields.screenVisibility.default("always"),
     opensAt: ruleFields.opensAt.default(null),
     closesAt: ruleFields.closesAt.default(null),
+    electorate: ruleFields.electorate.default("open"),
+    ballotsPerVoter: ruleFields.ballotsPerVoter.default("once"),
+    timeZone: ruleFields.timeZone.default(DEFAULT_TIME_ZONE),
   })
   .superRefine(rulesAreConsistent);
 export type RoundRules = z.infer<typeof RoundRulesSchema>;
@@ -195,10 +230,14 @@ export const IdempotencyKeySchema = z
   .min(1)
   .max(LIMITS.idempotencyKeyMaxLength);
 
-/** `POST /api/rounds/:id/ballots`. Rules that need the round (known options, counts) are checked in Redis. */
+/**
+ * `POST /api/rounds/:id/ballots`. Rules that need the round (known options, counts) are checked in Redis.
+ * `ticket` is the credential of a `tickets` round (normalised: upper case, no dashes); open rounds ignore it.
+ */
 export const BallotRequestSchema = z.strictObject({
   choices: z.array(OptionIdSchema).min(1).max(LIMITS.maxOptions),
   idempotencyKey: IdempotencyKeySchema.optional(),
+  ticket: TicketCodeSchema.optional(),
 });
 export type BallotRequest = z.infer<typeof BallotRequestSchema>;
 
@@ -273,10 +312,12 @@ export interface RecountResult {
 /** One line of the audit NDJSON export. */
 export interface AuditEntry {
   ballotId: string;
-  /** SHA-256 of the voter's id: the raw token is never stored. */
+  /** SHA-256 of the voter's id, or `t:` and a keyed hash of the ticket: neither token nor code is stored. */
   voter: string;
   choices: OptionId[];
   receivedAt: string;
+  /** Tickets rounds: the batch of the ticket that cast the ballot (never its code). */
+  batch?: string;
 }
 
 /** Which page a socket serves; only counted for the organiser's live panel, it grants nothing. */

@@ -1,8 +1,14 @@
-import { BallotRequestSchema, RoundIdSchema } from "@lb/common";
+import { BallotRequestSchema, RoundIdSchema, TICKET_HEADER, TicketCodeSchema } from "@lb/common";
 import express, { type ErrorRequestHandler, Router } from "express";
 import { AppError, knownError } from "../http/app-error.js";
 import { parseBody, roundIdParam } from "../http/validate.js";
-import { requireVoter, type VoterLocals } from "../voters/voters.routes.js";
+import {
+  optionalVoterId,
+  presentedVoterToken,
+  requireVoter,
+  VOTER_HEADER,
+  type VoterLocals,
+} from "../voters/voters.routes.js";
 import type { BallotsService } from "./ballots.service.js";
 
 export function ballotsRouter(options: {
@@ -14,16 +20,36 @@ export function ballotsRouter(options: {
   const router = Router();
   const voter = requireVoter(options.voterSecret);
 
-  router.post("/api/rounds/:id/ballots", express.json({ limit: options.bodyLimitBytes }), voter, async (req, res) => {
+  // No voter token is demanded here: in a tickets round the ticket is the credential. The ballot script knows
+  // the round's electorate and refuses a ballot without the credential it needs (INVALID_VOTER_TOKEN in open
+  // rounds, TICKET_REQUIRED in tickets rounds); in open rounds a `ticket` field is ignored.
+  router.post("/api/rounds/:id/ballots", express.json({ limit: options.bodyLimitBytes }), async (req, res) => {
     const roundId = roundIdParam(req.params.id);
     const ballot = parseBody(BallotRequestSchema, req.body);
-    const receipt = await options.ballots.cast(roundId, (res.locals as VoterLocals).voterId, ballot);
+    const voterId = optionalVoterId(options.voterSecret, req);
+    const tokenPresented = presentedVoterToken(req.get(VOTER_HEADER), req.headers.cookie) !== undefined;
+    const receipt = await options.ballots.cast(roundId, { voterId, tokenPresented, ticket: ballot.ticket }, ballot);
     res.status(201).json(receipt);
   });
 
-  router.get("/api/rounds/:id/my-ballot", voter, async (req, res) => {
-    const receipt = await options.ballots.mine(roundIdParam(req.params.id), (res.locals as VoterLocals).voterId);
-    if (!receipt) throw new AppError("NOT_FOUND", "This voter has no ballot in the round's current epoch.");
+  // A ticket holder asks with the code in the X-Ticket header (kept out of URLs and logs); a voter with the token.
+  router.get("/api/rounds/:id/my-ballot", (req, res, next) => {
+    const ticket = req.get(TICKET_HEADER);
+    if (ticket === undefined) {
+      voter(req, res, next);
+      return;
+    }
+    const parsed = TicketCodeSchema.safeParse(ticket);
+    if (!parsed.success) throw new AppError("TICKET_INVALID", "This is not a ticket code.");
+    res.locals.ticket = parsed.data;
+    next();
+  });
+  router.get("/api/rounds/:id/my-ballot", async (req, res) => {
+    const roundId = roundIdParam(req.params.id);
+    const ticket = res.locals.ticket as string | undefined;
+    const who = ticket ? { ticket } : { voterId: (res.locals as VoterLocals).voterId };
+    const receipt = await options.ballots.mine(roundId, who);
+    if (!receipt) throw new AppError("NOT_FOUND", "No ballot of this voter or ticket in the round's current epoch.");
     res.json(receipt);
   });
 

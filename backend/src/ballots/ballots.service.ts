@@ -1,55 +1,140 @@
 import { randomUUID } from "node:crypto";
-import type { BallotReceipt, BallotRequest, ErrorCode } from "@lb/common";
+import { type BallotReceipt, type BallotRequest, DEFAULT_TIME_ZONE, type ErrorCode } from "@lb/common";
 import type { Redis } from "ioredis";
 import { AppError } from "../http/app-error.js";
+import { type LocalDay, localDay } from "../integrity/local-day.js";
+import { ticketHash } from "../integrity/ticket-code.js";
 import { roundKeys } from "../redis/keys.js";
 import { scripts } from "../redis/lua-script.js";
 import type { RoundsRepository } from "../rounds/rounds.repository.js";
 import type { StatsRepository } from "../stats/stats.repository.js";
 import { voterHash } from "../voters/voter-token.js";
 
-/** A voter's record in an epoch, as cast-ballot.lua writes it: "ballotId|idempotencyKey|choices|atMs". */
-function receiptFromRecord(roundId: string, epoch: number, record: string): BallotReceipt {
-  const [ballotId = "", , choices = "", atMs = "0"] = record.split("|");
-  return { ballotId, roundId, epoch, choices: choices.split(","), receivedAt: new Date(Number(atMs)).toISOString() };
+/** A credential record in an epoch, as cast-ballot.lua writes it: "ballotId|idempotencyKey|choices|atMs|day". */
+function parseRecord(roundId: string, epoch: number, record: string): { receipt: BallotReceipt; day: string } {
+  const [ballotId = "", , choices = "", atMs = "0", day = ""] = record.split("|");
+  const receipt = {
+    ballotId,
+    roundId,
+    epoch,
+    choices: choices.split(","),
+    receivedAt: new Date(Number(atMs)).toISOString(),
+  };
+  return { receipt, day };
 }
 
 const sameChoices = (a: string[], b: string[]) =>
   a.length === b.length && [...a].sort().join(",") === [...b].sort().join(",");
 
+/** Who casts a ballot: a verified voter id (or null), whether a token was presented at all, and a ticket code. */
+export interface BallotCredential {
+  voterId: string | null;
+  /** A token was sent but did not verify (says "not valid" rather than "needed" when the round wants one). */
+  tokenPresented?: boolean;
+  /** Normalised ticket code (tickets rounds); open rounds ignore it. */
+  ticket?: string | undefined;
+}
+
+export interface BallotsOptions {
+  /** Keys ticket hashes (VOTER_TOKEN_SECRET). */
+  voterSecret: string;
+  /** Test-only shift of the clock deciding daily rounds' days (ServerConfig.testClockOffsetMs); 0 in production. */
+  clockOffsetMs?: number;
+}
+
 export class BallotsService {
   /** Last epoch seen per round: saves a read per ballot. Only a hint: the script checks it. */
   private readonly epochHints = new Map<string, number>();
+  /** Last time zone seen per round (daily rounds): a hint as well, the script answers ZONE when it is stale. */
+  private readonly zoneHints = new Map<string, string>();
+  /** The current local day per zone, worked out again once the clock passes its end. */
+  private readonly days = new Map<string, LocalDay>();
+  private readonly clockOffsetMs: number;
 
   constructor(
     private readonly redis: Redis,
     private readonly rounds: RoundsRepository,
     private readonly stats: StatsRepository,
-  ) {}
+    private readonly options: BallotsOptions,
+  ) {
+    this.clockOffsetMs = options.clockOffsetMs ?? 0;
+  }
 
-  /** Counts a ballot, or replays the receipt of the voter's earlier ballot with the same idempotency key. */
-  async cast(roundId: string, voterId: string, ballot: BallotRequest): Promise<BallotReceipt> {
+  /** Now, as daily rounds count days (the test-only offset included). */
+  private now(): number {
+    return Date.now() + this.clockOffsetMs;
+  }
+
+  private day(zone: string): LocalDay {
+    const now = this.now();
+    let day = this.days.get(zone);
+    if (!day || now < day.startMs || now >= day.endMs) {
+      day = localDay(zone, now);
+      this.days.set(zone, day);
+    }
+    return day;
+  }
+
+  /** Counts a ballot, or replays the receipt of the credential's earlier ballot with the same idempotency key. */
+  async cast(roundId: string, credential: BallotCredential, ballot: BallotRequest): Promise<BallotReceipt> {
     // Checks that need no Redis state come first.
     if (new Set(ballot.choices).size !== ballot.choices.length) {
       throw new AppError("DUPLICATE_OPTION", "An option is picked more than once.");
     }
-    const voter = voterHash(voterId);
+    const voter = credential.voterId ? voterHash(credential.voterId) : "";
+    const ticket = credential.ticket ? ticketHash(this.options.voterSecret, roundId, credential.ticket) : "";
     // Fixed before the first attempt: if ioredis resends the script after a reconnect, the script sees its own
     // ballot id and answers with the ballot it already counted instead of counting it twice.
     const ballotId = randomUUID();
     const keys = roundKeys(roundId);
-    const { epoch, result } = await this.rounds.onCurrentEpoch(
-      roundId,
-      (epoch) => {
-        const epochKeys = keys.epoch(epoch);
-        return scripts.castBallot.run(
+    const run = async (epoch: number): Promise<string[]> => {
+      const epochKeys = keys.epoch(epoch);
+      for (let attempt = 0; ; attempt++) {
+        const zone = this.zoneHints.get(roundId) ?? DEFAULT_TIME_ZONE;
+        const day = this.day(zone);
+        const result = await scripts.castBallot.run(
           this.redis,
-          [keys.meta, epochKeys.state, epochKeys.tally, epochKeys.voters, epochKeys.audit, epochKeys.minutes],
-          [epoch, voter, ballotId, ballot.idempotencyKey ?? "", ballot.choices.join(",")],
+          [
+            keys.meta,
+            epochKeys.state,
+            epochKeys.tally,
+            epochKeys.voters,
+            epochKeys.audit,
+            epochKeys.minutes,
+            keys.tickets,
+            epochKeys.ticketsUsed,
+          ],
+          [
+            epoch,
+            voter,
+            ballotId,
+            ballot.idempotencyKey ?? "",
+            ballot.choices.join(","),
+            ticket,
+            zone,
+            day.startMs,
+            day.endMs,
+            day.label,
+            day.prevLabel,
+            day.nextLabel,
+            this.clockOffsetMs,
+          ],
         );
-      },
-      this.epochHints.get(roundId),
-    );
+        // A daily round in another zone than the hint: work its day out and run again (once per zone edit).
+        if (result[0] !== "ZONE") return result;
+        if (attempt >= 2 || !result[1]) throw new AppError("UNAVAILABLE", "The round's time zone kept changing.");
+        this.zoneHints.set(roundId, result[1]);
+      }
+    };
+    const { epoch, result } = await this.rounds
+      .onCurrentEpoch(roundId, run, this.epochHints.get(roundId))
+      .catch((error: unknown) => {
+        // The script cannot tell a token that was never sent from one that failed to verify; the route can.
+        if (error instanceof AppError && error.code === "INVALID_VOTER_TOKEN" && credential.tokenPresented) {
+          throw new AppError("INVALID_VOTER_TOKEN", "The voter token is not valid.");
+        }
+        throw error;
+      });
     this.epochHints.set(roundId, epoch);
     if (result[0] === "OK") {
       return {
@@ -60,7 +145,7 @@ export class BallotsService {
         receivedAt: new Date(Number(result[1])).toISOString(),
       };
     }
-    const prior = receiptFromRecord(roundId, epoch, result[1] ?? "");
+    const prior = parseRecord(roundId, epoch, result[1] ?? "").receipt;
     if (!sameChoices(prior.choices, ballot.choices)) {
       throw new AppError("IDEMPOTENCY_MISMATCH", "This idempotency key was used for a ballot with other choices.");
     }
@@ -73,10 +158,32 @@ export class BallotsService {
     if (epoch !== null) await this.stats.recordRejection(roundId, epoch, code);
   }
 
-  /** The voter's ballot in the round's current epoch, if any. */
-  async mine(roundId: string, voterId: string): Promise<BallotReceipt | null> {
+  /**
+   * The ballot of a voter or a ticket in the round's current epoch, if any; in daily rounds only today's.
+   * A ticket that is not one of the round's is 403 TICKET_INVALID, so the voter page can check a typed code.
+   */
+  async mine(roundId: string, who: { voterId: string } | { ticket: string }): Promise<BallotReceipt | null> {
     const epoch = await this.rounds.requireCurrentEpoch(roundId);
-    const record = await this.redis.hget(roundKeys(roundId).epoch(epoch).voters, voterHash(voterId));
-    return record ? receiptFromRecord(roundId, epoch, record) : null;
+    const keys = roundKeys(roundId);
+    let credential: string;
+    if ("ticket" in who) {
+      const hash = ticketHash(this.options.voterSecret, roundId, who.ticket);
+      if ((await this.redis.hexists(keys.tickets, hash)) === 0) {
+        throw new AppError("TICKET_INVALID", "This code is not one of the round's tickets.");
+      }
+      credential = `t:${hash}`;
+    } else {
+      credential = voterHash(who.voterId);
+    }
+    const [record, perVoter, zone] = await Promise.all([
+      this.redis.hget(keys.epoch(epoch).voters, credential),
+      this.redis.hget(keys.epoch(epoch).state, "perVoter"),
+      this.redis.hget(keys.epoch(epoch).state, "timeZone"),
+    ]);
+    if (!record) return null;
+    const { receipt, day } = parseRecord(roundId, epoch, record);
+    // Daily rounds: yesterday's ballot is history, today the voter may vote again.
+    if (perVoter === "daily" && day !== this.day(zone || DEFAULT_TIME_ZONE).label) return null;
+    return receipt;
   }
 }

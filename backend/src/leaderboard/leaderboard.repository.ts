@@ -112,6 +112,7 @@ export class LeaderboardRepository {
           voter: record.voter ?? "",
           choices: (record.choices ?? "").split(","),
           receivedAt: new Date(Number(record.at)).toISOString(),
+          ...(record.batch ? { batch: record.batch } : {}),
         };
       });
       if (batch.length < AUDIT_BATCH) return;

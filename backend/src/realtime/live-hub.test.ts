@@ -11,6 +11,9 @@ const RULES: RoundRules = {
   screenVisibility: "always",
   opensAt: null,
   closesAt: null,
+  electorate: "open",
+  ballotsPerVoter: "once",
+  timeZone: "Asia/Shanghai",
 };
 
 function snapshot(

@@ -12,6 +12,13 @@ export function roundKeys(roundId: string) {
     meta: `${base}:meta`,
     /** HASH backendId -> JSON { counts: Record<ClientView, number>, at }: sockets per page, per backend. */
     presence: `${base}:presence`,
+    /**
+     * HASH ticketHash -> batch name: the round's tickets, for every epoch. `ticketHash` is an HMAC of the round
+     * id and the code under VOTER_TOKEN_SECRET (backend/src/integrity/ticket-code.ts); no code is ever stored.
+     */
+    tickets: `${base}:tickets`,
+    /** HASH batch name -> tickets issued in it. */
+    ticketBatches: `${base}:ticket-batches`,
     /** Keys of one epoch. */
     epoch(epoch: number) {
       const e = `${base}:e:${epoch}`;
@@ -25,9 +32,15 @@ export function roundKeys(roundId: string) {
         options: `${e}:options`,
         /** ZSET optionId -> votes; every option is a member from the start (with 0). */
         tally: `${e}:tally`,
-        /** HASH voterHash -> "ballotId|idempotencyKey|choices|receivedAtMs". */
+        /**
+         * HASH credential -> "ballotId|idempotencyKey|choices|receivedAtMs|day": the credential is the voterHash,
+         * or `t:<ticketHash>` in tickets rounds; `day` is the local day label (YYYY-MM-DD) of `daily` rounds, else
+         * empty. Daily rounds keep the credential's latest ballot.
+         */
         voters: `${e}:voters`,
-        /** STREAM of counted ballots: ballot, voter (hash), choices, at. */
+        /** HASH batch name -> tickets of that batch that voted in this epoch (a ticket counts once). */
+        ticketsUsed: `${e}:tickets-used`,
+        /** STREAM of counted ballots: ballot, voter (credential), choices, at, and batch in tickets rounds. */
         audit: `${e}:audit`,
         /** HASH minute (ms since 1970 / 60000) -> ballots counted in it. */
         minutes: `${e}:minutes`,

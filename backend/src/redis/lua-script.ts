@@ -39,4 +39,5 @@ export const scripts = {
   resetRound: LuaScript.load("reset-round"),
   archiveRound: LuaScript.load("archive-round"),
   deleteRound: LuaScript.load("delete-round"),
+  createTickets: LuaScript.load("create-tickets"),
 };

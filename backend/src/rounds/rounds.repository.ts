@@ -1,5 +1,8 @@
 import { randomBytes } from "node:crypto";
 import {
+  BallotsPerVoterSchema,
+  DEFAULT_TIME_ZONE,
+  ElectorateSchema,
   type ErrorCode,
   mergeRules,
   type Option,
@@ -45,6 +48,10 @@ export function definitionFields(definition: Pick<RoundCreate, "title" | "descri
     ["screenVisibility", rules.screenVisibility],
     ["opensAt", ms(rules.opensAt)],
     ["closesAt", ms(rules.closesAt)],
+    // Read by cast-ballot.lua: who may vote and how often.
+    ["electorate", rules.electorate],
+    ["perVoter", rules.ballotsPerVoter],
+    ["timeZone", rules.timeZone],
   ].flat();
 }
 
@@ -61,6 +68,10 @@ export function parseState(hash: Record<string, string>): EpochState | null {
       screenVisibility: ScreenVisibilitySchema.catch("always").parse(hash.screenVisibility),
       opensAt: iso(hash.opensAt),
       closesAt: iso(hash.closesAt),
+      // Rounds stored before these rules existed read as their defaults.
+      electorate: ElectorateSchema.catch("open").parse(hash.electorate),
+      ballotsPerVoter: BallotsPerVoterSchema.catch("once").parse(hash.perVoter),
+      timeZone: hash.timeZone || DEFAULT_TIME_ZONE,
     },
     optionCount: Number(hash.optionCount),
     status: RoundStatusSchema.parse(hash.status),
@@ -112,7 +123,14 @@ const SCRIPT_ERRORS: Partial<Record<ErrorCode, (detail: string) => string>> = {
   ROUND_NOT_OPEN: (why) =>
     ({ notYetOpen: "Voting has not opened yet.", ended: "Voting has ended." })[why] ??
     `The round is not open for voting (it is ${why}).`,
-  ALREADY_VOTED: () => "This voter has already voted in this round.",
+  ALREADY_VOTED: (when) =>
+    when === "today" ? "This voter has already voted today." : "This voter has already voted in this round.",
+  INVALID_VOTER_TOKEN: (presented) =>
+    presented === "presented" ? "The voter token is not valid." : "A voter token is needed: POST /api/voters first.",
+  TICKET_REQUIRED: () => "This round takes ballots with a ticket: send its code as `ticket`.",
+  TICKET_INVALID: () => "This code is not one of the round's tickets.",
+  TICKET_USED: (when) =>
+    when === "today" ? "This ticket has already voted today." : "This ticket has already voted in this round.",
   TOO_FEW_CHOICES: (min) => `Pick at least ${min} options.`,
   TOO_MANY_CHOICES: (max) => `Pick at most ${max} options.`,
   UNKNOWN_OPTION: (id) => `The round has no option "${id}".`,
@@ -285,10 +303,15 @@ export class RoundsRepository {
         throw new AppError("INVALID_BODY", `minChoices (${rules.minChoices}) exceeds the number of options.`);
       }
       // What a counted ballot depends on is locked once there is one; titles, visibility and the window are not.
+      // Who may vote and how often count too: switching electorate or day rules mid-epoch would mix ballots
+      // counted under two rules (token ballots in a tickets count, two ballots in one "day" of a new zone).
       const locked =
         patch.options !== undefined ||
         rules.minChoices !== current.rules.minChoices ||
-        rules.maxChoices !== current.rules.maxChoices;
+        rules.maxChoices !== current.rules.maxChoices ||
+        rules.electorate !== current.rules.electorate ||
+        rules.ballotsPerVoter !== current.rules.ballotsPerVoter ||
+        rules.timeZone !== current.rules.timeZone;
       const definition = {
         title: patch.title ?? current.title,
         description: patch.description ?? current.description,

@@ -13,6 +13,10 @@ import {
   type RoundSummary,
   type RoundView,
   type ScreenKeyResponse,
+  TICKET_HEADER,
+  type TicketBatchCreate,
+  type TicketBatchCreated,
+  type TicketBatchList,
   type VoterTokenResponse,
 } from "@lb/common";
 
@@ -85,6 +89,11 @@ export async function request<T>(path: string, options: RequestOptions = {}): Pr
 
 const roundPath = (roundId: string) => `/api/rounds/${encodeURIComponent(roundId)}`;
 const voterHeaders = (token: string) => ({ "X-Voter-Token": token });
+
+/** Who a voter call speaks for: the voter token (open rounds) or the ticket code (tickets rounds). */
+export type VoterCredential = { voterToken: string } | { ticket: string };
+const credentialHeaders = (credential: VoterCredential): Record<string, string> =>
+  "ticket" in credential ? { [TICKET_HEADER]: credential.ticket } : voterHeaders(credential.voterToken);
 const adminHeaders = (adminToken: string) => ({ Authorization: `Bearer ${adminToken}` });
 const epochQuery = (epoch: number | undefined) => (epoch === undefined ? "" : `?epoch=${epoch}`);
 
@@ -108,11 +117,14 @@ export const api = {
     });
   },
 
-  /** This voter's receipt in the round's current epoch, or null when they have not voted yet. */
-  async getMyBallot(roundId: string, voterToken: string, signal?: AbortSignal): Promise<BallotReceipt | null> {
+  /**
+   * The receipt of this voter (or this ticket) in the round's current epoch (today's in daily rounds), or null
+   * when there is none yet. A ticket that is not one of the round's fails with TICKET_INVALID.
+   */
+  async getMyBallot(roundId: string, credential: VoterCredential, signal?: AbortSignal): Promise<BallotReceipt | null> {
     try {
       return await request<BallotReceipt>(`${roundPath(roundId)}/my-ballot`, {
-        headers: voterHeaders(voterToken),
+        headers: credentialHeaders(credential),
         signal,
       });
     } catch (error) {
@@ -135,17 +147,21 @@ export const api = {
     return request<Leaderboard>(`${roundPath(roundId)}/leaderboard${epochQuery(access.epoch)}`, { headers, signal });
   },
 
-  /** `signal` bounds the wait (e.g. AbortSignal.timeout): a send that hangs on a bad network is retried instead. */
+  /**
+   * `signal` bounds the wait (e.g. AbortSignal.timeout): a send that hangs on a bad network is retried instead.
+   * A tickets round takes the ticket in the body and no voter token.
+   */
   submitBallot(
     roundId: string,
-    voterToken: string,
+    credential: VoterCredential,
     ballot: BallotRequest,
     signal?: AbortSignal,
   ): Promise<BallotReceipt> {
+    const body = "ticket" in credential ? { ...ballot, ticket: credential.ticket } : ballot;
     return request<BallotReceipt>(`${roundPath(roundId)}/ballots`, {
       method: "POST",
-      body: ballot,
-      headers: voterHeaders(voterToken),
+      body,
+      headers: "ticket" in credential ? {} : voterHeaders(credential.voterToken),
       signal,
     });
   },
@@ -218,6 +234,20 @@ export const adminApi = {
       headers: adminHeaders(adminToken),
       signal,
     });
+  },
+
+  /** Makes a batch of tickets; the answer holds the codes, which the server never shows again. */
+  createTickets(roundId: string, batch: TicketBatchCreate, adminToken: string): Promise<TicketBatchCreated> {
+    return request<TicketBatchCreated>(`${roundPath(roundId)}/tickets`, {
+      method: "POST",
+      body: batch,
+      headers: adminHeaders(adminToken),
+    });
+  },
+
+  /** Batches with issued and used (this epoch) counts. */
+  listTickets(roundId: string, adminToken: string, signal?: AbortSignal): Promise<TicketBatchList> {
+    return request<TicketBatchList>(`${roundPath(roundId)}/tickets`, { headers: adminHeaders(adminToken), signal });
   },
 
   /** An export as a file: the token goes in a header, so a plain link (which would need it in the URL) cannot work. */

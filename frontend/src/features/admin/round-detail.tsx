@@ -13,8 +13,9 @@ import { ResultsPanel } from "./results-panel";
 import { draftFromRound, patchFor } from "./round-draft";
 import { RoundForm } from "./round-form";
 import { SharePanel } from "./share-panel";
+import { TicketsPanel } from "./tickets-panel";
 
-const TABS = ["live", "share", "results", "edit"] as const;
+const TABS = ["live", "share", "tickets", "results", "edit"] as const;
 type Tab = (typeof TABS)[number];
 
 /** One round: its status and actions, then live figures, sharing, results and editing in tabs. */
@@ -94,6 +95,7 @@ export function RoundDetail({
               <div role="tabpanel" id={`${tabsId}-panel`} aria-labelledby={`${tabsId}-tab-${tab}`}>
                 {tab === "live" && <LivePanel round={current} connection={live.connection} />}
                 {tab === "share" && <SharePanel roundId={view.id} />}
+                {tab === "tickets" && <TicketsPanel round={current} />}
                 {tab === "results" && <ResultsPanel round={current} liveBoard={live.board} />}
                 {tab === "edit" &&
                   (view.archived ? (

@@ -13,6 +13,9 @@ const round: RoundView = {
     screenVisibility: "always",
     opensAt: null,
     closesAt: null,
+    electorate: "open",
+    ballotsPerVoter: "once",
+    timeZone: "Asia/Shanghai",
   },
   options: [
     { id: "1", number: 1, title: "One", description: "" },

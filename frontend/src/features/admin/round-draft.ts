@@ -1,4 +1,7 @@
 import {
+  type BallotsPerVoter,
+  DEFAULT_TIME_ZONE,
+  type Electorate,
   type Option,
   type ResultsVisibility,
   type RoundCreate,
@@ -31,6 +34,10 @@ export interface RoundDraft {
   /** `datetime-local` values (the organiser's own time zone); "" for no limit. */
   opensAt: string;
   closesAt: string;
+  electorate: Electorate;
+  ballotsPerVoter: BallotsPerVoter;
+  /** IANA name; what "a day" means for daily rounds. */
+  timeZone: string;
   options: OptionDraft[];
 }
 
@@ -58,6 +65,9 @@ export function emptyDraft(): RoundDraft {
     screenVisibility: "always",
     opensAt: "",
     closesAt: "",
+    electorate: "open",
+    ballotsPerVoter: "once",
+    timeZone: DEFAULT_TIME_ZONE,
     options: [1, 2].map((n) => ({ key: newRowKey(), number: String(n), title: "", description: "" })),
   };
 }
@@ -76,6 +86,9 @@ export function draftFromRound(
     screenVisibility: round.rules.screenVisibility,
     opensAt: toLocalInput(round.rules.opensAt),
     closesAt: toLocalInput(round.rules.closesAt),
+    electorate: round.rules.electorate,
+    ballotsPerVoter: round.rules.ballotsPerVoter,
+    timeZone: round.rules.timeZone,
     options: optionDrafts(round.options),
   } satisfies RoundDraft;
 }
@@ -106,6 +119,9 @@ function rulesOf(draft: RoundDraft): RoundRules {
     screenVisibility: draft.screenVisibility,
     opensAt: fromLocalInput(draft.opensAt),
     closesAt: fromLocalInput(draft.closesAt),
+    electorate: draft.electorate,
+    ballotsPerVoter: draft.ballotsPerVoter,
+    timeZone: draft.timeZone.trim(),
   };
 }
 

@@ -1,4 +1,8 @@
 import {
+  type BallotsPerVoter,
+  BallotsPerVoterSchema,
+  type Electorate,
+  ElectorateSchema,
   LIMITS,
   type ResultsVisibility,
   ResultsVisibilitySchema,
@@ -212,6 +216,57 @@ export function RoundForm({ mode, initial, lockedReason = null, onSubmit, onCanc
           </div>
         </div>
         <p className="muted">{ta("admin.form.windowHelp")}</p>
+        <div className="console-grid">
+          <div className="console-field">
+            <label htmlFor={field("electorate")}>{ta("admin.form.electorate")}</label>
+            <select
+              id={field("electorate")}
+              disabled={locked}
+              value={draft.electorate}
+              onChange={(event) => set("electorate", event.target.value as Electorate)}
+            >
+              {ElectorateSchema.options.map((value) => (
+                <option key={value} value={value}>
+                  {ta(`admin.form.electorate.${value}`)}
+                </option>
+              ))}
+            </select>
+          </div>
+          <div className="console-field">
+            <label htmlFor={field("perVoter")}>{ta("admin.form.ballotsPerVoter")}</label>
+            <select
+              id={field("perVoter")}
+              disabled={locked}
+              value={draft.ballotsPerVoter}
+              onChange={(event) => set("ballotsPerVoter", event.target.value as BallotsPerVoter)}
+            >
+              {BallotsPerVoterSchema.options.map((value) => (
+                <option key={value} value={value}>
+                  {ta(`admin.form.ballotsPerVoter.${value}`)}
+                </option>
+              ))}
+            </select>
+          </div>
+          <div className="console-field">
+            <label htmlFor={field("timeZone")}>{ta("admin.form.timeZone")}</label>
+            <input
+              id={field("timeZone")}
+              list={field("timeZones")}
+              disabled={locked}
+              spellCheck={false}
+              autoComplete="off"
+              maxLength={64}
+              value={draft.timeZone}
+              onChange={(event) => set("timeZone", event.target.value)}
+            />
+            <datalist id={field("timeZones")}>
+              {timeZones().map((zone) => (
+                <option key={zone} value={zone} />
+              ))}
+            </datalist>
+          </div>
+        </div>
+        <p className="muted">{ta("admin.form.electorateHelp")}</p>
       </fieldset>
 
       <fieldset>
@@ -324,7 +379,17 @@ export function RoundForm({ mode, initial, lockedReason = null, onSubmit, onCanc
   );
 }
 
+/** The zones this browser knows, for the time zone field's suggestions. */
+function timeZones(): string[] {
+  try {
+    return Intl.supportedValuesOf("timeZone");
+  } catch {
+    return ["Asia/Shanghai", "UTC"];
+  }
+}
+
 const FIELD_LABELS: Record<string, AdminMessageKey> = {
+  "rules.timeZone": "admin.form.timeZone",
   id: "admin.form.id",
   title: "admin.form.title",
   description: "admin.form.description",

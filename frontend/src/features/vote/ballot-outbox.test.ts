@@ -21,7 +21,7 @@ const receipt = (choices: string[], ballotId = "b-1"): BallotReceipt => ({
 });
 
 const offline = () => new ApiRequestError(0, "UNAVAILABLE", "Failed to fetch");
-const refusal = (code: "TOO_MANY_CHOICES" | "ROUND_NOT_OPEN" | "ALREADY_VOTED", status = 400) =>
+const refusal = (code: "TOO_MANY_CHOICES" | "ROUND_NOT_OPEN" | "ALREADY_VOTED" | "TICKET_USED", status = 400) =>
   new ApiRequestError(status, code, code);
 
 /** A server stand-in that answers each send with the next scripted outcome and records what it was sent. */
@@ -215,6 +215,22 @@ describe("BallotOutbox", () => {
     await vi.runAllTimersAsync();
     expect(box.outbox.current).toEqual({ kind: "recorded", receipt: mine });
     expect(box.stored()).toBeNull();
+  });
+
+  it("on TICKET_USED shows the ballot the ticket cast; with none to show it is refused with TICKET_USED", async () => {
+    const theirs = receipt(["4"], "b-other-phone");
+    const box = setup({ myBallot: () => Promise.resolve(theirs) });
+    box.outcomes.push(refusal("TICKET_USED", 409));
+    box.outbox.submit(["1"]);
+    await vi.runAllTimersAsync();
+    expect(box.outbox.current).toEqual({ kind: "recorded", receipt: theirs });
+
+    const none = setup({ myBallot: () => Promise.resolve(null) });
+    none.outcomes.push(refusal("TICKET_USED", 409));
+    none.outbox.submit(["1"]);
+    await vi.runAllTimersAsync();
+    expect(none.outbox.current).toMatchObject({ kind: "refused", error: { code: "TICKET_USED" } });
+    expect(none.stored()).toBeNull();
   });
 
   it("retries the receipt lookup of ALREADY_VOTED when it fails on the network", async () => {

@@ -23,7 +23,7 @@ export type OutboxState =
   /** The last send failed in a way worth retrying; the next one starts at `retryAt` (ms since the epoch). */
   | { kind: "waiting"; ballot: PendingBallot; retryAt: number; error: ApiRequestError }
   | { kind: "recorded"; receipt: BallotReceipt }
-  /** A definitive refusal (a 4xx other than ALREADY_VOTED): the ballot is dropped and the voter may fix it. */
+  /** A definitive refusal (a 4xx other than ALREADY_VOTED/TICKET_USED): the ballot is dropped; the voter may fix it. */
   | { kind: "refused"; choices: string[]; error: ApiRequestError };
 
 /** Backoff limits: the first retry after about a second, then doubling, never more than half a minute apart. */
@@ -56,12 +56,15 @@ function toApiError(error: unknown): ApiRequestError {
   return new ApiRequestError(0, "UNAVAILABLE", error instanceof Error ? error.message : String(error));
 }
 
-/** Where a ballot is kept: one slot per round, epoch and voter (a reset or another voter starts afresh). */
-export function outboxStorageKey(roundId: string, epoch: number, voterToken: string): string {
-  // The token itself is a credential; a short FNV-1a hash tells voters apart without copying it again.
+/**
+ * Where a ballot is kept: one slot per round, epoch and voter or ticket (a reset or another voter starts
+ * afresh). `credential` is the voter token or `ticket:<code>`.
+ */
+export function outboxStorageKey(roundId: string, epoch: number, credential: string): string {
+  // The token or code is a credential; a short FNV-1a hash tells voters apart without copying it again.
   let hash = 0x811c9dc5;
-  for (let i = 0; i < voterToken.length; i++) {
-    hash = Math.imul(hash ^ voterToken.charCodeAt(i), 0x01000193) >>> 0;
+  for (let i = 0; i < credential.length; i++) {
+    hash = Math.imul(hash ^ credential.charCodeAt(i), 0x01000193) >>> 0;
   }
   return `lb.outbox.${roundId}.${epoch}.${hash.toString(36)}`;
 }
@@ -161,8 +164,9 @@ export class BallotOutbox {
 
   private async handleFailure(ballot: PendingBallot, error: unknown): Promise<void> {
     if (this.disposed) return;
-    if (error instanceof ApiRequestError && error.code === "ALREADY_VOTED") {
-      // This voter's ballot is in (another tab, or an earlier key): show that one, it is the server's truth.
+    if (error instanceof ApiRequestError && (error.code === "ALREADY_VOTED" || error.code === "TICKET_USED")) {
+      // This voter's (or ticket's) ballot is in (another tab, another phone with the same ticket, an earlier
+      // key): show that one, it is the server's truth.
       try {
         const receipt = await this.deps.fetchReceipt();
         if (this.disposed) return;

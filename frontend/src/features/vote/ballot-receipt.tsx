@@ -1,24 +1,30 @@
-import type { BallotReceipt, Option } from "@lb/common";
+import type { BallotReceipt, Option, RoundRules } from "@lb/common";
 import { formatDateTime, t } from "../../i18n";
 
 export function BallotReceiptView({
   receipt,
   options,
   fresh,
+  rules,
   onShowBoard,
 }: {
   receipt: BallotReceipt;
   options: readonly Option[];
-  /** True right after this page sent it; false when the server had it from an earlier visit. */
+  /** True right after this page sent it; false when the server had it from an earlier visit (or another phone). */
   fresh: boolean;
+  rules: Pick<RoundRules, "electorate" | "ballotsPerVoter" | "timeZone">;
   onShowBoard: () => void;
 }) {
   const byId = new Map(options.map((option) => [option.id, option]));
+  const tickets = rules.electorate === "tickets";
+  const heading = fresh ? "receipt.counted" : tickets ? "receipt.ticketUsed" : "receipt.already";
   return (
-    <section className="receipt" aria-labelledby="receipt-heading">
+    <section className={!fresh && tickets ? "receipt receipt-used" : "receipt"} aria-labelledby="receipt-heading">
       <h2 id="receipt-heading" tabIndex={-1}>
-        {t(fresh ? "receipt.counted" : "receipt.already")}
+        {t(heading)}
       </h2>
+      {!fresh && tickets && <p>{t("receipt.ticketNote")}</p>}
+      {rules.ballotsPerVoter === "daily" && <p>{t("receipt.againTomorrow", { zone: rules.timeZone })}</p>}
       <dl className="receipt-facts">
         <dt>{t("receipt.ballotId")}</dt>
         <dd>

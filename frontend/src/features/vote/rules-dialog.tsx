@@ -12,13 +12,21 @@ function windowText(rules: RoundRules): string {
   return t("vote.rules.window.none");
 }
 
+function ballotsRuleText(rules: RoundRules): string {
+  const tickets = rules.electorate === "tickets";
+  if (rules.ballotsPerVoter === "daily") {
+    return t(tickets ? "vote.rules.dailyTicket" : "vote.rules.daily", { zone: rules.timeZone });
+  }
+  return t(tickets ? "vote.rules.oneTicket" : "vote.rules.oneBallot");
+}
+
 export function RulesDialog({ rules, open, onClose }: { rules: RoundRules; open: boolean; onClose: () => void }) {
   return (
     <Modal open={open} onClose={onClose} labelledBy="rules-heading">
       <h2 id="rules-heading">{t("vote.rules.heading")}</h2>
       <ul className="rules-list">
         <li>{picksRuleText(rules)}</li>
-        <li>{t("vote.rules.oneBallot")}</li>
+        <li>{ballotsRuleText(rules)}</li>
         <li>{windowText(rules)}</li>
         <li>{t(`vote.rules.results.${rules.resultsVisibility}`)}</li>
       </ul>

@@ -1,6 +1,6 @@
 import type { BallotReceipt } from "@lb/common";
 import { useCallback, useEffect, useRef, useState } from "react";
-import { api } from "../../lib/api";
+import { api, type VoterCredential } from "../../lib/api";
 import { getSocket } from "../../lib/socket";
 import { readStored, writeStored } from "../../lib/storage";
 import { BallotOutbox, newIdempotencyKey, type OutboxState, outboxStorageKey, RETRY } from "./ballot-outbox";
@@ -8,19 +8,33 @@ import { BallotOutbox, newIdempotencyKey, type OutboxState, outboxStorageKey, RE
 /**
  * The page's side of the outbox: real network, localStorage, timers, and the two moments worth an immediate
  * retry (the browser reports it is online again; the socket reconnected, so the server is reachable).
- * `known` is the receipt the server already had when the page loaded: then nothing is resent.
+ * `known` is the receipt the server already had when the page loaded: then nothing is resent. `credential` is
+ * the voter token or, in tickets rounds, the ticket; null while a tickets round waits for its ticket.
  */
-export function useBallotOutbox(roundId: string, epoch: number, voterToken: string, known: BallotReceipt | null) {
+export function useBallotOutbox(
+  roundId: string,
+  epoch: number,
+  credential: VoterCredential | null,
+  known: BallotReceipt | null,
+) {
+  // The one string the outbox is keyed by: a pending ballot belongs to this voter or this ticket only.
+  const who =
+    credential === null ? null : "ticket" in credential ? `ticket:${credential.ticket}` : credential.voterToken;
   const [state, setState] = useState<OutboxState>(known ? { kind: "recorded", receipt: known } : { kind: "idle" });
   const outbox = useRef<BallotOutbox | null>(null);
 
   useEffect(() => {
-    const key = outboxStorageKey(roundId, epoch, voterToken);
+    if (who === null) {
+      setState({ kind: "idle" });
+      return;
+    }
+    const current: VoterCredential = who.startsWith("ticket:") ? { ticket: who.slice(7) } : { voterToken: who };
+    const key = outboxStorageKey(roundId, epoch, who);
     const box = new BallotOutbox({
       read: () => readStored("localStorage", key),
       write: (value) => writeStored("localStorage", key, value),
-      send: (ballot) => api.submitBallot(roundId, voterToken, ballot, AbortSignal.timeout(RETRY.requestTimeoutMs)),
-      fetchReceipt: () => api.getMyBallot(roundId, voterToken),
+      send: (ballot) => api.submitBallot(roundId, current, ballot, AbortSignal.timeout(RETRY.requestTimeoutMs)),
+      fetchReceipt: () => api.getMyBallot(roundId, current),
       newKey: newIdempotencyKey,
       now: () => Date.now(),
       setTimer: (callback, ms) => {
@@ -50,7 +64,7 @@ export function useBallotOutbox(roundId: string, epoch: number, voterToken: stri
       window.removeEventListener("online", retry);
       socket.off("connect", retry);
     };
-  }, [roundId, epoch, voterToken, known]);
+  }, [roundId, epoch, who, known]);
 
   const submit = useCallback((choices: readonly string[]) => outbox.current?.submit(choices), []);
   const retryNow = useCallback(() => outbox.current?.retryNow(), []);

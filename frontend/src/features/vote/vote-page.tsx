@@ -3,29 +3,53 @@ import { useEffect } from "react";
 import { ErrorNotice, Loading } from "../../components/async-view";
 import { useDocumentTitle } from "../../components/use-document-title";
 import { t } from "../../i18n";
-import { api } from "../../lib/api";
+import { ApiRequestError, api } from "../../lib/api";
 import { setSocketVoterToken } from "../../lib/socket";
 import { useAsync } from "../../lib/use-async";
+import { rememberTicket, storedTicket, takeTicketFromUrl } from "./vote-ticket";
 import { VoteView } from "./vote-view";
 import { ensureVoterToken } from "./voter-token";
 import "./vote.css";
 
 export interface VoteData {
   round: RoundView;
-  voterToken: string;
-  /** This voter's receipt in the current epoch, from the server (not from local storage), or null. */
+  /** Open rounds: this browser's voter token. Tickets rounds need none. */
+  voterToken: string | null;
+  /** Tickets rounds: the ticket this device votes with, once known and accepted by the server. */
+  ticket: string | null;
+  /** Tickets rounds: the code the server refused (not one of the round's tickets), to show with the entry field. */
+  refusedTicket: string | null;
+  /** The receipt of this voter or ticket in the current epoch, from the server (not from local storage), or null. */
   receipt: BallotReceipt | null;
   /** `Date.now()` when the round arrived, to set the clock against the server's `serverTime`. */
   receivedAt: number;
 }
 
 async function loadVoteData(roundId: string, signal: AbortSignal): Promise<VoteData> {
-  const [round, voterToken] = await Promise.all([api.getRound(roundId, signal), ensureVoterToken()]);
+  const urlTicket = takeTicketFromUrl(roundId);
+  // A phone that scanned a ticket is in a tickets round: it needs no voter token. Otherwise the token is asked
+  // for beside the round, so that open rounds (the common case) load in one round trip.
+  const token = urlTicket ? null : ensureVoterToken();
+  const round = await api.getRound(roundId, signal);
   const receivedAt = Date.now();
+  if (round.rules.electorate === "tickets") {
+    token?.catch(() => {}); // not needed here; a failure to mint one does not matter
+    const ticket = urlTicket ?? storedTicket(roundId);
+    if (!ticket) return { round, voterToken: null, ticket: null, refusedTicket: null, receipt: null, receivedAt };
+    try {
+      const receipt = await api.getMyBallot(roundId, { ticket }, signal);
+      return { round, voterToken: null, ticket, refusedTicket: null, receipt, receivedAt };
+    } catch (error) {
+      if (!(error instanceof ApiRequestError && error.code === "TICKET_INVALID")) throw error;
+      rememberTicket(roundId, null);
+      return { round, voterToken: null, ticket: null, refusedTicket: ticket, receipt: null, receivedAt };
+    }
+  }
+  const voterToken = await (token ?? ensureVoterToken());
   // Before the live board connects, so the server knows from the handshake who may see results.
   setSocketVoterToken(voterToken);
-  const receipt = await api.getMyBallot(roundId, voterToken, signal);
-  return { round, voterToken, receipt, receivedAt };
+  const receipt = await api.getMyBallot(roundId, { voterToken }, signal);
+  return { round, voterToken, ticket: null, refusedTicket: null, receipt, receivedAt };
 }
 
 export function VotePage({ roundId }: { roundId: string }) {

@@ -14,11 +14,13 @@ import { PicksTray } from "./picks-tray";
 import { RulesDialog } from "./rules-dialog";
 import { parseQuery, searchOptions } from "./search";
 import { canSubmit, choicesInOptionOrder, isPickDisabled, type SubmitCheck, toggleChoice } from "./selection";
+import { TicketEntry } from "./ticket-entry";
 import { useBallotOutbox } from "./use-ballot-outbox";
 import { useOnline, useSecondsUntil, useServerNow } from "./use-clock";
 import type { VoteData } from "./vote-page";
 import { clockOffset, type VotePhase, votePhase } from "./vote-phase";
 import { formatWhen, picksRuleText } from "./vote-text";
+import { rememberTicket } from "./vote-ticket";
 
 type Tab = "vote" | "board";
 
@@ -34,7 +36,8 @@ function readPicks(round: RoundView): string[] {
   }
 }
 
-function reasonText(check: SubmitCheck): string | null {
+function reasonText(check: SubmitCheck, needsTicket = false): string | null {
+  if (needsTicket) return t("vote.reason.needTicket");
   if (check.ok) return null;
   if (check.reason === "notOpen") return t("vote.reason.notOpen");
   if (check.reason === "tooFew") return t("vote.reason.tooFew", { min: check.min, count: check.count });
@@ -42,7 +45,8 @@ function reasonText(check: SubmitCheck): string | null {
 }
 
 export function VoteView({ data, onReload }: { data: VoteData; onReload: () => void }) {
-  const { voterToken } = data;
+  const { voterToken, ticket } = data;
+  const tickets = data.round.rules.electorate === "tickets";
   const live = useLiveLeaderboard(data.round.id, { view: "vote" });
   // The live notice carries the round's current status and rules; the loaded view carries its options.
   const summary = live.round?.epoch === data.round.epoch ? live.round : null;
@@ -62,7 +66,11 @@ export function VoteView({ data, onReload }: { data: VoteData; onReload: () => v
   const now = useServerNow(round.rules, offset);
   const phase = votePhase(round.status, round.rules, now);
 
-  const outbox = useBallotOutbox(round.id, round.epoch, voterToken, data.receipt);
+  const credential = useMemo(
+    () => (tickets ? (ticket ? { ticket } : null) : voterToken ? { voterToken } : null),
+    [tickets, ticket, voterToken],
+  );
+  const outbox = useBallotOutbox(round.id, round.epoch, credential, data.receipt);
   const receipt = outbox.state.kind === "recorded" ? outbox.state.receipt : null;
   const fresh = receipt !== null && receipt.ballotId !== data.receipt?.ballotId;
   const { rejoin } = live;
@@ -124,11 +132,23 @@ export function VoteView({ data, onReload }: { data: VoteData; onReload: () => v
       <Tabs tab={tab} onChange={setTab} />
       {tab === "vote" ? (
         <div role="tabpanel" id="panel-vote" aria-labelledby="tab-vote">
+          {tickets && (
+            <TicketEntry
+              ticket={ticket}
+              refused={data.refusedTicket}
+              locked={outbox.state.kind === "sending" || outbox.state.kind === "waiting"}
+              onUse={(next) => {
+                rememberTicket(round.id, next);
+                onReload();
+              }}
+            />
+          )}
           {receipt && (
             <BallotReceiptView
               receipt={receipt}
               options={round.options}
               fresh={fresh}
+              rules={round.rules}
               onShowBoard={() => setTab("board")}
             />
           )}
@@ -139,6 +159,7 @@ export function VoteView({ data, onReload }: { data: VoteData; onReload: () => v
             votesById={votesById}
             readOnly={receipt !== null || phase.kind === "ended"}
             mine={receipt?.choices}
+            needsTicket={tickets && !ticket}
           />
         </div>
       ) : (
@@ -264,6 +285,7 @@ function Ballot({
   votesById,
   readOnly,
   mine,
+  needsTicket,
 }: {
   round: RoundView;
   phase: VotePhase;
@@ -271,6 +293,8 @@ function Ballot({
   votesById: Map<string, number> | null;
   readOnly: boolean;
   mine: readonly string[] | undefined;
+  /** A tickets round without a ticket yet: picks can be made, not sent. */
+  needsTicket: boolean;
 }) {
   const { minChoices, maxChoices } = round.rules;
   const [selected, setSelected] = useState<readonly string[]>(() => readPicks(round));
@@ -307,7 +331,7 @@ function Ballot({
   const pickedOptions = choices.map((id) => byId.get(id)).filter((option) => option !== undefined);
 
   const confirm = () => {
-    if (!check.ok) return;
+    if (!check.ok || needsTicket) return;
     setTrayOpen(false);
     outbox.submit(choices);
   };
@@ -398,14 +422,14 @@ function Ballot({
                   className="button button-primary"
                   aria-haspopup="dialog"
                   aria-describedby="pick-reason"
-                  disabled={!check.ok}
+                  disabled={!check.ok || needsTicket}
                   onClick={() => setTrayOpen(true)}
                 >
                   {t("vote.submit")}
                 </button>
               </div>
               <p id="pick-reason" className="pick-reason">
-                {reasonText(check)}
+                {reasonText(check, needsTicket)}
               </p>
             </>
           )}
@@ -416,7 +440,7 @@ function Ballot({
         onClose={() => setTrayOpen(false)}
         picks={pickedOptions}
         onRemove={onToggle}
-        reason={reasonText(check)}
+        reason={reasonText(check, needsTicket)}
         onConfirm={confirm}
       />
     </section>
