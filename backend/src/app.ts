@@ -1,5 +1,6 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
+import type { AdminSessionResponse } from "@lb/common";
 import compression from "compression";
 import express from "express";
 import type { Redis } from "ioredis";
@@ -75,9 +76,10 @@ export function createApp(deps: AppDeps): express.Express {
   });
 
   const admin = requireAdmin(config.adminToken);
-  // Lets the console check a token at sign-in.
+  // Lets the console check a token at sign-in, and tells it where phones reach us (its Share tab's links).
   app.get("/api/admin/session", admin, (_req, res) => {
-    res.json({ ok: true });
+    const session: AdminSessionResponse = { ok: true, publicUrl: config.publicUrl ?? null };
+    res.json(session);
   });
   app.use(votersRouter({ secret: config.voterTokenSecret, cookieSecure: config.cookieSecure }));
   app.use(roundsRouter({ rounds: deps.rounds, admin, bodyLimitBytes: config.adminBodyLimitBytes }));

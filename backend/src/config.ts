@@ -12,7 +12,7 @@ const EnvSchema = z.object({
   HOST: z.string().min(1).default("0.0.0.0"),
   /** Redis to use. Unset: `npm start` runs a private redis-server from PATH with its data in DATA_DIR. */
   REDIS_URL: z.url({ protocol: /^rediss?$/ }).optional(),
-  /** Where the private redis-server keeps its append-only file and snapshot. */
+  /** Where the private redis-server keeps its append-only file, snapshot, password and lock (made private: 700). */
   DATA_DIR: z
     .string()
     .min(1)
@@ -33,6 +33,15 @@ const EnvSchema = z.object({
   TRUST_PROXY: z.stringbool().default(false),
   /** Built frontend to serve; empty to serve none. */
   STATIC_DIR: z.string().default(fileURLToPath(new URL("../../frontend/dist", import.meta.url))),
+  /**
+   * Where phones reach this service (`https://vote.example.org`, `http://192.168.1.20:3000`): the start-up URLs and
+   * the console's links and QR codes use it. Unset: the console uses the address it was opened at.
+   */
+  PUBLIC_URL: z
+    .url({ protocol: /^https?$/ })
+    .refine((value) => /^[^?#]*$/.test(value) && new URL(value).pathname === "/", "must be an origin, without a path")
+    .transform((value) => new URL(value).origin)
+    .optional(),
   /** Create and open the demo round when the store holds no round. */
   SEED_DEMO: z.stringbool().default(true),
 });
@@ -50,6 +59,8 @@ export interface ServerConfig {
   trustProxy: boolean;
   /** Built frontend to serve; undefined serves none. */
   staticDir?: string;
+  /** PUBLIC_URL (an origin), for the console's links and QR codes; undefined when unset. */
+  publicUrl?: string;
 }
 
 export class ConfigError extends Error {}

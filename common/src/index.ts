@@ -3,5 +3,6 @@ export * from "./events.js";
 export * from "./leaderboard.js";
 export * from "./lifecycle.js";
 export * from "./limits.js";
+export * from "./public-url.js";
 export * from "./schemas.js";
 export * from "./visibility.js";
