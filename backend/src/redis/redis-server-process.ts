@@ -17,6 +17,11 @@ import {
 const READY_TIMEOUT_MS = 10_000;
 /** How many free ports to try when another process takes the probed one first. */
 const PORT_ATTEMPTS = 3;
+/**
+ * How long a stopping redis-server may take to flush and exit before it is killed. It refuses to exit on
+ * SIGTERM when its final snapshot fails (a full disk, a deleted folder); the append-only file is fsynced by then.
+ */
+const STOP_TIMEOUT_MS = 10_000;
 /** Supervision: the first restart waits this long, each next one twice as long, up to the maximum. */
 const RESTART_BACKOFF_MIN_MS = 100;
 const RESTART_BACKOFF_MAX_MS = 5_000;
@@ -190,9 +195,17 @@ export async function startRedisServer(options: RedisServerOptions): Promise<Red
           resolve();
         };
         if (child.exitCode !== null || child.signalCode !== null) return done();
-        child.once("exit", done);
+        const running = child;
+        const kill = setTimeout(() => {
+          log(`redis-server (pid ${running.pid}) did not stop in ${STOP_TIMEOUT_MS} ms: killing it`);
+          running.kill("SIGKILL");
+        }, STOP_TIMEOUT_MS);
+        running.once("exit", () => {
+          clearTimeout(kill);
+          done();
+        });
         // SIGTERM makes redis-server flush the append-only file before it exits.
-        child.kill("SIGTERM");
+        running.kill("SIGTERM");
       });
       return stopped;
     },
