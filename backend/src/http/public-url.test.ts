@@ -1,5 +1,6 @@
 import type { NetworkInterfaceInfo } from "node:os";
 import { describe, expect, it } from "vitest";
+import { ConfigError, parseEnv } from "../config.js";
 import { lanHosts, startupUrls } from "./public-url.js";
 
 const address = (address: string, family: "IPv4" | "IPv6", internal = false) =>
@@ -34,5 +35,20 @@ describe("start-up URLs", () => {
     const urls = startupUrls({ publicUrl: undefined, host: "127.0.0.1", port: 3000, interfaces });
     expect(urls.base).toBe("http://127.0.0.1:3000");
     expect(urls.warning).toMatch(/only open on this machine/);
+  });
+});
+
+describe("PUBLIC_URL", () => {
+  it("is an http(s) origin, kept without its trailing slash", () => {
+    expect(parseEnv({ PUBLIC_URL: "http://192.168.1.20:3000/" }).PUBLIC_URL).toBe("http://192.168.1.20:3000");
+    expect(parseEnv({ PUBLIC_URL: "https://vote.example.org" }).PUBLIC_URL).toBe("https://vote.example.org");
+    expect(parseEnv({}).PUBLIC_URL).toBeUndefined();
+  });
+
+  it("refuses what is not an origin, naming the variable", () => {
+    for (const value of ["vote.example.org", "ftp://vote.example.org", "https://vote.example.org/app", "http://x?y"]) {
+      expect(() => parseEnv({ PUBLIC_URL: value }), value).toThrow(ConfigError);
+      expect(() => parseEnv({ PUBLIC_URL: value }), value).toThrow(/PUBLIC_URL/);
+    }
   });
 });
