@@ -39,7 +39,7 @@ const EnvSchema = z.object({
    */
   PUBLIC_URL: z
     .url({ protocol: /^https?$/ })
-    .refine((value) => /^[^?#]*$/.test(value) && new URL(value).pathname === "/", "must be an origin, without a path")
+    .refine(isOrigin, "must be an origin (scheme, host and port), without a path")
     .transform((value) => new URL(value).origin)
     .optional(),
   /** Create and open the demo round when the store holds no round. */
@@ -47,6 +47,15 @@ const EnvSchema = z.object({
 });
 
 export type EnvConfig = z.infer<typeof EnvSchema>;
+
+/** `https://host[:port]` with nothing after it: the pages' paths are absolute, a path prefix would break them. */
+function isOrigin(value: string): boolean {
+  try {
+    return /^[^?#]*$/.test(value) && new URL(value).pathname === "/";
+  } catch {
+    return false;
+  }
+}
 
 /** What `createServer` needs: secrets resolved, nothing read from the environment. */
 export interface ServerConfig {
