@@ -1,5 +1,6 @@
 import { existsSync } from "node:fs";
 import { join, sep } from "node:path";
+import type { AdminSessionResponse } from "@lb/common";
 import compression from "compression";
 import express, { type RequestHandler } from "express";
 import helmet, { strictTransportSecurity } from "helmet";
@@ -158,9 +159,10 @@ export function createApp(deps: AppDeps): express.Express {
   });
 
   const admin = requireAdmin(config.adminToken, deps.throttle);
-  // Lets the console check a token at sign-in.
+  // Lets the console check a token at sign-in, and tells it where phones reach us (its Share tab's links).
   app.get("/api/admin/session", admin, (_req, res) => {
-    res.json({ ok: true });
+    const session: AdminSessionResponse = { ok: true, publicUrl: config.publicUrl ?? null };
+    res.json(session);
   });
   app.use(votersRouter({ secret: config.voterTokenSecret, cookieSecure: config.cookieSecure }));
   app.use(roundsRouter({ rounds: deps.rounds, admin, bodyLimitBytes: config.adminBodyLimitBytes }));
@@ -176,8 +178,8 @@ export function createApp(deps: AppDeps): express.Express {
     ticketsRouter({
       tickets: new TicketsRepository(deps.redis, deps.rounds, config.voterTokenSecret),
       admin,
-      // PUBLIC_URL, once config has it, goes here: ticket URLs then name the address voters reach.
-      publicUrl: undefined,
+      // Ticket URLs name the address voters reach.
+      publicUrl: config.publicUrl,
     }),
   );
   app.use(

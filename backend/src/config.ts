@@ -14,7 +14,7 @@ const EnvSchema = z
     HOST: z.string().min(1).default("0.0.0.0"),
     /** Redis to use. Unset: `npm start` runs a private redis-server from PATH with its data in DATA_DIR. */
     REDIS_URL: z.url({ protocol: /^rediss?$/ }).optional(),
-    /** Where the private redis-server keeps its append-only file and snapshot. */
+    /** Where the private redis-server keeps its append-only file, snapshot, password and lock (made private: 700). */
     DATA_DIR: z
       .string()
       .min(1)
@@ -45,6 +45,15 @@ const EnvSchema = z
     TRUST_PROXY: z.stringbool().default(false),
     /** Built frontend to serve; empty to serve none. */
     STATIC_DIR: z.string().default(fileURLToPath(new URL("../../frontend/dist", import.meta.url))),
+    /**
+     * Where phones reach this service (`https://vote.example.org`, `http://192.168.1.20:3000`): the start-up URLs and
+     * the console's links and QR codes use it. Unset: the console uses the address it was opened at.
+     */
+    PUBLIC_URL: z
+      .url({ protocol: /^https?$/ })
+      .refine(isOrigin, "must be an origin (scheme, host and port), without a path")
+      .transform((value) => new URL(value).origin)
+      .optional(),
     /** Create and open the demo round when the store holds no round. */
     SEED_DEMO: z.stringbool().default(true),
     /** Other origins (comma-separated `scheme://host[:port]`) whose pages may open sockets and send POST/PATCH/PUT/DELETE. */
@@ -76,6 +85,15 @@ const EnvSchema = z
 
 export type EnvConfig = z.infer<typeof EnvSchema>;
 
+/** `https://host[:port]` with nothing after it: the pages' paths are absolute, a path prefix would break them. */
+function isOrigin(value: string): boolean {
+  try {
+    return /^[^?#]*$/.test(value) && new URL(value).pathname === "/";
+  } catch {
+    return false;
+  }
+}
+
 /** What `createServer` needs: secrets resolved, nothing read from the environment. */
 export interface ServerConfig {
   adminToken: string;
@@ -94,6 +112,8 @@ export interface ServerConfig {
   socketJoinsPerMinute: number;
   /** Built frontend to serve; undefined serves none. */
   staticDir?: string;
+  /** PUBLIC_URL (an origin), for the console's links and QR codes; undefined when unset. */
+  publicUrl?: string;
   /**
    * TEST ONLY, never read from the environment: milliseconds added to the clock that decides the calendar day
    * of `daily` rounds (Redis TIME in cast-ballot.lua, Date.now() in Node), so a test can cross midnight

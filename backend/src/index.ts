@@ -1,10 +1,13 @@
 /** What other packages (tests, benchmarks) may use of the backend. */
 export { createApp } from "./app.js";
 export { defaultServerConfig, parseEnv, type ServerConfig } from "./config.js";
+export { DataDirInUseError } from "./redis/data-dir-lock.js";
 export { roundIndexKey, roundKeys } from "./redis/keys.js";
 export { scripts } from "./redis/lua-script.js";
 export { createRedisClient } from "./redis/redis-client.js";
+export { checkRedisDurability } from "./redis/redis-durability.js";
 export {
+  type AppendFsync,
   RedisServerNotFoundError,
   type RedisServerProcess,
   startRedisServer,

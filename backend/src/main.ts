@@ -1,11 +1,14 @@
 import { randomBytes } from "node:crypto";
 import type { Redis } from "ioredis";
 import { ConfigError, type EnvConfig, httpLimitsFromEnv, parseEnv } from "./config.js";
+import { startupUrls } from "./http/public-url.js";
+import { DataDirInUseError } from "./redis/data-dir-lock.js";
 import { configKey } from "./redis/keys.js";
 import { createRedisClient } from "./redis/redis-client.js";
+import { checkRedisDurability } from "./redis/redis-durability.js";
 import { RedisServerNotFoundError, type RedisServerProcess, startRedisServer } from "./redis/redis-server-process.js";
 import { DEMO_ROUND_ID, seedDemoRound } from "./rounds/demo-round.js";
-import { createServer } from "./server.js";
+import { createServer, type LeaderboardServer } from "./server.js";
 
 /** The only file that reads process.env and listens. */
 
@@ -18,18 +21,43 @@ async function sharedSecret(redis: Redis, name: string, fromEnv: string | undefi
   return value;
 }
 
-async function connectRedis(env: EnvConfig): Promise<{ url: string; managed?: RedisServerProcess }> {
-  if (env.REDIS_URL) return { url: env.REDIS_URL };
-  const managed = await startRedisServer({ dir: env.DATA_DIR, appendOnly: true });
-  console.log(`started redis-server on port ${managed.port} with its data in ${env.DATA_DIR}`);
-  return { url: managed.url, managed };
+/** The managed redis-server, once started: every way out of this process stops it. */
+let managed: RedisServerProcess | undefined;
+
+/** The port is taken or not ours to take: one line for the operator, no stack. */
+class ListenError extends Error {}
+
+async function connectRedis(env: EnvConfig): Promise<string> {
+  if (env.REDIS_URL) return env.REDIS_URL;
+  managed = await startRedisServer({ dir: env.DATA_DIR, appendOnly: true, appendFsync: "always", supervise: true });
+  console.log(
+    `started redis-server (pid ${managed.pid}) on port ${managed.port} with its data in ${env.DATA_DIR} ` +
+      "(appendfsync always, password in redis-password there; restarted if it dies)",
+  );
+  return managed.url;
+}
+
+function listen(server: LeaderboardServer, env: EnvConfig): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    server.httpServer.once("error", (error: NodeJS.ErrnoException) => {
+      if (error.code === "EADDRINUSE") {
+        reject(new ListenError(`port ${env.PORT} is already in use on ${env.HOST}: stop what runs there or set PORT`));
+      } else if (error.code === "EACCES") {
+        reject(new ListenError(`port ${env.PORT} may not be opened by this user: set PORT to 1024 or above`));
+      } else {
+        reject(error);
+      }
+    });
+    server.httpServer.listen(env.PORT, env.HOST, resolve);
+  });
 }
 
 async function main(): Promise<void> {
   const env = parseEnv(process.env);
-  const { url, managed } = await connectRedis(env);
+  const url = await connectRedis(env);
   const redis = createRedisClient(url);
   await redis.connect();
+  if (env.REDIS_URL) console.log((await checkRedisDurability(redis)).message);
 
   const adminTokenFromEnv = env.ADMIN_TOKEN;
   const config = {
@@ -41,11 +69,13 @@ async function main(): Promise<void> {
     http: httpLimitsFromEnv(env),
     cookieSecure: env.COOKIE_SECURE,
     trustProxy: env.TRUST_PROXY,
-    allowedOrigins: env.ALLOWED_ORIGINS,
+    // Pages served under PUBLIC_URL (a proxy's name for us) may use the API and sockets too.
+    allowedOrigins: [...env.ALLOWED_ORIGINS, ...(env.PUBLIC_URL ? [env.PUBLIC_URL] : [])],
     adminAuthFailuresPerMinute: env.ADMIN_AUTH_FAILURES_PER_MINUTE,
     socketMaxRounds: env.SOCKET_MAX_ROUNDS,
     socketJoinsPerMinute: env.SOCKET_JOINS_PER_MINUTE,
     ...(env.STATIC_DIR ? { staticDir: env.STATIC_DIR } : {}),
+    ...(env.PUBLIC_URL ? { publicUrl: env.PUBLIC_URL } : {}),
   };
   const server = createServer({ config, redis });
   const seeded = env.SEED_DEMO && (await seedDemoRound(server.rounds));
@@ -64,30 +94,40 @@ async function main(): Promise<void> {
   process.on("SIGTERM", () => shutdown("SIGTERM"));
   process.on("SIGINT", () => shutdown("SIGINT"));
 
-  await new Promise<void>((resolve, reject) => {
-    server.httpServer.once("error", reject);
-    server.httpServer.listen(env.PORT, env.HOST, resolve);
-  });
+  try {
+    await listen(server, env);
+  } catch (error) {
+    await server.close().catch(() => undefined);
+    redis.disconnect();
+    throw error;
+  }
   const address = server.httpServer.address();
   const port = typeof address === "object" && address ? address.port : env.PORT;
-  const host = env.HOST === "0.0.0.0" || env.HOST === "::" ? "localhost" : env.HOST;
-  const base = `http://${host}:${port}`;
-  console.log(`listening on ${base}`);
+  const urls = startupUrls({ publicUrl: env.PUBLIC_URL, host: env.HOST, port });
+  console.log(`listening on ${urls.base}`);
+  for (const other of urls.others) console.log(`  also on:      ${other}`);
+  if (urls.warning) console.log(`  note: ${urls.warning}`);
   if (seeded) console.log(`created the demo round "${DEMO_ROUND_ID}" and opened it`);
   const demo = (await server.rounds.currentEpoch(DEMO_ROUND_ID)) !== null;
   if (demo) {
-    console.log(`  vote page:    ${base}/r/${DEMO_ROUND_ID}`);
-    console.log(`  leaderboard:  ${base}/r/${DEMO_ROUND_ID}/board`);
+    console.log(`  vote page:    ${urls.base}/r/${DEMO_ROUND_ID}`);
+    console.log(`  leaderboard:  ${urls.base}/r/${DEMO_ROUND_ID}/board`);
   }
-  console.log(`  organiser:    ${base}/admin`);
+  console.log(`  organiser:    ${urls.base}/admin`);
   if (!adminTokenFromEnv) console.log(`  admin token:  ${config.adminToken}  (set ADMIN_TOKEN to choose your own)`);
 }
 
-main().catch((error: unknown) => {
-  if (error instanceof ConfigError || error instanceof RedisServerNotFoundError) {
+main().catch(async (error: unknown) => {
+  if (
+    error instanceof ConfigError ||
+    error instanceof RedisServerNotFoundError ||
+    error instanceof DataDirInUseError ||
+    error instanceof ListenError
+  ) {
     console.error(error.message);
   } else {
     console.error("failed to start:", error);
   }
+  await managed?.stop();
   process.exit(1);
 });

@@ -3,6 +3,7 @@ export * from "./events.js";
 export * from "./leaderboard.js";
 export * from "./lifecycle.js";
 export * from "./limits.js";
+export * from "./public-url.js";
 export * from "./schemas.js";
 export * from "./ticket-code.js";
 export * from "./tickets.js";

@@ -13,7 +13,7 @@ import os from "node:os";
 import path from "node:path";
 import { performance } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
-import { startRedisServer } from "@lb/backend";
+import { type AppendFsync, startRedisServer } from "@lb/backend";
 import type { RoundCreateInput, RoundView, VoterTokenResponse } from "@lb/common";
 import { seededRandom } from "../support/rounds.js";
 
@@ -691,25 +691,31 @@ export interface BenchRedis {
   /** Started by this script (a private redis-server), so its CPU is measured and it may be written to freely. */
   own: boolean;
   pid: number | undefined;
+  /** How it was described for the report: the private server's settings, or "REDIS_URL". */
+  label: string;
 }
 
-/** REDIS_URL, or a private redis-server (append-only file, fsync every second) in a temp dir, removed at the end. */
-export async function startRedis(): Promise<BenchRedis> {
+/**
+ * REDIS_URL, or a private redis-server in a temp dir, removed at the end, with the append-only file on and fsynced
+ * as asked (default `always`, what `npm start` runs).
+ */
+export async function startRedis(appendFsync: AppendFsync = "always"): Promise<BenchRedis> {
   const fromEnv = process.env.REDIS_URL;
   if (fromEnv) {
     progress("redis: REDIS_URL from the environment");
-    return { url: fromEnv, own: false, pid: undefined };
+    return { url: fromEnv, own: false, pid: undefined, label: "REDIS_URL" };
   }
   const dir = mkdtempSync(path.join(os.tmpdir(), "lb-bench-"));
   onCleanup(() => rmSync(dir, { recursive: true, force: true }));
-  const starting = startRedisServer({ dir, appendOnly: true });
+  const starting = startRedisServer({ dir, appendOnly: true, appendFsync });
   onCleanup(async () => {
     const started = await starting.catch(() => undefined);
     await started?.stop();
   });
   const redis = await abortable(starting);
-  progress(`redis: private redis-server on port ${redis.port} (appendonly yes, appendfsync everysec) in ${dir}`);
-  return { url: redis.url, own: true, pid: findRedisPid(redis.port) };
+  const label = `private redis-server, appendonly yes, appendfsync ${appendFsync}`;
+  progress(`redis: ${label}, port ${redis.port}, in ${dir}`);
+  return { url: redis.url, own: true, pid: redis.pid, label };
 }
 
 /**

@@ -891,7 +891,7 @@ async function main(): Promise<number> {
       ballots: ballotCount,
       seed: BALLOT_SEED,
       watcherThreads: WATCHER_THREADS,
-      redis: redis.own ? "private redis-server, appendonly yes (everysec)" : "REDIS_URL",
+      redis: redis.label,
     },
     ballots: { meanPicks },
     service: { ...service, sender: serviceSender },

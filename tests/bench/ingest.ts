@@ -3,7 +3,7 @@
  * one Lua script in Redis with the append-only file on), next to a bare node:http server driven by the same load
  * generator on the same machine, and redis-benchmark's SET rate on the same Redis as a second reference.
  *
- *   npm run bench:ingest -- [--voters 20000] [--concurrency 64] [--warmup 1000] [--seed 1] [--json]
+ *   npm run bench:ingest -- [--voters 20000] [--concurrency 64] [--warmup 1000] [--seed 1] [--appendfsync always|everysec] [--json]
  *
  * A benchmark, not a test: it prints figures. It is bounded in count (--voters) and time (--time-limit), sends
  * traffic only to 127.0.0.1 (or to REDIS_URL), and stops every child process it started, also on error and
@@ -17,6 +17,7 @@ import path from "node:path";
 import { performance } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
+import type { AppendFsync } from "@lb/backend";
 import type { Leaderboard, RecountResult } from "@lb/common";
 import {
   abortable,
@@ -68,6 +69,8 @@ interface Options {
   timeLimitS: number;
   json: boolean;
   redisBenchmark: boolean;
+  /** fsync policy of the private redis-server (ignored with REDIS_URL). */
+  appendFsync: AppendFsync;
   /** Where the backend writes a V8 CPU profile (node --cpu-prof), if asked. */
   cpuProfDir: string | undefined;
 }
@@ -82,6 +85,8 @@ const USAGE = `Usage: npm run bench:ingest -- [options]
   --json              print one machine-readable JSON line on stdout (the table goes to stderr)
   --redis-benchmark   also run redis-benchmark when REDIS_URL points to a Redis this script did not start
                       (it writes the key "key:__rand_int__" there)
+  --appendfsync P     always|everysec: fsync policy of the private redis-server (default always, what npm start
+                      runs; ignored with REDIS_URL)
   --cpu-prof DIR      start the backend with node --cpu-prof, writing its profile into DIR (open it in Chrome
                       DevTools or speedscope); the profiler slows the backend, so ignore that run's figures
   --help              this text
@@ -103,6 +108,7 @@ function checkedOptions(argv: string[]): Options {
       "time-limit": { type: "string", default: "300" },
       json: { type: "boolean", default: false },
       "redis-benchmark": { type: "boolean", default: false },
+      appendfsync: { type: "string", default: "always" },
       "cpu-prof": { type: "string" },
       help: { type: "boolean", default: false },
     },
@@ -124,12 +130,18 @@ function checkedOptions(argv: string[]): Options {
     timeLimitS: int("time-limit", values["time-limit"], 10, 3600),
     json: values.json,
     redisBenchmark: values["redis-benchmark"],
+    appendFsync: appendFsyncFlag(values.appendfsync),
     cpuProfDir: values["cpu-prof"] === undefined ? undefined : path.resolve(values["cpu-prof"]),
   };
   if (options.concurrency > options.voters) {
     throw new UsageError(`--concurrency (${options.concurrency}) must not exceed --voters (${options.voters})`);
   }
   return options;
+}
+
+function appendFsyncFlag(raw: string): AppendFsync {
+  if (raw === "always" || raw === "everysec") return raw;
+  throw new UsageError(`--appendfsync must be always or everysec, got "${raw}"`);
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -209,7 +221,8 @@ interface RedisReference {
 }
 
 async function redisBenchmark(redisUrl: string): Promise<RedisReference> {
-  const args = ["-u", redisUrl, ...REDIS_BENCHMARK_ARGS];
+  // redis-benchmark reads `redis://:password@` as user "" (refused): name the default user, as Redis 6+ knows it.
+  const args = ["-u", redisUrl.replace(/^(rediss?:\/\/):/, "$1default:"), ...REDIS_BENCHMARK_ARGS];
   const child = spawn("redis-benchmark", args, { stdio: ["ignore", "pipe", "pipe"] });
   children.add(child);
   onCleanup(() => {
@@ -274,8 +287,8 @@ async function main(): Promise<number> {
   const warnings: string[] = [];
   const background = await checkQuietMachine(warnings);
 
-  // 1. Redis: REDIS_URL, or a private redis-server (append-only file, fsync every second) in a temp dir.
-  const { url: redisUrl, own: ownRedis, pid: redisPid } = await startRedis();
+  // 1. Redis: REDIS_URL, or a private redis-server (append-only file, fsync as --appendfsync says) in a temp dir.
+  const { url: redisUrl, own: ownRedis, pid: redisPid, label: redisLabel } = await startRedis(options.appendFsync);
 
   // 2. The real backend process.
   const target = await startBackend(
@@ -462,7 +475,7 @@ async function main(): Promise<number> {
       concurrency: options.concurrency,
       warmup: options.warmup,
       seed: options.seed,
-      redis: ownRedis ? "private redis-server, appendonly yes (everysec)" : "REDIS_URL",
+      redis: redisLabel,
     },
     ballots: { meanPicks, meanBodyBytes },
     service,

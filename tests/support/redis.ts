@@ -67,7 +67,7 @@ async function startPrivateRedisServer(why: string): Promise<TestRedis> {
     return {
       url: server.url,
       source: "redis-server",
-      description: `private redis-server at ${server.url} in ${dir} (${why})`,
+      description: `private redis-server at ${redact(server.url)} in ${dir} (${why})`,
       async stop() {
         await server.stop();
         await rm(dir, { recursive: true, force: true });
@@ -79,6 +79,7 @@ async function startPrivateRedisServer(why: string): Promise<TestRedis> {
   }
 }
 
+/** Hides the password of a URL (our private redis-server has one) in what we print. */
 function redact(url: string): string {
   return url.replace(/\/\/[^@/]*@/, "//***@");
 }

@@ -1,4 +1,5 @@
 import {
+  type AdminSessionResponse,
   type BallotReceipt,
   type BallotRequest,
   type DeleteRoundRequest,
@@ -181,9 +182,9 @@ export const api = {
 
 /** The organiser's calls; every one needs the admin token. */
 export const adminApi = {
-  /** Resolves when the server accepts the token; fails with UNAUTHORIZED when it does not. */
-  checkSession(adminToken: string): Promise<{ ok: true }> {
-    return request<{ ok: true }>("/api/admin/session", { headers: adminHeaders(adminToken) });
+  /** Resolves when the server accepts the token (with its PUBLIC_URL); fails with UNAUTHORIZED when it does not. */
+  checkSession(adminToken: string): Promise<AdminSessionResponse> {
+    return request<AdminSessionResponse>("/api/admin/session", { headers: adminHeaders(adminToken) });
   },
 
   /** Every round, drafts and archived ones included (the public list shows neither). */

@@ -196,6 +196,8 @@ const en = {
   "admin.tickets.allVoted": "Every batch has voted.",
   "admin.tickets.waiting": "Not voted yet: {batches}",
   "admin.share.vote": "Vote page",
+  "admin.share.loopback":
+    "This link points at {host}, which only opens on this computer: phones that scan it cannot vote. Open the console at the address phones use, or start the server with PUBLIC_URL set to it (e.g. http://192.168.1.20:3000).",
   "admin.share.voteHelp": "Give voters this link or its QR code.",
   "admin.share.qrAlt": "QR code of the vote page",
   "admin.share.copy": "Copy link",
@@ -417,6 +419,8 @@ const zhCN: Record<AdminMessageKey, string> = {
   "admin.tickets.allVoted": "每个批次都有人投票了。",
   "admin.tickets.waiting": "尚未投票的批次：{batches}",
   "admin.share.vote": "投票页面",
+  "admin.share.loopback":
+    "此链接指向 {host}，只能在这台电脑上打开：手机扫码后无法投票。请用手机能访问的地址打开控制台，或在启动服务器时把 PUBLIC_URL 设为该地址（例如 http://192.168.1.20:3000）。",
   "admin.share.voteHelp": "把这个链接或二维码发给投票人。",
   "admin.share.qrAlt": "投票页面的二维码",
   "admin.share.copy": "复制链接",

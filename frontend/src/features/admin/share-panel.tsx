@@ -1,3 +1,4 @@
+import { isLoopbackHost } from "@lb/common";
 import { useEffect, useId, useState } from "react";
 import { ErrorNotice } from "../../components/async-view";
 import { QrCode, qrCodePng } from "../../components/qr-code";
@@ -7,12 +8,19 @@ import { DEFAULT_TOP, MAX_TOP, type ScreenTheme } from "../screen/screen-options
 import { ta } from "./admin-messages";
 import { copyText, saveFile, useSession } from "./admin-session";
 
-const absolute = (path: string) => new URL(path, window.location.origin).href;
-
-/** The links organisers hand out: the vote page (with its QR code), the projector screen, the public board. */
+/**
+ * The links organisers hand out: the vote page (with its QR code), the projector screen, the public board. They
+ * start with the server's PUBLIC_URL when it has one, else with the address this console was opened at; a
+ * loopback address gets a warning, since phones cannot open it.
+ */
 export function SharePanel({ roundId }: { roundId: string }) {
   const session = useSession();
+  // undefined until the server has said whether it has a PUBLIC_URL: no link (or QR code) is shown before.
+  const [publicUrl, setPublicUrl] = useState<string | null | undefined>(undefined);
+  const origin = publicUrl ?? window.location.origin;
+  const absolute = (path: string) => new URL(path, origin).href;
   const voteUrl = absolute(paths.vote(roundId));
+  const loopbackHost = isLoopbackHost(new URL(origin).hostname) ? new URL(origin).host : null;
   const [screenKey, setScreenKey] = useState<string | null>(null);
   const [error, setError] = useState<ApiRequestError | null>(null);
   const [top, setTop] = useState(DEFAULT_TOP);
@@ -20,6 +28,22 @@ export function SharePanel({ roundId }: { roundId: string }) {
   const [notice, setNotice] = useState<string | null>(null);
   const topId = useId();
   const themeId = useId();
+
+  // biome-ignore lint/correctness/useExhaustiveDependencies: `session` changes only with the token.
+  useEffect(() => {
+    let current = true;
+    adminApi.checkSession(session.token).then(
+      (answer) => current && setPublicUrl(answer.publicUrl),
+      (caught: unknown) => {
+        session.handleError(caught);
+        // The console's own address is the best guess left.
+        if (current) setPublicUrl(null);
+      },
+    );
+    return () => {
+      current = false;
+    };
+  }, [session.token]);
 
   // biome-ignore lint/correctness/useExhaustiveDependencies: `session` changes only with the token.
   useEffect(() => {
@@ -36,11 +60,12 @@ export function SharePanel({ roundId }: { roundId: string }) {
     };
   }, [roundId, session.token]);
 
-  const screenUrl = screenKey
-    ? absolute(
-        `${paths.screen(roundId, screenKey)}${top === DEFAULT_TOP ? "" : `&top=${top}`}${theme === "dark" ? "" : `&theme=${theme}`}`,
-      )
-    : null;
+  const screenUrl =
+    screenKey && publicUrl !== undefined
+      ? absolute(
+          `${paths.screen(roundId, screenKey)}${top === DEFAULT_TOP ? "" : `&top=${top}`}${theme === "dark" ? "" : `&theme=${theme}`}`,
+        )
+      : null;
 
   const renewKey = async () => {
     if (!window.confirm(ta("admin.share.newKeyConfirm"))) return;
@@ -58,8 +83,15 @@ export function SharePanel({ roundId }: { roundId: string }) {
     if (await copyText(text)) setNotice(ta("admin.share.copied"));
   };
 
+  if (publicUrl === undefined) return <div className="console-share" aria-busy="true" />;
+
   return (
     <div className="console-share">
+      {loopbackHost && (
+        <p className="notice notice-warn" role="alert" data-testid="loopback-warning">
+          {ta("admin.share.loopback", { host: loopbackHost })}
+        </p>
+      )}
       <section aria-labelledby={`${topId}-vote`}>
         <h3 id={`${topId}-vote`}>{ta("admin.share.vote")}</h3>
         <p className="muted">{ta("admin.share.voteHelp")}</p>
@@ -125,7 +157,7 @@ export function SharePanel({ roundId }: { roundId: string }) {
       <section aria-labelledby={`${topId}-board`}>
         <h3 id={`${topId}-board`}>{ta("admin.share.board")}</h3>
         <p>
-          <a href={paths.board(roundId)} target="_blank" rel="noreferrer">
+          <a href={absolute(paths.board(roundId))} target="_blank" rel="noreferrer">
             {absolute(paths.board(roundId))}
           </a>
         </p>
