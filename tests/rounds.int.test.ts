@@ -10,6 +10,7 @@ const DEFAULT_RULES = {
   screenVisibility: "always",
   opensAt: null,
   closesAt: null,
+  allowedNetworks: [],
 } as const;
 
 let backends: Backends;

@@ -8,6 +8,7 @@ import { ballotsRouter } from "./ballots/ballots.routes.js";
 import type { BallotsService } from "./ballots/ballots.service.js";
 import type { ServerConfig } from "./config.js";
 import { AppError, errorMiddleware } from "./http/app-error.js";
+import { VoterGate } from "./integrity/voter-gate.js";
 import type { BoardAccess } from "./leaderboard/board-access.js";
 import type { LeaderboardRepository } from "./leaderboard/leaderboard.repository.js";
 import { leaderboardRouter } from "./leaderboard/leaderboard.routes.js";
@@ -79,13 +80,23 @@ export function createApp(deps: AppDeps): express.Express {
   app.get("/api/admin/session", admin, (_req, res) => {
     res.json({ ok: true });
   });
-  app.use(votersRouter({ secret: config.voterTokenSecret, cookieSecure: config.cookieSecure }));
+  const gate = new VoterGate(deps.redis, config.voterTokenSecret, config.voterLimits);
+  app.use(
+    votersRouter({
+      secret: config.voterTokenSecret,
+      cookieSecure: config.cookieSecure,
+      gate,
+      recordRejection: (roundId, code) => deps.ballots.recordRejection(roundId, code),
+      log: deps.log,
+    }),
+  );
   app.use(roundsRouter({ rounds: deps.rounds, admin, bodyLimitBytes: config.adminBodyLimitBytes }));
   app.use(
     ballotsRouter({
       ballots: deps.ballots,
       voterSecret: config.voterTokenSecret,
       bodyLimitBytes: config.ballotBodyLimitBytes,
+      gate,
       log: deps.log,
     }),
   );

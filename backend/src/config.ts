@@ -1,5 +1,6 @@
 import { fileURLToPath } from "node:url";
 import { z } from "zod";
+import { DEFAULT_VOTER_LIMITS, type VoterLimitsConfig } from "./integrity/voter-limits.js";
 
 /**
  * The environment, parsed once at start-up. Each variable has one line of doc; the README's configuration
@@ -35,6 +36,26 @@ const EnvSchema = z.object({
   STATIC_DIR: z.string().default(fileURLToPath(new URL("../../frontend/dist", import.meta.url))),
   /** Create and open the demo round when the store holds no round. */
   SEED_DEMO: z.stringbool().default(true),
+  /** Per-IP and per-network limits on new voter tokens and ballots (`off`: for benchmarks or a gate in front). */
+  VOTER_LIMITS: z.enum(["on", "off"]).default("on"),
+  /** Requests per second per IP (minting and ballots, each) that pass without a proof-of-work challenge. */
+  VOTER_LIMIT_SOFT_RATE: z.coerce.number().int().min(1).max(100_000).default(DEFAULT_VOTER_LIMITS.softRate),
+  /** Extra requests per IP, on top of the soft rate, that pass without a challenge in each burst window. */
+  VOTER_LIMIT_SOFT_BURST: z.coerce.number().int().min(0).max(1_000_000).default(DEFAULT_VOTER_LIMITS.softBurst),
+  /** Requests per second per IP answered at all (challenged ones included); above: 429 RATE_LIMITED. */
+  VOTER_LIMIT_HARD_RATE: z.coerce.number().int().min(1).max(100_000).default(DEFAULT_VOTER_LIMITS.hardRate),
+  /** Extra requests per IP, on top of the hard rate, answered in each burst window. */
+  VOTER_LIMIT_HARD_BURST: z.coerce.number().int().min(0).max(1_000_000).default(DEFAULT_VOTER_LIMITS.hardBurst),
+  /** Seconds after which a spent burst is available again. */
+  VOTER_LIMIT_BURST_WINDOW_S: z.coerce.number().int().min(1).max(86_400).default(DEFAULT_VOTER_LIMITS.burstWindowSec),
+  /** A network's (/24, /64) limits are the IP limits times this. */
+  VOTER_LIMIT_NETWORK_FACTOR: z.coerce.number().int().min(1).max(1000).default(DEFAULT_VOTER_LIMITS.networkFactor),
+  /** Challenge cost (ALTCHA maxnumber: SHA-256 tries, half of it on average) just past the soft limit. */
+  CHALLENGE_MIN_COST: z.coerce.number().int().min(1).max(1e9).default(DEFAULT_VOTER_LIMITS.challengeMinCost),
+  /** Challenge cost as the hard limit nears. */
+  CHALLENGE_MAX_COST: z.coerce.number().int().min(1).max(1e9).default(DEFAULT_VOTER_LIMITS.challengeMaxCost),
+  /** Seconds a challenge may be solved and used in (once). */
+  CHALLENGE_TTL_S: z.coerce.number().int().min(5).max(3600).default(DEFAULT_VOTER_LIMITS.challengeTtlSec),
 });
 
 export type EnvConfig = z.infer<typeof EnvSchema>;
@@ -50,12 +71,41 @@ export interface ServerConfig {
   trustProxy: boolean;
   /** Built frontend to serve; undefined serves none. */
   staticDir?: string;
+  /** Limits on minting voter tokens and on ballots per IP and network (`enabled: false` = VOTER_LIMITS=off). */
+  voterLimits: VoterLimitsConfig;
 }
 
 export class ConfigError extends Error {}
 
+/** The voter limits of the environment. */
+export function voterLimitsFromEnv(env: EnvConfig): VoterLimitsConfig {
+  return {
+    enabled: env.VOTER_LIMITS === "on",
+    softRate: env.VOTER_LIMIT_SOFT_RATE,
+    softBurst: env.VOTER_LIMIT_SOFT_BURST,
+    hardRate: env.VOTER_LIMIT_HARD_RATE,
+    hardBurst: env.VOTER_LIMIT_HARD_BURST,
+    burstWindowSec: env.VOTER_LIMIT_BURST_WINDOW_S,
+    networkFactor: env.VOTER_LIMIT_NETWORK_FACTOR,
+    challengeMinCost: env.CHALLENGE_MIN_COST,
+    challengeMaxCost: env.CHALLENGE_MAX_COST,
+    challengeTtlSec: env.CHALLENGE_TTL_S,
+  };
+}
+
 export function parseEnv(env: Record<string, string | undefined>): EnvConfig {
-  const result = EnvSchema.safeParse(env);
+  const result = EnvSchema.superRefine((parsed, ctx) => {
+    if (parsed.VOTER_LIMIT_HARD_RATE < parsed.VOTER_LIMIT_SOFT_RATE) {
+      ctx.addIssue({
+        code: "custom",
+        message: "must be at least VOTER_LIMIT_SOFT_RATE",
+        path: ["VOTER_LIMIT_HARD_RATE"],
+      });
+    }
+    if (parsed.CHALLENGE_MAX_COST < parsed.CHALLENGE_MIN_COST) {
+      ctx.addIssue({ code: "custom", message: "must be at least CHALLENGE_MIN_COST", path: ["CHALLENGE_MAX_COST"] });
+    }
+  }).safeParse(env);
   if (!result.success) {
     const lines = result.error.issues.map((issue) => `  ${issue.path.join(".")}: ${issue.message}`);
     throw new ConfigError(`Invalid configuration:\n${lines.join("\n")}`);
@@ -72,6 +122,7 @@ export function defaultServerConfig(
     adminBodyLimitBytes: 2_097_152,
     cookieSecure: false,
     trustProxy: false,
+    voterLimits: DEFAULT_VOTER_LIMITS,
     ...overrides,
   };
 }

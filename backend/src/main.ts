@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import type { Redis } from "ioredis";
-import { ConfigError, type EnvConfig, parseEnv } from "./config.js";
+import { ConfigError, type EnvConfig, parseEnv, voterLimitsFromEnv } from "./config.js";
 import { configKey } from "./redis/keys.js";
 import { createRedisClient } from "./redis/redis-client.js";
 import { RedisServerNotFoundError, type RedisServerProcess, startRedisServer } from "./redis/redis-server-process.js";
@@ -40,6 +40,7 @@ async function main(): Promise<void> {
     adminBodyLimitBytes: env.ADMIN_BODY_LIMIT_BYTES,
     cookieSecure: env.COOKIE_SECURE,
     trustProxy: env.TRUST_PROXY,
+    voterLimits: voterLimitsFromEnv(env),
     ...(env.STATIC_DIR ? { staticDir: env.STATIC_DIR } : {}),
   };
   const server = createServer({ config, redis });
@@ -68,6 +69,9 @@ async function main(): Promise<void> {
   const host = env.HOST === "0.0.0.0" || env.HOST === "::" ? "localhost" : env.HOST;
   const base = `http://${host}:${port}`;
   console.log(`listening on ${base}`);
+  if (!config.voterLimits.enabled) {
+    console.log("VOTER_LIMITS=off: no per-IP or per-network limits on new voter tokens and ballots");
+  }
   if (seeded) console.log(`created the demo round "${DEMO_ROUND_ID}" and opened it`);
   const demo = (await server.rounds.currentEpoch(DEMO_ROUND_ID)) !== null;
   if (demo) {

@@ -18,6 +18,7 @@ describe("RoundCreateSchema", () => {
       screenVisibility: "always",
       opensAt: null,
       closesAt: null,
+      allowedNetworks: [],
     });
   });
 

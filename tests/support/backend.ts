@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import type { AddressInfo } from "node:net";
-import { createRedisClient, createServer, defaultServerConfig } from "@lb/backend";
+import { createRedisClient, createServer, DEFAULT_VOTER_LIMITS, defaultServerConfig } from "@lb/backend";
 import { Redis } from "ioredis";
 import { inject } from "vitest";
 import { Api, createAgent } from "./http.js";
@@ -43,6 +43,8 @@ export function testRedisClient(): Redis {
 /**
  * Starts `count` backends in this process, each `createServer` on port 0 with its own ioredis client, all on
  * the run's Redis and sharing one config (admin token, voter-token secret), like replicas behind a balancer.
+ * The per-IP voter limits are OFF unless `overrides.voterLimits` turns them on: the suite mints thousands of
+ * tokens from 127.0.0.1 (voter-limits.int.test.ts and the challenge spec test them).
  */
 export async function startBackends(
   count = 1,
@@ -53,6 +55,7 @@ export async function startBackends(
     adminToken: `admin-${randomBytes(16).toString("hex")}`,
     voterTokenSecret: randomBytes(32).toString("hex"),
     liveTickMs: 50,
+    voterLimits: { ...DEFAULT_VOTER_LIMITS, enabled: false },
     ...overrides,
   });
   const url = options.redisUrl ?? redisUrl();

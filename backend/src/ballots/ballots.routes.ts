@@ -2,6 +2,7 @@ import { BallotRequestSchema, RoundIdSchema } from "@lb/common";
 import express, { type ErrorRequestHandler, Router } from "express";
 import { AppError, knownError } from "../http/app-error.js";
 import { parseBody, roundIdParam } from "../http/validate.js";
+import type { VoterGate } from "../integrity/voter-gate.js";
 import { requireVoter, type VoterLocals } from "../voters/voters.routes.js";
 import type { BallotsService } from "./ballots.service.js";
 
@@ -9,12 +10,15 @@ export function ballotsRouter(options: {
   ballots: BallotsService;
   voterSecret: string;
   bodyLimitBytes: number;
+  gate: VoterGate;
   log: (message: string, error: unknown) => void;
 }) {
   const router = Router();
   const voter = requireVoter(options.voterSecret);
+  const json = express.json({ limit: options.bodyLimitBytes });
 
-  router.post("/api/rounds/:id/ballots", express.json({ limit: options.bodyLimitBytes }), voter, async (req, res) => {
+  // The gate (allowed networks, per-IP limits) runs before anything else looks at the ballot.
+  router.post("/api/rounds/:id/ballots", json, options.gate.ballots(), voter, async (req, res) => {
     const roundId = roundIdParam(req.params.id);
     const ballot = parseBody(BallotRequestSchema, req.body);
     const receipt = await options.ballots.cast(roundId, (res.locals as VoterLocals).voterId, ballot);

@@ -4,6 +4,10 @@ import type { ErrorRequestHandler } from "express";
 /** The one way to fail a request with a known code; the error middleware turns it into `{ error }`. */
 export class AppError extends Error {
   readonly status: number;
+  /** Fields sent beside `error` (e.g. the `challenge` of 428 CHALLENGE_REQUIRED). */
+  body?: Record<string, unknown>;
+  /** Response headers (e.g. `Retry-After` of 429 RATE_LIMITED). */
+  headers?: Record<string, string>;
 
   constructor(
     readonly code: ErrorCode,
@@ -38,7 +42,8 @@ export function errorMiddleware(log: (message: string, error: unknown) => void):
   return (error, _req, res, _next) => {
     const known = knownError(error);
     if (known) {
-      res.status(known.status).json(errorBody(known.code, known.message));
+      if (known.headers) res.set(known.headers);
+      res.status(known.status).json({ ...known.body, ...errorBody(known.code, known.message) });
       return;
     }
     // Redis away: the ioredis client reports the outage itself; the request gets a retryable 503.

@@ -11,6 +11,7 @@ const RULES: RoundRules = {
   screenVisibility: "always",
   opensAt: null,
   closesAt: null,
+  allowedNetworks: [],
 };
 
 function snapshot(

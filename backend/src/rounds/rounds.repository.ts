@@ -45,6 +45,8 @@ export function definitionFields(definition: Pick<RoundCreate, "title" | "descri
     ["screenVisibility", rules.screenVisibility],
     ["opensAt", ms(rules.opensAt)],
     ["closesAt", ms(rules.closesAt)],
+    // Space-separated CIDRs ("" = any network); read by the integrity gate, not by the ballot script.
+    ["allowedNetworks", rules.allowedNetworks.join(" ")],
   ].flat();
 }
 
@@ -61,6 +63,7 @@ export function parseState(hash: Record<string, string>): EpochState | null {
       screenVisibility: ScreenVisibilitySchema.catch("always").parse(hash.screenVisibility),
       opensAt: iso(hash.opensAt),
       closesAt: iso(hash.closesAt),
+      allowedNetworks: hash.allowedNetworks ? hash.allowedNetworks.split(" ") : [],
     },
     optionCount: Number(hash.optionCount),
     status: RoundStatusSchema.parse(hash.status),
