@@ -38,8 +38,8 @@ const EnvSchema = z.object({
   SEED_DEMO: z.stringbool().default(true),
   /** Per-IP and per-network limits on new voter tokens and ballots (`off`: for benchmarks or a gate in front). */
   VOTER_LIMITS: z.enum(["on", "off"]).default("on"),
-  /** Requests per second per IP (minting and ballots, each) that pass without a proof-of-work challenge. */
-  VOTER_LIMIT_SOFT_RATE: z.coerce.number().int().min(1).max(100_000).default(DEFAULT_VOTER_LIMITS.softRate),
+  /** Requests per second per IP (minting and ballots, each) that pass without a proof-of-work challenge; 0: none. */
+  VOTER_LIMIT_SOFT_RATE: z.coerce.number().int().min(0).max(100_000).default(DEFAULT_VOTER_LIMITS.softRate),
   /** Extra requests per IP, on top of the soft rate, that pass without a challenge in each burst window. */
   VOTER_LIMIT_SOFT_BURST: z.coerce.number().int().min(0).max(1_000_000).default(DEFAULT_VOTER_LIMITS.softBurst),
   /** Requests per second per IP answered at all (challenged ones included); above: 429 RATE_LIMITED. */

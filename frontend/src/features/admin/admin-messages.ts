@@ -66,6 +66,9 @@ const en = {
   "admin.form.opensAt": "Voting opens at (optional)",
   "admin.form.closesAt": "Voting closes at (optional)",
   "admin.form.windowHelp": "In your time zone. Outside this window ballots are refused even while the round is open.",
+  "admin.form.allowedNetworks": "Venue networks only (optional)",
+  "admin.form.allowedNetworksHelp":
+    "One network per line in CIDR notation (192.168.10.0/24, 2001:db8:5::/48) or one address. When set, phones outside these networks can neither get a voter token nor vote: use it to keep a vote to the venue's Wi-Fi. Empty: any network.",
   "admin.form.options": "Options ({count})",
   "admin.form.optionsLabel": "Options",
   "admin.form.col.number": "No.",
@@ -229,6 +232,9 @@ const zhCN: Record<AdminMessageKey, string> = {
   "admin.form.opensAt": "投票开始时间（可选）",
   "admin.form.closesAt": "投票截止时间（可选）",
   "admin.form.windowHelp": "按您所在时区。在此时间段之外，即使投票处于进行中也不接受选票。",
+  "admin.form.allowedNetworks": "仅限现场网络（可选）",
+  "admin.form.allowedNetworksHelp":
+    "每行一个网段，使用 CIDR 写法（如 192.168.10.0/24、2001:db8:5::/48）或单个地址。设置后，不在这些网络中的手机既不能领取投票凭证也不能投票，可用于把投票限定在现场 Wi-Fi。留空表示不限网络。",
   "admin.form.options": "候选项（{count}）",
   "admin.form.optionsLabel": "候选项",
   "admin.form.col.number": "编号",

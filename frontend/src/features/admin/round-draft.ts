@@ -31,6 +31,8 @@ export interface RoundDraft {
   /** `datetime-local` values (the organiser's own time zone); "" for no limit. */
   opensAt: string;
   closesAt: string;
+  /** `rules.allowedNetworks`, one CIDR per line; "" for any network. */
+  allowedNetworks: string;
   options: OptionDraft[];
 }
 
@@ -58,6 +60,7 @@ export function emptyDraft(): RoundDraft {
     screenVisibility: "always",
     opensAt: "",
     closesAt: "",
+    allowedNetworks: "",
     options: [1, 2].map((n) => ({ key: newRowKey(), number: String(n), title: "", description: "" })),
   };
 }
@@ -76,6 +79,7 @@ export function draftFromRound(
     screenVisibility: round.rules.screenVisibility,
     opensAt: toLocalInput(round.rules.opensAt),
     closesAt: toLocalInput(round.rules.closesAt),
+    allowedNetworks: (round.rules.allowedNetworks ?? []).join("\n"),
     options: optionDrafts(round.options),
   } satisfies RoundDraft;
 }
@@ -106,6 +110,10 @@ function rulesOf(draft: RoundDraft): RoundRules {
     screenVisibility: draft.screenVisibility,
     opensAt: fromLocalInput(draft.opensAt),
     closesAt: fromLocalInput(draft.closesAt),
+    allowedNetworks: draft.allowedNetworks
+      .split(/\s+/)
+      .map((line) => line.trim())
+      .filter((line) => line !== ""),
   };
 }
 
@@ -192,7 +200,10 @@ export function patchFor(round: RoundView, edited: RoundCreate): RoundPatchInput
   if (edited.description !== round.description) patch.description = edited.description;
   const rules: Partial<RoundRules> = {};
   for (const key of Object.keys(edited.rules) as (keyof RoundRules)[]) {
-    if (edited.rules[key] !== round.rules[key]) Object.assign(rules, { [key]: edited.rules[key] });
+    // Compared as JSON: allowedNetworks is a list, equal by content.
+    if (JSON.stringify(edited.rules[key]) !== JSON.stringify(round.rules[key])) {
+      Object.assign(rules, { [key]: edited.rules[key] });
+    }
   }
   if (Object.keys(rules).length > 0) patch.rules = rules;
   const comparable = (options: readonly Option[]) =>

@@ -4,6 +4,7 @@ import { api } from "../../lib/api";
 import { getSocket } from "../../lib/socket";
 import { readStored, writeStored } from "../../lib/storage";
 import { BallotOutbox, newIdempotencyKey, type OutboxState, outboxStorageKey, RETRY } from "./ballot-outbox";
+import { withChallenge } from "./security-check";
 
 /**
  * The page's side of the outbox: real network, localStorage, timers, and the two moments worth an immediate
@@ -19,7 +20,11 @@ export function useBallotOutbox(roundId: string, epoch: number, voterToken: stri
     const box = new BallotOutbox({
       read: () => readStored("localStorage", key),
       write: (value) => writeStored("localStorage", key, value),
-      send: (ballot) => api.submitBallot(roundId, voterToken, ballot, AbortSignal.timeout(RETRY.requestTimeoutMs)),
+      // Past the network's soft limit the same ballot (same idempotency key) goes again with a solved challenge.
+      send: (ballot) =>
+        withChallenge((challenge) =>
+          api.submitBallot(roundId, voterToken, { ...ballot, challenge }, AbortSignal.timeout(RETRY.requestTimeoutMs)),
+        ),
       fetchReceipt: () => api.getMyBallot(roundId, voterToken),
       newKey: newIdempotencyKey,
       now: () => Date.now(),

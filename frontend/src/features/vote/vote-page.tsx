@@ -6,6 +6,7 @@ import { t } from "../../i18n";
 import { api } from "../../lib/api";
 import { setSocketVoterToken } from "../../lib/socket";
 import { useAsync } from "../../lib/use-async";
+import { useSecurityCheck } from "./security-check";
 import { VoteView } from "./vote-view";
 import { ensureVoterToken } from "./voter-token";
 import "./vote.css";
@@ -20,7 +21,7 @@ export interface VoteData {
 }
 
 async function loadVoteData(roundId: string, signal: AbortSignal): Promise<VoteData> {
-  const [round, voterToken] = await Promise.all([api.getRound(roundId, signal), ensureVoterToken()]);
+  const [round, voterToken] = await Promise.all([api.getRound(roundId, signal), ensureVoterToken(roundId)]);
   const receivedAt = Date.now();
   // Before the live board connects, so the server knows from the handshake who may see results.
   setSocketVoterToken(voterToken);
@@ -29,6 +30,20 @@ async function loadVoteData(roundId: string, signal: AbortSignal): Promise<VoteD
 }
 
 export function VotePage({ roundId }: { roundId: string }) {
+  const checking = useSecurityCheck();
+  return (
+    <>
+      {checking && (
+        <p className="notice security-check" role="status">
+          {t("error.CHALLENGE_REQUIRED")}
+        </p>
+      )}
+      <VotePageContent roundId={roundId} />
+    </>
+  );
+}
+
+function VotePageContent({ roundId }: { roundId: string }) {
   const { state, reload } = useAsync((signal) => loadVoteData(roundId, signal), [roundId]);
   useDocumentTitle(state.status === "done" ? state.value.round.title : undefined);
   const unreachable = state.status === "failed" && (state.error.status === 0 || state.error.status >= 500);

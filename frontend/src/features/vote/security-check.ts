@@ -1,0 +1,83 @@
+import type { Challenge, ChallengeSolution } from "@lb/common";
+import { useSyncExternalStore } from "react";
+import { ApiRequestError } from "../../lib/api";
+
+/**
+ * The open electorate's proof-of-work step. Past a network's soft limit the server answers 428
+ * CHALLENGE_REQUIRED with a challenge; the page solves it in a worker (a separate chunk: the voter's entry
+ * bundle does not carry it) and sends the same request again with the solution. Nothing for the voter to do:
+ * the page only shows a short "security check" note while it works.
+ */
+
+/** How often one request may be challenged in a row before the failure goes to the caller (who retries later). */
+const MAX_CHALLENGES = 3;
+
+let checking = 0;
+const listeners = new Set<() => void>();
+function setChecking(delta: number): void {
+  checking += delta;
+  for (const listener of listeners) listener();
+}
+
+/** Whether the page is solving a challenge right now (for the "security check" note). */
+export function useSecurityCheck(): boolean {
+  return useSyncExternalStore(
+    (listener) => {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    () => checking > 0,
+    () => false,
+  );
+}
+
+export function solveInWorker(challenge: Challenge): Promise<ChallengeSolution> {
+  return new Promise((resolve, reject) => {
+    // A module worker from the app's own origin: allowed by the CSP's default-src 'self', no eval.
+    const worker = new Worker(new URL("./pow-worker.ts", import.meta.url), { type: "module" });
+    const done = () => worker.terminate();
+    worker.onmessage = (event: MessageEvent<{ number: number | null }>) => {
+      done();
+      const { number } = event.data;
+      if (number === null) reject(new ApiRequestError(403, "CHALLENGE_FAILED", "challenge has no solution"));
+      else {
+        const { algorithm, salt, signature } = challenge;
+        resolve({ algorithm, challenge: challenge.challenge, number, salt, signature });
+      }
+    };
+    worker.onerror = (event) => {
+      done();
+      reject(new ApiRequestError(0, "INTERNAL", event.message || "the security check could not run"));
+    };
+    worker.postMessage({ challenge: challenge.challenge, salt: challenge.salt, max: challenge.maxnumber });
+  });
+}
+
+/**
+ * Sends a request, solving the challenge of each 428 answer and sending it again with the solution. A refused
+ * solution (it expired while a slow phone worked) starts over with a fresh challenge.
+ */
+export async function withChallenge<T>(
+  send: (solution: ChallengeSolution | undefined) => Promise<T>,
+  solve: (challenge: Challenge) => Promise<ChallengeSolution> = solveInWorker,
+): Promise<T> {
+  let solution: ChallengeSolution | undefined;
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await send(solution);
+    } catch (error) {
+      if (!(error instanceof ApiRequestError) || attempt >= MAX_CHALLENGES) throw error;
+      if (error.code === "CHALLENGE_FAILED" && solution) {
+        solution = undefined;
+        continue;
+      }
+      if (error.code !== "CHALLENGE_REQUIRED" || !error.challenge) throw error;
+      setChecking(1);
+      try {
+        solution = await solve(error.challenge);
+      } finally {
+        setChecking(-1);
+      }
+    }
+  }
+}
