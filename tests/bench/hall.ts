@@ -55,6 +55,8 @@ function solve(challenge: Challenge): ChallengeSolution {
 interface Tally {
   challenges: number;
   rateLimited: number;
+  /** Requests sent again after a keep-alive socket was reset under them. */
+  resets: number;
 }
 
 async function main(): Promise<number> {
@@ -86,7 +88,7 @@ async function main(): Promise<number> {
   const round = await openDemoRound(agent, backend, roundId);
   const optionIds = round.options.map((option) => option.id);
   const choices = makeChoices(options.phones, optionIds, round.rules.minChoices, round.rules.maxChoices, 1);
-  const tally: Tally = { challenges: 0, rateLimited: 0 };
+  const tally: Tally = { challenges: 0, rateLimited: 0, resets: 0 };
   const headers = { "x-forwarded-for": HALL_ADDRESS };
 
   /** One request the way the voter page sends it: solve on 428, wait out 429, until it gets `expected`. */
@@ -94,10 +96,18 @@ async function main(): Promise<number> {
     let solution: ChallengeSolution | undefined;
     for (;;) {
       throwIfAborted();
-      const res: HttpResult = await httpRequest(agent, backend.port, "POST", path, {
-        headers: { ...headers, ...extra },
-        body: JSON.stringify(solution ? { ...body, challenge: solution } : body),
-      });
+      let res: HttpResult;
+      try {
+        res = await httpRequest(agent, backend.port, "POST", path, {
+          headers: { ...headers, ...extra },
+          body: JSON.stringify(solution ? { ...body, challenge: solution } : body),
+        });
+      } catch (error) {
+        // A keep-alive socket the server closed as it was reused: send again, as a browser would.
+        if ((error as NodeJS.ErrnoException).code !== "ECONNRESET") throw error;
+        tally.resets++;
+        continue;
+      }
       solution = undefined;
       if (res.status === expected) return JSON.parse(res.body.toString("utf8")) as Record<string, unknown>;
       if (res.status === 428) {
@@ -147,7 +157,7 @@ async function main(): Promise<number> {
   const line =
     `hall: ${options.phones} phones at ${options.rate}/s behind one address voted in ${elapsedS.toFixed(1)} s ` +
     `(arrivals took ${((options.phones - 1) / options.rate).toFixed(1)} s); ` +
-    `challenges ${tally.challenges}, 429s ${tally.rateLimited}; per phone p50 ${percentile(sorted, 0.5).toFixed(0)} ms, ` +
+    `challenges ${tally.challenges}, 429s ${tally.rateLimited}, resent after a socket reset ${tally.resets}; per phone p50 ${percentile(sorted, 0.5).toFixed(0)} ms, ` +
     `p99 ${percentile(sorted, 0.99).toFixed(0)} ms, max ${(sorted[sorted.length - 1] ?? 0).toFixed(0)} ms; ` +
     `counted ${stats.totalBallots}`;
   console.log(line);
