@@ -36,6 +36,23 @@ afterAll(async () => {
 });
 
 describe("challenge", { timeout: 60_000 }, () => {
+  it("a phone outside the round's networks is told to join the venue Wi-Fi", async () => {
+    const round = await app.api.createOpenRound(
+      { ...smallRound(2), rules: { minChoices: 1, maxChoices: 1, allowedNetworks: ["192.0.2.0/24"] } },
+      "e2e",
+    );
+    const { context, page } = await newPage(browser, { baseURL: app.urls[0] as string, locale: "en-US" });
+    try {
+      await page.goto(`/r/${round.id}`);
+      await page
+        .getByText("Voting is only possible from the venue's network. Join the venue Wi-Fi and try again.")
+        .waitFor();
+      await screenshot(page, "vote-en-network-not-allowed");
+    } finally {
+      await context.close();
+    }
+  });
+
   it("a phone that hits the challenge votes without doing anything", async () => {
     const round = await app.api.createOpenRound(smallRound(4, { minChoices: 1, maxChoices: 1 }), "e2e");
     const { context, page } = await newPage(browser, { baseURL: app.urls[0] as string });
@@ -48,6 +65,13 @@ describe("challenge", { timeout: 60_000 }, () => {
       const path = new URL(response.url()).pathname;
       if (response.request().method() === "POST" && path.startsWith("/api/"))
         statuses.push(`${path} ${response.status()}`);
+    });
+    // The "security check" note may show for a split second only: an observer notes that it appeared.
+    await context.addInitScript(() => {
+      new MutationObserver(() => {
+        const note = document.querySelector(".security-check");
+        if (note) (window as unknown as { securityNote?: string }).securityNote = note.textContent ?? "";
+      }).observe(document, { childList: true, subtree: true });
     });
     try {
       await page.goto(`/r/${round.id}`);
@@ -66,6 +90,9 @@ describe("challenge", { timeout: 60_000 }, () => {
         authorization: `Bearer ${app.adminToken}`,
       });
       expect(stats.body.rejected.CHALLENGE_REQUIRED).toBe(2);
+      expect(await page.evaluate(() => (window as unknown as { securityNote?: string }).securityNote)).toBe(
+        "当前网络投票人数较多，手机正在进行简短的安全校验。",
+      );
       expect(violations).toEqual([]);
     } finally {
       await context.close();
