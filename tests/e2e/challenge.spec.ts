@@ -36,6 +36,30 @@ afterAll(async () => {
 });
 
 describe("challenge", { timeout: 60_000 }, () => {
+  it("a browser without module workers solves it on the page instead", async () => {
+    const round = await app.api.createOpenRound(smallRound(2, { minChoices: 1, maxChoices: 1 }), "e2e");
+    const { context, page } = await newPage(browser, { baseURL: app.urls[0] as string });
+    // As on iOS before 15: constructing a module worker throws.
+    await context.addInitScript(() => {
+      window.Worker = class {
+        constructor() {
+          throw new TypeError("Module scripts are not supported");
+        }
+      } as unknown as typeof Worker;
+    });
+    const minted: number[] = [];
+    page.on("response", (response) => {
+      if (new URL(response.url()).pathname === "/api/voters") minted.push(response.status());
+    });
+    try {
+      await page.goto(`/r/${round.id}`);
+      await page.locator(".vote h1").waitFor();
+      expect(minted).toEqual([428, 200]);
+    } finally {
+      await context.close();
+    }
+  });
+
   it("a phone outside the round's networks is told to join the venue Wi-Fi", async () => {
     const round = await app.api.createOpenRound(
       { ...smallRound(2), rules: { minChoices: 1, maxChoices: 1, allowedNetworks: ["192.0.2.0/24"] } },

@@ -31,26 +31,41 @@ export function useSecurityCheck(): boolean {
   );
 }
 
-export function solveInWorker(challenge: Challenge): Promise<ChallengeSolution> {
-  return new Promise((resolve, reject) => {
-    // A module worker from the app's own origin: allowed by the CSP's default-src 'self', no eval.
-    const worker = new Worker(new URL("./pow-worker.ts", import.meta.url), { type: "module" });
-    const done = () => worker.terminate();
+function solution(challenge: Challenge, number: number | null): ChallengeSolution {
+  if (number === null) throw new ApiRequestError(403, "CHALLENGE_FAILED", "challenge has no solution");
+  const { algorithm, salt, signature } = challenge;
+  return { algorithm, challenge: challenge.challenge, number, salt, signature };
+}
+
+/** The worker's answer, or null when this browser cannot run it (no module workers: iOS before 15). */
+function solveInWorker(challenge: Challenge): Promise<number | null | "unavailable"> {
+  return new Promise((resolve) => {
+    let worker: Worker;
+    try {
+      // A module worker from the app's own origin: allowed by the CSP's default-src 'self', no eval.
+      worker = new Worker(new URL("./pow-worker.ts", import.meta.url), { type: "module" });
+    } catch {
+      resolve("unavailable");
+      return;
+    }
     worker.onmessage = (event: MessageEvent<{ number: number | null }>) => {
-      done();
-      const { number } = event.data;
-      if (number === null) reject(new ApiRequestError(403, "CHALLENGE_FAILED", "challenge has no solution"));
-      else {
-        const { algorithm, salt, signature } = challenge;
-        resolve({ algorithm, challenge: challenge.challenge, number, salt, signature });
-      }
+      worker.terminate();
+      resolve(event.data.number);
     };
-    worker.onerror = (event) => {
-      done();
-      reject(new ApiRequestError(0, "INTERNAL", event.message || "the security check could not run"));
+    worker.onerror = () => {
+      worker.terminate();
+      resolve("unavailable");
     };
     worker.postMessage({ challenge: challenge.challenge, salt: challenge.salt, max: challenge.maxnumber });
   });
+}
+
+/** Solves a challenge off the page's thread, or on it (loaded on demand) where workers cannot run. */
+export async function solveChallenge(challenge: Challenge): Promise<ChallengeSolution> {
+  const answer = await solveInWorker(challenge);
+  if (answer !== "unavailable") return solution(challenge, answer);
+  const { solvePow } = await import("./sha256");
+  return solution(challenge, solvePow(challenge.challenge, challenge.salt, challenge.maxnumber));
 }
 
 /**
@@ -59,7 +74,7 @@ export function solveInWorker(challenge: Challenge): Promise<ChallengeSolution> 
  */
 export async function withChallenge<T>(
   send: (solution: ChallengeSolution | undefined) => Promise<T>,
-  solve: (challenge: Challenge) => Promise<ChallengeSolution> = solveInWorker,
+  solve: (challenge: Challenge) => Promise<ChallengeSolution> = solveChallenge,
 ): Promise<T> {
   let solution: ChallengeSolution | undefined;
   for (let attempt = 0; ; attempt++) {
