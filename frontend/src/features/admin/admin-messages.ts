@@ -137,6 +137,10 @@ const en = {
   "admin.reject.INVALID_BODY": "Malformed ballot",
   "admin.reject.IDEMPOTENCY_MISMATCH": "Conflicting resubmission",
   "admin.reject.PAYLOAD_TOO_LARGE": "Ballot too large",
+  "admin.reject.CHALLENGE_REQUIRED": "Security check handed out (many requests from one network)",
+  "admin.reject.CHALLENGE_FAILED": "Security check failed",
+  "admin.reject.RATE_LIMITED": "Too many requests from one network",
+  "admin.reject.NETWORK_NOT_ALLOWED": "Outside the venue networks",
 
   "admin.share.vote": "Vote page",
   "admin.share.voteHelp": "Give voters this link or its QR code.",
@@ -303,6 +307,10 @@ const zhCN: Record<AdminMessageKey, string> = {
   "admin.reject.INVALID_BODY": "选票格式错误",
   "admin.reject.IDEMPOTENCY_MISMATCH": "重复提交不一致",
   "admin.reject.PAYLOAD_TOO_LARGE": "选票过大",
+  "admin.reject.CHALLENGE_REQUIRED": "已要求安全校验（同一网络请求过多）",
+  "admin.reject.CHALLENGE_FAILED": "安全校验未通过",
+  "admin.reject.RATE_LIMITED": "同一网络请求过多",
+  "admin.reject.NETWORK_NOT_ALLOWED": "不在现场网络内",
 
   "admin.share.vote": "投票页面",
   "admin.share.voteHelp": "把这个链接或二维码发给投票人。",
