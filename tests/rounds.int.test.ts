@@ -13,6 +13,7 @@ const DEFAULT_RULES = {
   electorate: "open",
   ballotsPerVoter: "once",
   timeZone: "Asia/Shanghai",
+  allowedNetworks: [],
 } as const;
 
 let backends: Backends;

@@ -15,6 +15,7 @@ import { requireAllowedOrigin } from "./http/origin.js";
 import { roundIdParam } from "./http/validate.js";
 import { TicketsRepository } from "./integrity/tickets.repository.js";
 import { ticketsRouter } from "./integrity/tickets.routes.js";
+import { VoterGate } from "./integrity/voter-gate.js";
 import type { BoardAccess } from "./leaderboard/board-access.js";
 import type { LeaderboardRepository } from "./leaderboard/leaderboard.repository.js";
 import { leaderboardRouter } from "./leaderboard/leaderboard.routes.js";
@@ -164,13 +165,23 @@ export function createApp(deps: AppDeps): express.Express {
     const session: AdminSessionResponse = { ok: true, publicUrl: config.publicUrl ?? null };
     res.json(session);
   });
-  app.use(votersRouter({ secret: config.voterTokenSecret, cookieSecure: config.cookieSecure }));
+  const gate = new VoterGate(deps.redis, config.voterTokenSecret, config.voterLimits);
+  app.use(
+    votersRouter({
+      secret: config.voterTokenSecret,
+      cookieSecure: config.cookieSecure,
+      gate,
+      recordRejection: (roundId, code) => deps.ballots.recordRejection(roundId, code),
+      log: deps.log,
+    }),
+  );
   app.use(roundsRouter({ rounds: deps.rounds, admin, bodyLimitBytes: config.adminBodyLimitBytes }));
   app.use(
     ballotsRouter({
       ballots: deps.ballots,
       voterSecret: config.voterTokenSecret,
       bodyLimitBytes: config.ballotBodyLimitBytes,
+      gate,
       log: deps.log,
     }),
   );

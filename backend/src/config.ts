@@ -1,6 +1,7 @@
 import { fileURLToPath } from "node:url";
 import { z } from "zod";
 import { normalizeOrigin } from "./http/origin.js";
+import { DEFAULT_VOTER_LIMITS, type VoterLimitsConfig } from "./integrity/voter-limits.js";
 
 /**
  * The environment, parsed once at start-up. Each variable has one line of doc; the README's configuration
@@ -76,6 +77,26 @@ const EnvSchema = z
     SOCKET_MAX_ROUNDS: z.coerce.number().int().min(1).max(1000).default(8),
     /** `board:join`s one socket may send per minute (counted in its backend's memory). */
     SOCKET_JOINS_PER_MINUTE: z.coerce.number().int().min(1).max(100_000).default(120),
+    /** Per-IP and per-network limits on new voter tokens and ballots (`off`: for benchmarks or a gate in front). */
+    VOTER_LIMITS: z.enum(["on", "off"]).default("on"),
+    /** Requests per second per IP (minting and ballots, each) that pass without a proof-of-work challenge; 0: none. */
+    VOTER_LIMIT_SOFT_RATE: z.coerce.number().int().min(0).max(100_000).default(DEFAULT_VOTER_LIMITS.softRate),
+    /** Extra requests per IP, on top of the soft rate, that pass without a challenge in each burst window. */
+    VOTER_LIMIT_SOFT_BURST: z.coerce.number().int().min(0).max(1_000_000).default(DEFAULT_VOTER_LIMITS.softBurst),
+    /** Requests per second per IP answered at all (challenged ones included); above: 429 RATE_LIMITED. */
+    VOTER_LIMIT_HARD_RATE: z.coerce.number().int().min(1).max(100_000).default(DEFAULT_VOTER_LIMITS.hardRate),
+    /** Extra requests per IP, on top of the hard rate, answered in each burst window. */
+    VOTER_LIMIT_HARD_BURST: z.coerce.number().int().min(0).max(1_000_000).default(DEFAULT_VOTER_LIMITS.hardBurst),
+    /** Seconds after which a spent burst is available again. */
+    VOTER_LIMIT_BURST_WINDOW_S: z.coerce.number().int().min(1).max(86_400).default(DEFAULT_VOTER_LIMITS.burstWindowSec),
+    /** A network's (/24, /64) limits are the IP limits times this. */
+    VOTER_LIMIT_NETWORK_FACTOR: z.coerce.number().int().min(1).max(1000).default(DEFAULT_VOTER_LIMITS.networkFactor),
+    /** Challenge cost (ALTCHA maxnumber: SHA-256 tries, half of it on average) just past the soft limit. */
+    CHALLENGE_MIN_COST: z.coerce.number().int().min(1).max(1e9).default(DEFAULT_VOTER_LIMITS.challengeMinCost),
+    /** Challenge cost as the hard limit nears. */
+    CHALLENGE_MAX_COST: z.coerce.number().int().min(1).max(1e9).default(DEFAULT_VOTER_LIMITS.challengeMaxCost),
+    /** Seconds a challenge may be solved and used in (once). */
+    CHALLENGE_TTL_S: z.coerce.number().int().min(5).max(3600).default(DEFAULT_VOTER_LIMITS.challengeTtlSec),
   })
   .refine((env) => env.HTTP_HEADERS_TIMEOUT_MS <= env.HTTP_REQUEST_TIMEOUT_MS, {
     // Node refuses a server whose headers may take longer than the whole request.
@@ -112,6 +133,8 @@ export interface ServerConfig {
   socketJoinsPerMinute: number;
   /** Built frontend to serve; undefined serves none. */
   staticDir?: string;
+  /** Limits on minting voter tokens and on ballots per IP and network (`enabled: false` = VOTER_LIMITS=off). */
+  voterLimits: VoterLimitsConfig;
   /** PUBLIC_URL (an origin), for the console's links and QR codes; undefined when unset. */
   publicUrl?: string;
   /**
@@ -150,8 +173,35 @@ export function httpLimitsFromEnv(env: EnvConfig): HttpLimits {
 
 export class ConfigError extends Error {}
 
+/** The voter limits of the environment. */
+export function voterLimitsFromEnv(env: EnvConfig): VoterLimitsConfig {
+  return {
+    enabled: env.VOTER_LIMITS === "on",
+    softRate: env.VOTER_LIMIT_SOFT_RATE,
+    softBurst: env.VOTER_LIMIT_SOFT_BURST,
+    hardRate: env.VOTER_LIMIT_HARD_RATE,
+    hardBurst: env.VOTER_LIMIT_HARD_BURST,
+    burstWindowSec: env.VOTER_LIMIT_BURST_WINDOW_S,
+    networkFactor: env.VOTER_LIMIT_NETWORK_FACTOR,
+    challengeMinCost: env.CHALLENGE_MIN_COST,
+    challengeMaxCost: env.CHALLENGE_MAX_COST,
+    challengeTtlSec: env.CHALLENGE_TTL_S,
+  };
+}
+
 export function parseEnv(env: Record<string, string | undefined>): EnvConfig {
-  const result = EnvSchema.safeParse(env);
+  const result = EnvSchema.superRefine((parsed, ctx) => {
+    if (parsed.VOTER_LIMIT_HARD_RATE < parsed.VOTER_LIMIT_SOFT_RATE) {
+      ctx.addIssue({
+        code: "custom",
+        message: "must be at least VOTER_LIMIT_SOFT_RATE",
+        path: ["VOTER_LIMIT_HARD_RATE"],
+      });
+    }
+    if (parsed.CHALLENGE_MAX_COST < parsed.CHALLENGE_MIN_COST) {
+      ctx.addIssue({ code: "custom", message: "must be at least CHALLENGE_MIN_COST", path: ["CHALLENGE_MAX_COST"] });
+    }
+  }).safeParse(env);
   if (!result.success) {
     const lines = result.error.issues.map((issue) => `  ${issue.path.join(".")}: ${issue.message}`);
     throw new ConfigError(`Invalid configuration:\n${lines.join("\n")}`);
@@ -173,6 +223,7 @@ export function defaultServerConfig(
     adminAuthFailuresPerMinute: 10,
     socketMaxRounds: 8,
     socketJoinsPerMinute: 120,
+    voterLimits: DEFAULT_VOTER_LIMITS,
     ...overrides,
   };
 }

@@ -1,6 +1,7 @@
 /** What other packages (tests, benchmarks) may use of the backend. */
 export { createApp } from "./app.js";
 export { defaultServerConfig, parseEnv, type ServerConfig } from "./config.js";
+export { DEFAULT_VOTER_LIMITS, type VoterLimitsConfig } from "./integrity/voter-limits.js";
 export { DataDirInUseError } from "./redis/data-dir-lock.js";
 export { roundIndexKey, roundKeys } from "./redis/keys.js";
 export { scripts } from "./redis/lua-script.js";

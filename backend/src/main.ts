@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import type { Redis } from "ioredis";
-import { ConfigError, type EnvConfig, httpLimitsFromEnv, parseEnv } from "./config.js";
+import { ConfigError, type EnvConfig, httpLimitsFromEnv, parseEnv, voterLimitsFromEnv } from "./config.js";
 import { startupUrls } from "./http/public-url.js";
 import { DataDirInUseError } from "./redis/data-dir-lock.js";
 import { configKey } from "./redis/keys.js";
@@ -74,6 +74,7 @@ async function main(): Promise<void> {
     adminAuthFailuresPerMinute: env.ADMIN_AUTH_FAILURES_PER_MINUTE,
     socketMaxRounds: env.SOCKET_MAX_ROUNDS,
     socketJoinsPerMinute: env.SOCKET_JOINS_PER_MINUTE,
+    voterLimits: voterLimitsFromEnv(env),
     ...(env.STATIC_DIR ? { staticDir: env.STATIC_DIR } : {}),
     ...(env.PUBLIC_URL ? { publicUrl: env.PUBLIC_URL } : {}),
   };
@@ -107,6 +108,9 @@ async function main(): Promise<void> {
   console.log(`listening on ${urls.base}`);
   for (const other of urls.others) console.log(`  also on:      ${other}`);
   if (urls.warning) console.log(`  note: ${urls.warning}`);
+  if (!config.voterLimits.enabled) {
+    console.log("VOTER_LIMITS=off: no per-IP or per-network limits on new voter tokens and ballots");
+  }
   if (seeded) console.log(`created the demo round "${DEMO_ROUND_ID}" and opened it`);
   const demo = (await server.rounds.currentEpoch(DEMO_ROUND_ID)) !== null;
   if (demo) {

@@ -17,6 +17,10 @@ export const LIMITS = {
   idempotencyKeyMaxLength: 128,
   /** How far back the organiser's ballots-per-minute chart reaches. */
   statsWindowMinutes: 60,
+  /** CIDRs in a round's `rules.allowedNetworks` (a venue has a few address ranges, not hundreds). */
+  allowedNetworksMax: 32,
+  /** Longest proof-of-work challenge salt a client may send back (ours are about 40 characters). */
+  challengeSaltMaxLength: 200,
 } as const;
 
 /** Tickets electorate (`rules.electorate: "tickets"`): how many, how they are named. */

@@ -21,6 +21,7 @@ describe("RoundCreateSchema", () => {
       electorate: "open",
       ballotsPerVoter: "once",
       timeZone: "Asia/Shanghai",
+      allowedNetworks: [],
     });
   });
 

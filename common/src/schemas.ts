@@ -57,6 +57,13 @@ export const TimeZoneSchema = z
   .max(64)
   .regex(/^[A-Za-z0-9_+/-]+$/, "must be an IANA time zone name, e.g. Asia/Shanghai")
   .refine(isTimeZone, "must be an IANA time zone name, e.g. Asia/Shanghai");
+/**
+ * One network of `rules.allowedNetworks`: an IPv4 or IPv6 CIDR (`192.168.10.0/24`, `2001:db8:5::/48`), or a
+ * single address (one host).
+ */
+export const NetworkSchema = z.union([z.cidrv4(), z.cidrv6(), z.ipv4(), z.ipv6()], {
+  error: "must be an IPv4 or IPv6 network in CIDR notation, e.g. 192.168.10.0/24",
+});
 
 const instant = z.iso.datetime({ offset: true, message: "must be an ISO 8601 date-time, e.g. 2026-11-27T09:00:00Z" });
 
@@ -71,6 +78,8 @@ const ruleFields = {
   electorate: ElectorateSchema,
   ballotsPerVoter: BallotsPerVoterSchema,
   timeZone: TimeZoneSchema,
+  /** Ballots and new voter tokens only from these networks (403 NETWORK_NOT_ALLOWED otherwise); empty: any. */
+  allowedNetworks: z.array(NetworkSchema).max(LIMITS.allowedNetworksMax),
 };
 
 function rulesAreConsistent(rules: z.infer<z.ZodObject<typeof ruleFields>>, ctx: z.RefinementCtx) {
@@ -93,6 +102,7 @@ export const RoundRulesSchema = z
     electorate: ruleFields.electorate.default("open"),
     ballotsPerVoter: ruleFields.ballotsPerVoter.default("once"),
     timeZone: ruleFields.timeZone.default(DEFAULT_TIME_ZONE),
+    allowedNetworks: ruleFields.allowedNetworks.default([]),
   })
   .superRefine(rulesAreConsistent);
 export type RoundRules = z.infer<typeof RoundRulesSchema>;
@@ -231,6 +241,41 @@ export const IdempotencyKeySchema = z
   .max(LIMITS.idempotencyKeyMaxLength);
 
 /**
+ * A proof-of-work challenge as the server hands it out (ALTCHA v1: find `number` <= `maxnumber` such that
+ * SHA-256(salt + number) = `challenge`), in the body of a 428 CHALLENGE_REQUIRED answer.
+ */
+export interface Challenge {
+  algorithm: "SHA-256";
+  challenge: string;
+  maxnumber: number;
+  salt: string;
+  signature: string;
+}
+
+/** A solved challenge, sent back as the `challenge` field of the request that was refused with 428. */
+export const ChallengeSolutionSchema = z.strictObject({
+  algorithm: z.literal("SHA-256"),
+  challenge: z.string().regex(/^[0-9a-f]{64}$/, "must be 64 hex digits"),
+  number: z.int().min(0).max(Number.MAX_SAFE_INTEGER),
+  salt: z.string().min(1).max(LIMITS.challengeSaltMaxLength),
+  signature: z.string().regex(/^[0-9a-f]{64}$/, "must be 64 hex digits"),
+});
+export type ChallengeSolution = z.infer<typeof ChallengeSolutionSchema>;
+
+/** The body of 428 CHALLENGE_REQUIRED: the usual error and the challenge to solve. */
+export interface ChallengeRequiredBody {
+  error: { code: "CHALLENGE_REQUIRED"; message: string };
+  challenge: Challenge;
+}
+
+/** `POST /api/voters`: the round the page is for (its `allowedNetworks` apply), a solved challenge when asked. */
+export const VoterRequestSchema = z.strictObject({
+  roundId: RoundIdSchema.optional(),
+  challenge: ChallengeSolutionSchema.optional(),
+});
+export type VoterRequest = z.infer<typeof VoterRequestSchema>;
+
+/**
  * `POST /api/rounds/:id/ballots`. Rules that need the round (known options, counts) are checked in Redis.
  * `ticket` is the credential of a `tickets` round (normalised: upper case, no dashes); open rounds ignore it.
  */
@@ -238,6 +283,8 @@ export const BallotRequestSchema = z.strictObject({
   choices: z.array(OptionIdSchema).min(1).max(LIMITS.maxOptions),
   idempotencyKey: IdempotencyKeySchema.optional(),
   ticket: TicketCodeSchema.optional(),
+  /** A solved challenge, when the server answered 428 CHALLENGE_REQUIRED. */
+  challenge: ChallengeSolutionSchema.optional(),
 });
 export type BallotRequest = z.infer<typeof BallotRequestSchema>;
 

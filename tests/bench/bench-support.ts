@@ -350,6 +350,8 @@ export async function pool(count: number, concurrency: number, task: (index: num
 export interface Ballot {
   token: string;
   body: Buffer;
+  /** Sent as `X-Forwarded-For` when set (limits-on scenario). */
+  address?: string;
 }
 
 export function postBallot(
@@ -379,6 +381,7 @@ export function postBallot(
           "content-type": "application/json",
           "content-length": String(ballot.body.length),
           "x-voter-token": ballot.token,
+          ...(ballot.address ? { "x-forwarded-for": ballot.address } : {}),
         },
       },
       (res) => {
@@ -570,6 +573,8 @@ export async function startBackend(
       VOTER_TOKEN_SECRET: randomBytes(32).toString("hex"),
       // Keep the store free of the demo round when it is someone's REDIS_URL.
       SEED_DEMO: "false",
+      // Every bench voter comes from 127.0.0.1: the per-IP limits are off unless a scenario turns them on.
+      VOTER_LIMITS: "off",
       ...env,
       ADMIN_TOKEN: adminToken,
     },
@@ -597,13 +602,31 @@ export async function openDemoRound(agent: Agent, backend: BenchBackend, id: str
   return round;
 }
 
-/** `count` voter tokens from `POST /api/voters` (made before anything is timed). */
-export async function mintVoters(agent: Agent, port: number, count: number, concurrency: number): Promise<string[]> {
+/**
+ * A client address of its own for voter `index` (as `X-Forwarded-For`, for a backend with TRUST_PROXY): each in a
+ * /24 of its own too, so per-IP and per-network limits are exercised but never reached.
+ */
+export function voterAddress(index: number): string {
+  return `${10 + (index >> 16)}.${(index >> 8) & 255}.${index & 255}.1`;
+}
+
+/**
+ * `count` voter tokens from `POST /api/voters` (made before anything is timed); with `addresses`, voter i asks
+ * from `voterAddress(i)`.
+ */
+export async function mintVoters(
+  agent: Agent,
+  port: number,
+  count: number,
+  concurrency: number,
+  addresses = false,
+): Promise<string[]> {
   const started = performance.now();
   const tokens: string[] = new Array<string>(count);
   await pool(count, concurrency, async (index) => {
+    const headers: Record<string, string> = addresses ? { "x-forwarded-for": voterAddress(index) } : {};
     const { token } = await expectJson<VoterTokenResponse>(
-      httpRequest(agent, port, "POST", "/api/voters"),
+      httpRequest(agent, port, "POST", "/api/voters", { headers }),
       200,
       "POST /api/voters",
     );
@@ -613,11 +636,12 @@ export async function mintVoters(agent: Agent, port: number, count: number, conc
   return tokens;
 }
 
-/** One request body per voter: its picks and a fresh idempotency key. */
-export function ballotsFor(tokens: readonly string[], choices: readonly string[][]): Ballot[] {
+/** One request body per voter: its picks and a fresh idempotency key (and its own address, with `addresses`). */
+export function ballotsFor(tokens: readonly string[], choices: readonly string[][], addresses = false): Ballot[] {
   return choices.map((picks, index) => ({
     token: tokens[index] as string,
     body: Buffer.from(JSON.stringify({ choices: picks, idempotencyKey: randomUUID() })),
+    ...(addresses ? { address: voterAddress(index) } : {}),
   }));
 }
 

@@ -68,6 +68,8 @@ interface Options {
   seed: number;
   timeLimitS: number;
   json: boolean;
+  /** VOTER_LIMITS of the backend; `on` gives every voter an address (and /24) of its own. */
+  limits: "on" | "off";
   redisBenchmark: boolean;
   /** fsync policy of the private redis-server (ignored with REDIS_URL). */
   appendFsync: AppendFsync;
@@ -83,6 +85,8 @@ const USAGE = `Usage: npm run bench:ingest -- [options]
   --seed N            seed of the random ballots (default 1)
   --time-limit S      abort the whole run after S seconds (default 300)
   --json              print one machine-readable JSON line on stdout (the table goes to stderr)
+  --limits on|off     the backend's VOTER_LIMITS (default off); on: TRUST_PROXY, and every voter mints and votes
+                      from an X-Forwarded-For address in a /24 of its own, so the limits run but are not reached
   --redis-benchmark   also run redis-benchmark when REDIS_URL points to a Redis this script did not start
                       (it writes the key "key:__rand_int__" there)
   --appendfsync P     always|everysec: fsync policy of the private redis-server (default always, what npm start
@@ -107,6 +111,7 @@ function checkedOptions(argv: string[]): Options {
       seed: { type: "string", default: "1" },
       "time-limit": { type: "string", default: "300" },
       json: { type: "boolean", default: false },
+      limits: { type: "string", default: "off" },
       "redis-benchmark": { type: "boolean", default: false },
       appendfsync: { type: "string", default: "always" },
       "cpu-prof": { type: "string" },
@@ -129,10 +134,12 @@ function checkedOptions(argv: string[]): Options {
     seed: int("seed", values.seed, 0, 2 ** 31 - 1),
     timeLimitS: int("time-limit", values["time-limit"], 10, 3600),
     json: values.json,
+    limits: values.limits === "on" ? "on" : "off",
     redisBenchmark: values["redis-benchmark"],
     appendFsync: appendFsyncFlag(values.appendfsync),
     cpuProfDir: values["cpu-prof"] === undefined ? undefined : path.resolve(values["cpu-prof"]),
   };
+  if (values.limits !== "on" && values.limits !== "off") throw new UsageError("--limits must be on or off");
   if (options.concurrency > options.voters) {
     throw new UsageError(`--concurrency (${options.concurrency}) must not exceed --voters (${options.voters})`);
   }
@@ -291,13 +298,14 @@ async function main(): Promise<number> {
   const { url: redisUrl, own: ownRedis, pid: redisPid, label: redisLabel } = await startRedis(options.appendFsync);
 
   // 2. The real backend process.
+  const limitsOn = options.limits === "on";
   const target = await startBackend(
     redisUrl,
-    {},
+    limitsOn ? { VOTER_LIMITS: "on", TRUST_PROXY: "true" } : {},
     options.cpuProfDir ? ["--cpu-prof", "--cpu-prof-dir", options.cpuProfDir] : [],
   );
   const { server: backend, port: backendPort, auth } = target;
-  progress(`backend: node backend/dist/main.js listening on 127.0.0.1:${backendPort}`);
+  progress(`backend: node backend/dist/main.js listening on 127.0.0.1:${backendPort} (VOTER_LIMITS=${options.limits})`);
   const controlAgent = newAgent(options.concurrency);
 
   // 3. Rounds from the demo data: the measured one, and a warm-up one (so the measured round counts exactly V).
@@ -312,10 +320,10 @@ async function main(): Promise<number> {
   );
 
   // 4. Voter tokens and ballots, made before anything is timed.
-  const tokens = await mintVoters(controlAgent, backendPort, options.voters, options.concurrency);
+  const tokens = await mintVoters(controlAgent, backendPort, options.voters, options.concurrency, limitsOn);
   const optionIds = round.options.map((option) => option.id);
   const choices = makeChoices(options.voters, optionIds, round.rules.minChoices, round.rules.maxChoices, options.seed);
-  const ballots = ballotsFor(tokens, choices);
+  const ballots = ballotsFor(tokens, choices, limitsOn);
   const expectedVotes = new Map<string, number>(optionIds.map((id) => [id, 0]));
   for (const picks of choices) for (const id of picks) expectedVotes.set(id, (expectedVotes.get(id) ?? 0) + 1);
   const warmupBallots = ballots.slice(0, options.warmup);
@@ -475,6 +483,7 @@ async function main(): Promise<number> {
       concurrency: options.concurrency,
       warmup: options.warmup,
       seed: options.seed,
+      limits: options.limits,
       redis: redisLabel,
     },
     ballots: { meanPicks, meanBodyBytes },
@@ -503,7 +512,7 @@ function renderTable(result: {
   startedAt: string;
   revision: string;
   machine: { node: string; platform: string; cpus: number; cpuModel: string; memoryGiB: number };
-  options: { voters: number; concurrency: number; warmup: number; seed: number; redis: string };
+  options: { voters: number; concurrency: number; warmup: number; seed: number; limits: string; redis: string };
   ballots: { meanPicks: number; meanBodyBytes: number };
   service: Figures;
   bare: Figures;
@@ -524,6 +533,7 @@ function renderTable(result: {
     `Ingest benchmark, ${result.startedAt}, source ${result.revision}`,
     `machine: node ${machine.node}, ${machine.platform}, ${machine.cpus} × ${machine.cpuModel}, ${machine.memoryGiB} GiB`,
     `run: ${options.voters} ballots (one per voter), concurrency ${options.concurrency}, warm-up ${options.warmup}, ` +
+      `VOTER_LIMITS=${options.limits}, ` +
       `seed ${options.seed}, ${result.ballots.meanPicks.toFixed(1)} picks and ` +
       `${result.ballots.meanBodyBytes.toFixed(0)} body bytes per ballot on average`,
     `redis: ${options.redis}`,

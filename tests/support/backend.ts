@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import type { AddressInfo } from "node:net";
-import { createRedisClient, createServer, defaultServerConfig } from "@lb/backend";
+import { createRedisClient, createServer, DEFAULT_VOTER_LIMITS, defaultServerConfig } from "@lb/backend";
 import { Redis } from "ioredis";
 import { inject } from "vitest";
 import { Api, createAgent } from "./http.js";
@@ -43,6 +43,8 @@ export function testRedisClient(): Redis {
 /**
  * Starts `count` backends in this process, each `createServer` on port 0 with its own ioredis client, all on
  * the run's Redis and sharing one config (admin token, voter-token secret), like replicas behind a balancer.
+ * The per-IP voter limits are OFF unless `overrides.voterLimits` turns them on: the suite mints thousands of
+ * tokens from 127.0.0.1 (voter-limits.int.test.ts and the challenge spec test them).
  */
 export async function startBackends(
   count = 1,
@@ -56,6 +58,7 @@ export async function startBackends(
     // Every test file comes from 127.0.0.1 and many send wrong tokens on purpose: the throttle's own tests
     // (admin-throttle.int.test.ts) set a low limit and a made-up client address per test.
     adminAuthFailuresPerMinute: 1_000_000,
+    voterLimits: { ...DEFAULT_VOTER_LIMITS, enabled: false },
     ...overrides,
   });
   const url = options.redisUrl ?? redisUrl();

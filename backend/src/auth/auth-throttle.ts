@@ -72,6 +72,6 @@ function rateLimited(msBeforeNext: number): AppError {
     "RATE_LIMITED",
     `Too many wrong organiser tokens or screen keys from this address; try again in ${seconds} s.`,
   );
-  error.retryAfterSeconds = seconds;
+  error.headers = { "Retry-After": String(seconds) };
   return error;
 }

@@ -2,6 +2,7 @@ import { BallotRequestSchema, RoundIdSchema, TICKET_HEADER, TicketCodeSchema } f
 import express, { type ErrorRequestHandler, Router } from "express";
 import { AppError, knownError } from "../http/app-error.js";
 import { parseBody, roundIdParam } from "../http/validate.js";
+import type { VoterGate } from "../integrity/voter-gate.js";
 import {
   optionalVoterId,
   presentedVoterToken,
@@ -15,15 +16,18 @@ export function ballotsRouter(options: {
   ballots: BallotsService;
   voterSecret: string;
   bodyLimitBytes: number;
+  gate: VoterGate;
   log: (message: string, error: unknown) => void;
 }) {
   const router = Router();
   const voter = requireVoter(options.voterSecret);
+  const json = express.json({ limit: options.bodyLimitBytes });
 
   // No voter token is demanded here: in a tickets round the ticket is the credential. The ballot script knows
   // the round's electorate and refuses a ballot without the credential it needs (INVALID_VOTER_TOKEN in open
-  // rounds, TICKET_REQUIRED in tickets rounds); in open rounds a `ticket` field is ignored.
-  router.post("/api/rounds/:id/ballots", express.json({ limit: options.bodyLimitBytes }), async (req, res) => {
+  // rounds, TICKET_REQUIRED in tickets rounds); in open rounds a `ticket` field is ignored. The gate (allowed
+  // networks, per-IP and per-network limits: they also slow down guessing of ticket codes) runs first.
+  router.post("/api/rounds/:id/ballots", json, options.gate.ballots(), async (req, res) => {
     const roundId = roundIdParam(req.params.id);
     const ballot = parseBody(BallotRequestSchema, req.body);
     const voterId = optionalVoterId(options.voterSecret, req);

@@ -4,8 +4,10 @@ import type { ErrorRequestHandler, RequestHandler } from "express";
 /** The one way to fail a request with a known code; the error middleware turns it into `{ error }`. */
 export class AppError extends Error {
   readonly status: number;
-  /** Sent as `Retry-After` (seconds) with a 429 or 503: when the client may try again. */
-  retryAfterSeconds: number | undefined;
+  /** Fields sent beside `error` (e.g. the `challenge` of 428 CHALLENGE_REQUIRED). */
+  body?: Record<string, unknown>;
+  /** Response headers (e.g. `Retry-After` of 429 RATE_LIMITED). */
+  headers?: Record<string, string>;
 
   constructor(
     readonly code: ErrorCode,
@@ -103,8 +105,8 @@ export function errorMiddleware(log: (message: string, error: unknown) => void):
     const known = knownError(error);
     if (known) {
       if (!res.headersSent) {
-        if (known.retryAfterSeconds !== undefined) res.setHeader("Retry-After", String(known.retryAfterSeconds));
-        res.status(known.status).json(errorBody(known.code, known.message));
+        if (known.headers) res.set(known.headers);
+        res.status(known.status).json({ ...known.body, ...errorBody(known.code, known.message) });
       }
       return;
     }

@@ -14,6 +14,7 @@ const RULES: RoundRules = {
   electorate: "open",
   ballotsPerVoter: "once",
   timeZone: "Asia/Shanghai",
+  allowedNetworks: [],
 };
 
 function snapshot(

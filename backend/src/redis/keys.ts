@@ -4,6 +4,10 @@
  */
 export const roundIndexKey = "lb:rounds";
 export const configKey = (name: string) => `lb:config:${name}`;
+/** Prefix of the voter limits' counters (rate-limiter-flexible adds `:<ip or network>`). */
+export const voterLimitKeyPrefix = (name: string) => `lb:limit:${name}`;
+/** STRING: a solved proof-of-work challenge, kept until it expires so that it is used once. */
+export const usedChallengeKey = (signature: string) => `lb:challenge:used:${signature}`;
 
 export function roundKeys(roundId: string) {
   const base = `lb:{round:${roundId}}`;
@@ -25,7 +29,7 @@ export function roundKeys(roundId: string) {
       return {
         /**
          * HASH: the definition (title, description, min, max, visibility, screenVisibility, opensAt and closesAt
-         * in ms or ''), optionCount, status, seq, ballots, revision, updatedAt.
+         * in ms or '', allowedNetworks space-separated), optionCount, status, seq, ballots, revision, updatedAt.
          */
         state: `${e}:state`,
         /** STRING: the options as JSON (kept apart from `state`: it is large and rarely changes). */

@@ -52,6 +52,8 @@ export function definitionFields(definition: Pick<RoundCreate, "title" | "descri
     ["electorate", rules.electorate],
     ["perVoter", rules.ballotsPerVoter],
     ["timeZone", rules.timeZone],
+    // Space-separated CIDRs ("" = any network); read by the integrity gate, not by the ballot script.
+    ["allowedNetworks", rules.allowedNetworks.join(" ")],
   ].flat();
 }
 
@@ -72,6 +74,7 @@ export function parseState(hash: Record<string, string>): EpochState | null {
       electorate: ElectorateSchema.catch("open").parse(hash.electorate),
       ballotsPerVoter: BallotsPerVoterSchema.catch("once").parse(hash.perVoter),
       timeZone: hash.timeZone || DEFAULT_TIME_ZONE,
+      allowedNetworks: hash.allowedNetworks ? hash.allowedNetworks.split(" ") : [],
     },
     optionCount: Number(hash.optionCount),
     status: RoundStatusSchema.parse(hash.status),

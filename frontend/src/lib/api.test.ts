@@ -8,6 +8,16 @@ describe("toApiRequestError", () => {
     expect([error.status, error.code, error.message]).toEqual([409, "ALREADY_VOTED", "already voted"]);
   });
 
+  it("carries the challenge of a 428 and the Retry-After of a 429", () => {
+    const challenge = { algorithm: "SHA-256", challenge: "c", maxnumber: 10, salt: "s", signature: "x" } as const;
+    const required = toApiRequestError(428, { error: { code: "CHALLENGE_REQUIRED", message: "m" }, challenge });
+    expect(required.challenge).toEqual(challenge);
+    expect(toApiRequestError(429, { error: { code: "RATE_LIMITED", message: "m" } }, "3").retryAfterMs).toBe(3_000);
+    expect(
+      toApiRequestError(429, { error: { code: "RATE_LIMITED", message: "m" } }, null).retryAfterMs,
+    ).toBeUndefined();
+  });
+
   it("derives a known code when the body is not an API error", () => {
     expect(toApiRequestError(502, null).code).toBe("UNAVAILABLE");
     expect(toApiRequestError(404, "<html>").code).toBe("NOT_FOUND");

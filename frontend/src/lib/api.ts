@@ -2,6 +2,8 @@ import {
   type AdminSessionResponse,
   type BallotReceipt,
   type BallotRequest,
+  type Challenge,
+  type ChallengeSolution,
   type DeleteRoundRequest,
   type ErrorCode,
   isErrorCode,
@@ -30,16 +32,28 @@ export class ApiRequestError extends Error {
     readonly status: number,
     readonly code: ErrorCode,
     message: string,
+    /** The challenge to solve (428 CHALLENGE_REQUIRED). */
+    readonly challenge?: Challenge,
+    /** How long the server asked to wait (429 RATE_LIMITED's Retry-After). */
+    readonly retryAfterMs?: number,
   ) {
     super(message);
   }
 }
 
 /** Builds the error from a failed response: the server's `{ error: { code, message } }`, or a code from the status. */
-export function toApiRequestError(status: number, payload: unknown): ApiRequestError {
-  const error = (payload as { error?: { code?: unknown; message?: unknown } } | null)?.error;
+export function toApiRequestError(status: number, payload: unknown, retryAfter?: string | null): ApiRequestError {
+  const body = payload as { error?: { code?: unknown; message?: unknown }; challenge?: Challenge } | null;
+  const error = body?.error;
   if (error && isErrorCode(error.code)) {
-    return new ApiRequestError(status, error.code, typeof error.message === "string" ? error.message : error.code);
+    const seconds = Number(retryAfter);
+    return new ApiRequestError(
+      status,
+      error.code,
+      typeof error.message === "string" ? error.message : error.code,
+      error.code === "CHALLENGE_REQUIRED" ? body?.challenge : undefined,
+      retryAfter && Number.isFinite(seconds) && seconds >= 0 ? seconds * 1000 : undefined,
+    );
   }
   // No JSON error body: a proxy, a gateway or a crash answered instead of the API.
   const code: ErrorCode =
@@ -83,7 +97,7 @@ export async function request<T>(path: string, options: RequestOptions = {}): Pr
     throw new ApiRequestError(0, "UNAVAILABLE", error instanceof Error ? error.message : "network error");
   }
   const payload = await readJson(response);
-  if (!response.ok) throw toApiRequestError(response.status, payload);
+  if (!response.ok) throw toApiRequestError(response.status, payload, response.headers.get("Retry-After"));
   // The server is built against the same @lb/common contract, so its answers are trusted to match T.
   return payload as T;
 }
@@ -110,10 +124,17 @@ export const api = {
     return request<RoundView>(roundPath(roundId), { signal });
   },
 
-  /** Returns the token the request already carried (cookie or header) when it is valid, else a new one. */
-  createVoter(existingToken: string | null): Promise<VoterTokenResponse> {
+  /**
+   * Returns the token the request already carried (cookie or header) when it is valid, else a new one. `roundId`
+   * names the page's round (its allowed networks apply); `challenge` is a solved challenge after a 428.
+   */
+  createVoter(
+    existingToken: string | null,
+    body: { roundId?: string; challenge?: ChallengeSolution } = {},
+  ): Promise<VoterTokenResponse> {
     return request<VoterTokenResponse>("/api/voters", {
       method: "POST",
+      body,
       headers: existingToken ? voterHeaders(existingToken) : {},
     });
   },

@@ -76,6 +76,9 @@ const en = {
   "admin.form.timeZone": "Time zone of “a day”",
   "admin.form.electorateHelp":
     "Tickets: make and print them in the Tickets tab; each votes once (once a day in daily rounds). These three lock once the round has a ballot.",
+  "admin.form.allowedNetworks": "Venue networks only (optional)",
+  "admin.form.allowedNetworksHelp":
+    "One network per line in CIDR notation (192.168.10.0/24, 2001:db8:5::/48) or one address. When set, phones outside these networks can neither get a voter token nor vote: use it to keep a vote to the venue's Wi-Fi. Empty: any network.",
   "admin.form.options": "Options ({count})",
   "admin.form.optionsLabel": "Options",
   "admin.form.col.number": "No.",
@@ -160,6 +163,10 @@ const en = {
   "admin.reject.INVALID_BODY": "Malformed ballot",
   "admin.reject.IDEMPOTENCY_MISMATCH": "Conflicting resubmission",
   "admin.reject.PAYLOAD_TOO_LARGE": "Ballot too large",
+  "admin.reject.CHALLENGE_REQUIRED": "Security check handed out (many requests from one network)",
+  "admin.reject.CHALLENGE_FAILED": "Security check failed",
+  "admin.reject.RATE_LIMITED": "Too many requests from one network",
+  "admin.reject.NETWORK_NOT_ALLOWED": "Outside the venue networks",
 
   "admin.reject.TICKET_REQUIRED": "No ticket",
   "admin.reject.TICKET_INVALID": "Unknown ticket",
@@ -301,6 +308,9 @@ const zhCN: Record<AdminMessageKey, string> = {
   "admin.form.timeZone": "“一天”按哪个时区计算",
   "admin.form.electorateHelp":
     "票券：在“票券”标签页生成并打印；每张票券投一次（每日投票则每天一次）。投票有了第一张选票后，这三项即锁定。",
+  "admin.form.allowedNetworks": "仅限现场网络（可选）",
+  "admin.form.allowedNetworksHelp":
+    "每行一个网段，使用 CIDR 写法（如 192.168.10.0/24、2001:db8:5::/48）或单个地址。设置后，不在这些网络中的手机既不能领取投票凭证也不能投票，可用于把投票限定在现场 Wi-Fi。留空表示不限网络。",
   "admin.form.options": "候选项（{count}）",
   "admin.form.optionsLabel": "候选项",
   "admin.form.col.number": "编号",
@@ -384,6 +394,10 @@ const zhCN: Record<AdminMessageKey, string> = {
   "admin.reject.INVALID_BODY": "选票格式错误",
   "admin.reject.IDEMPOTENCY_MISMATCH": "重复提交不一致",
   "admin.reject.PAYLOAD_TOO_LARGE": "选票过大",
+  "admin.reject.CHALLENGE_REQUIRED": "已要求安全校验（同一网络请求过多）",
+  "admin.reject.CHALLENGE_FAILED": "安全校验未通过",
+  "admin.reject.RATE_LIMITED": "同一网络请求过多",
+  "admin.reject.NETWORK_NOT_ALLOWED": "不在现场网络内",
 
   "admin.reject.TICKET_REQUIRED": "未带票券",
   "admin.reject.TICKET_INVALID": "票券无效",

@@ -16,6 +16,7 @@ const round: RoundView = {
     electorate: "open",
     ballotsPerVoter: "once",
     timeZone: "Asia/Shanghai",
+    allowedNetworks: [],
   },
   options: [
     { id: "1", number: 1, title: "One", description: "" },
@@ -32,6 +33,26 @@ const round: RoundView = {
   updatedAt: "2026-01-01T00:00:00.000Z",
   archived: false,
 };
+
+describe("allowed networks", () => {
+  it("are one per line, checked like the server does, and sent only when changed", () => {
+    const draft = { ...draftFromRound(round), allowedNetworks: " 192.168.10.0/24\n\n2001:db8:5::/48 \n" };
+    const check = checkDraft(draft);
+    expect(check.ok).toBe(true);
+    if (!check.ok) return;
+    expect(check.round.rules.allowedNetworks).toEqual(["192.168.10.0/24", "2001:db8:5::/48"]);
+    expect(patchFor(round, check.round)).toEqual({
+      rules: { allowedNetworks: ["192.168.10.0/24", "2001:db8:5::/48"] },
+    });
+    const unchanged = checkDraft(draftFromRound(round));
+    expect(unchanged.ok && patchFor(round, unchanged.round)).toBeNull();
+
+    const bad = checkDraft({ ...draft, allowedNetworks: "192.168.10.0/24\nvenue wifi" });
+    expect(bad.ok).toBe(false);
+    if (bad.ok) return;
+    expect(bad.issues[0]?.field).toBe("rules.allowedNetworks.1");
+  });
+});
 
 describe("checkDraft", () => {
   it("turns a filled form into a round the server accepts", () => {

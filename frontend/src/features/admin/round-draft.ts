@@ -38,6 +38,8 @@ export interface RoundDraft {
   ballotsPerVoter: BallotsPerVoter;
   /** IANA name; what "a day" means for daily rounds. */
   timeZone: string;
+  /** `rules.allowedNetworks`, one CIDR per line; "" for any network. */
+  allowedNetworks: string;
   options: OptionDraft[];
 }
 
@@ -68,6 +70,7 @@ export function emptyDraft(): RoundDraft {
     electorate: "open",
     ballotsPerVoter: "once",
     timeZone: DEFAULT_TIME_ZONE,
+    allowedNetworks: "",
     options: [1, 2].map((n) => ({ key: newRowKey(), number: String(n), title: "", description: "" })),
   };
 }
@@ -89,6 +92,7 @@ export function draftFromRound(
     electorate: round.rules.electorate,
     ballotsPerVoter: round.rules.ballotsPerVoter,
     timeZone: round.rules.timeZone,
+    allowedNetworks: (round.rules.allowedNetworks ?? []).join("\n"),
     options: optionDrafts(round.options),
   } satisfies RoundDraft;
 }
@@ -122,6 +126,10 @@ function rulesOf(draft: RoundDraft): RoundRules {
     electorate: draft.electorate,
     ballotsPerVoter: draft.ballotsPerVoter,
     timeZone: draft.timeZone.trim(),
+    allowedNetworks: draft.allowedNetworks
+      .split(/\s+/)
+      .map((line) => line.trim())
+      .filter((line) => line !== ""),
   };
 }
 
@@ -208,7 +216,10 @@ export function patchFor(round: RoundView, edited: RoundCreate): RoundPatchInput
   if (edited.description !== round.description) patch.description = edited.description;
   const rules: Partial<RoundRules> = {};
   for (const key of Object.keys(edited.rules) as (keyof RoundRules)[]) {
-    if (edited.rules[key] !== round.rules[key]) Object.assign(rules, { [key]: edited.rules[key] });
+    // Compared as JSON: allowedNetworks is a list, equal by content.
+    if (JSON.stringify(edited.rules[key]) !== JSON.stringify(round.rules[key])) {
+      Object.assign(rules, { [key]: edited.rules[key] });
+    }
   }
   if (Object.keys(rules).length > 0) patch.rules = rules;
   const comparable = (options: readonly Option[]) =>

@@ -267,6 +267,18 @@ export function RoundForm({ mode, initial, lockedReason = null, onSubmit, onCanc
           </div>
         </div>
         <p className="muted">{ta("admin.form.electorateHelp")}</p>
+        <div className="console-field">
+          <label htmlFor={field("networks")}>{ta("admin.form.allowedNetworks")}</label>
+          <textarea
+            id={field("networks")}
+            rows={3}
+            spellCheck={false}
+            placeholder="192.168.10.0/24"
+            value={draft.allowedNetworks}
+            onChange={(event) => set("allowedNetworks", event.target.value)}
+          />
+        </div>
+        <p className="muted">{ta("admin.form.allowedNetworksHelp")}</p>
       </fieldset>
 
       <fieldset>
@@ -399,11 +411,13 @@ const FIELD_LABELS: Record<string, AdminMessageKey> = {
   "rules.maxChoices": "admin.form.maxChoices",
   "rules.opensAt": "admin.form.opensAt",
   "rules.closesAt": "admin.form.closesAt",
+  "rules.allowedNetworks": "admin.form.allowedNetworks",
 };
 
 /** "Option 3 · Title: is empty". */
 function describeDraftIssue(issue: DraftIssue): string {
-  const labelKey = FIELD_LABELS[issue.field];
+  // "rules.allowedNetworks.2" is the third network: labelled as the list.
+  const labelKey = FIELD_LABELS[issue.field] ?? FIELD_LABELS[issue.field.replace(/\.\d+$/, "")];
   const label = labelKey ? ta(labelKey) : issue.field;
   const where =
     issue.option === undefined ? label : `${ta("admin.import.atOption", { option: issue.option })} · ${label}`;

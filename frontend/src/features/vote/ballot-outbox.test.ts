@@ -88,6 +88,8 @@ describe("isRetryable", () => {
     expect(isRetryable(new ApiRequestError(503, "UNAVAILABLE", ""))).toBe(true);
     expect(isRetryable(new ApiRequestError(500, "INTERNAL", ""))).toBe(true);
     expect(isRetryable(new ApiRequestError(429, "INTERNAL", ""))).toBe(true);
+    // A challenge the page could not solve this time: the ballot stays queued.
+    expect(isRetryable(new ApiRequestError(428, "CHALLENGE_REQUIRED", ""))).toBe(true);
     expect(isRetryable(refusal("TOO_MANY_CHOICES"))).toBe(false);
     expect(isRetryable(refusal("ROUND_NOT_OPEN", 409))).toBe(false);
     expect(isRetryable(new ApiRequestError(401, "INVALID_VOTER_TOKEN", ""))).toBe(false);
@@ -105,6 +107,19 @@ describe("BallotOutbox", () => {
     expect(box.kinds()).toEqual(["sending", "recorded"]);
     expect(box.sent).toEqual([{ choices: ["1", "2"], idempotencyKey: "key-1" }]);
     expect(box.stored()).toBeNull();
+  });
+
+  it("waits at least the Retry-After of a 429 before sending again, under the same key", async () => {
+    const box = setup();
+    box.outcomes.push(new ApiRequestError(429, "RATE_LIMITED", "slow down", undefined, 7_000), receipt(["1"]));
+    box.outbox.submit(["1"]);
+    await vi.advanceTimersByTimeAsync(0);
+    expect(box.kinds()).toEqual(["sending", "waiting"]);
+    await vi.advanceTimersByTimeAsync(6_999);
+    expect(box.sent).toHaveLength(1);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(box.kinds()).toEqual(["sending", "waiting", "sending", "recorded"]);
+    expect(box.sent.map((ballot) => ballot.idempotencyKey)).toEqual(["key-1", "key-1"]);
   });
 
   it("retries with backoff under the same key until the server answers", async () => {

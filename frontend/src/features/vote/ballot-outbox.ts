@@ -45,10 +45,15 @@ export function retryDelay(attempts: number, random: () => number): number {
   return Math.round(capped / 2 + random() * (capped / 2));
 }
 
-/** Network failures, timeouts, rate limits and server errors may succeed later; any other answer is final. */
+/**
+ * Network failures, timeouts, rate limits, a challenge the page could not solve this time, and server errors
+ * may succeed later; any other answer is final.
+ */
 export function isRetryable(error: unknown): boolean {
   if (!(error instanceof ApiRequestError)) return true; // a timeout abort or another transport failure
-  return error.status === 0 || error.status === 408 || error.status === 429 || error.status >= 500;
+  return (
+    error.status === 0 || error.status === 408 || error.status === 428 || error.status === 429 || error.status >= 500
+  );
 }
 
 function toApiError(error: unknown): ApiRequestError {
@@ -183,7 +188,8 @@ export class BallotOutbox {
 
   private scheduleRetry(ballot: PendingBallot, error: ApiRequestError): void {
     if (this.disposed) return;
-    const delay = retryDelay(ballot.attempts, this.deps.random);
+    // A 429 says how long to wait (Retry-After); sooner would only be refused again.
+    const delay = Math.max(retryDelay(ballot.attempts, this.deps.random), error.retryAfterMs ?? 0);
     this.cancelTimer = this.deps.setTimer(() => {
       this.cancelTimer = null;
       void this.attempt();

@@ -4,6 +4,7 @@ import { api, type VoterCredential } from "../../lib/api";
 import { getSocket } from "../../lib/socket";
 import { readStored, writeStored } from "../../lib/storage";
 import { BallotOutbox, newIdempotencyKey, type OutboxState, outboxStorageKey, RETRY } from "./ballot-outbox";
+import { withChallenge } from "./security-check";
 
 /**
  * The page's side of the outbox: real network, localStorage, timers, and the two moments worth an immediate
@@ -33,7 +34,11 @@ export function useBallotOutbox(
     const box = new BallotOutbox({
       read: () => readStored("localStorage", key),
       write: (value) => writeStored("localStorage", key, value),
-      send: (ballot) => api.submitBallot(roundId, current, ballot, AbortSignal.timeout(RETRY.requestTimeoutMs)),
+      // Past the network's soft limit the same ballot (same idempotency key) goes again with a solved challenge.
+      send: (ballot) =>
+        withChallenge((challenge) =>
+          api.submitBallot(roundId, current, { ...ballot, challenge }, AbortSignal.timeout(RETRY.requestTimeoutMs)),
+        ),
       fetchReceipt: () => api.getMyBallot(roundId, current),
       newKey: newIdempotencyKey,
       now: () => Date.now(),

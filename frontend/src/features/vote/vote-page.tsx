@@ -6,6 +6,7 @@ import { t } from "../../i18n";
 import { ApiRequestError, api } from "../../lib/api";
 import { setSocketVoterToken } from "../../lib/socket";
 import { useAsync } from "../../lib/use-async";
+import { useSecurityCheck } from "./security-check";
 import { rememberTicket, storedTicket, takeTicketFromUrl } from "./vote-ticket";
 import { VoteView } from "./vote-view";
 import { ensureVoterToken } from "./voter-token";
@@ -29,7 +30,7 @@ async function loadVoteData(roundId: string, signal: AbortSignal): Promise<VoteD
   const urlTicket = takeTicketFromUrl(roundId);
   // A phone that scanned a ticket is in a tickets round: it needs no voter token. Otherwise the token is asked
   // for beside the round, so that open rounds (the common case) load in one round trip.
-  const token = urlTicket ? null : ensureVoterToken();
+  const token = urlTicket ? null : ensureVoterToken(roundId);
   const round = await api.getRound(roundId, signal);
   const receivedAt = Date.now();
   if (round.rules.electorate === "tickets") {
@@ -45,7 +46,7 @@ async function loadVoteData(roundId: string, signal: AbortSignal): Promise<VoteD
       return { round, voterToken: null, ticket: null, refusedTicket: ticket, receipt: null, receivedAt };
     }
   }
-  const voterToken = await (token ?? ensureVoterToken());
+  const voterToken = await (token ?? ensureVoterToken(roundId));
   // Before the live board connects, so the server knows from the handshake who may see results.
   setSocketVoterToken(voterToken);
   const receipt = await api.getMyBallot(roundId, { voterToken }, signal);
@@ -53,6 +54,20 @@ async function loadVoteData(roundId: string, signal: AbortSignal): Promise<VoteD
 }
 
 export function VotePage({ roundId }: { roundId: string }) {
+  const checking = useSecurityCheck();
+  return (
+    <>
+      {checking && (
+        <p className="notice security-check" role="status">
+          {t("error.CHALLENGE_REQUIRED")}
+        </p>
+      )}
+      <VotePageContent roundId={roundId} />
+    </>
+  );
+}
+
+function VotePageContent({ roundId }: { roundId: string }) {
   const { state, reload } = useAsync((signal) => loadVoteData(roundId, signal), [roundId]);
   useDocumentTitle(state.status === "done" ? state.value.round.title : undefined);
   const unreachable = state.status === "failed" && (state.error.status === 0 || state.error.status >= 500);
