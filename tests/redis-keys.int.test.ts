@@ -132,6 +132,10 @@ describe("Redis keys", () => {
         epoch: 1,
         ballots: 3,
         liveBallots: 3,
+        excluded: 0,
+        liveExcluded: 0,
+        auditEntries: 3,
+        auditLength: 3,
         matches: false,
         differences: [{ optionId: "2", live: 8, recounted: 3 }],
       });

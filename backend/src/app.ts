@@ -8,6 +8,9 @@ import { ballotsRouter } from "./ballots/ballots.routes.js";
 import type { BallotsService } from "./ballots/ballots.service.js";
 import type { ServerConfig } from "./config.js";
 import { AppError, errorMiddleware } from "./http/app-error.js";
+import type { ExclusionsRepository } from "./integrity/exclusions.repository.js";
+import type { IntegrityRepository } from "./integrity/integrity.repository.js";
+import { integrityRouter } from "./integrity/integrity.routes.js";
 import type { BoardAccess } from "./leaderboard/board-access.js";
 import type { LeaderboardRepository } from "./leaderboard/leaderboard.repository.js";
 import { leaderboardRouter } from "./leaderboard/leaderboard.routes.js";
@@ -36,6 +39,8 @@ export interface AppDeps {
   leaderboard: LeaderboardRepository;
   access: BoardAccess;
   stats: StatsRepository;
+  integrity: IntegrityRepository;
+  exclusions: ExclusionsRepository;
   log: (message: string, error: unknown) => void;
 }
 
@@ -97,6 +102,15 @@ export function createApp(deps: AppDeps): express.Express {
       stats: deps.stats,
       admin,
       voterSecret: config.voterTokenSecret,
+    }),
+  );
+  app.use(
+    integrityRouter({
+      integrity: deps.integrity,
+      exclusions: deps.exclusions,
+      rounds: deps.rounds,
+      admin,
+      bodyLimitBytes: config.adminBodyLimitBytes,
     }),
   );
   app.use("/api", () => {

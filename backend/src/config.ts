@@ -33,6 +33,8 @@ const EnvSchema = z.object({
   TRUST_PROXY: z.stringbool().default(false),
   /** Built frontend to serve; empty to serve none. */
   STATIC_DIR: z.string().default(fileURLToPath(new URL("../../frontend/dist", import.meta.url))),
+  /** Audit entries the integrity report reads (the newest ones): bounds its memory and time on huge rounds. */
+  INTEGRITY_SCAN_LIMIT: z.coerce.number().int().min(1000).max(5_000_000).default(100_000),
   /** Create and open the demo round when the store holds no round. */
   SEED_DEMO: z.stringbool().default(true),
 });
@@ -48,6 +50,8 @@ export interface ServerConfig {
   adminBodyLimitBytes: number;
   cookieSecure: boolean;
   trustProxy: boolean;
+  /** Audit entries the integrity report reads, newest first. */
+  integrityScanLimit: number;
   /** Built frontend to serve; undefined serves none. */
   staticDir?: string;
 }
@@ -72,6 +76,7 @@ export function defaultServerConfig(
     adminBodyLimitBytes: 2_097_152,
     cookieSecure: false,
     trustProxy: false,
+    integrityScanLimit: 100_000,
     ...overrides,
   };
 }

@@ -40,6 +40,7 @@ async function main(): Promise<void> {
     adminBodyLimitBytes: env.ADMIN_BODY_LIMIT_BYTES,
     cookieSecure: env.COOKIE_SECURE,
     trustProxy: env.TRUST_PROXY,
+    integrityScanLimit: env.INTEGRITY_SCAN_LIMIT,
     ...(env.STATIC_DIR ? { staticDir: env.STATIC_DIR } : {}),
   };
   const server = createServer({ config, redis });

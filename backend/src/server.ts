@@ -6,6 +6,8 @@ import { Server } from "socket.io";
 import { createApp } from "./app.js";
 import { BallotsService } from "./ballots/ballots.service.js";
 import type { ServerConfig } from "./config.js";
+import { ExclusionsRepository } from "./integrity/exclusions.repository.js";
+import { IntegrityRepository } from "./integrity/integrity.repository.js";
 import { BoardAccess } from "./leaderboard/board-access.js";
 import { LeaderboardRepository } from "./leaderboard/leaderboard.repository.js";
 import { LiveHub } from "./realtime/live-hub.js";
@@ -43,7 +45,20 @@ export function createServer(deps: ServerDeps): LeaderboardServer {
   const stats = new StatsRepository(redis);
   const ballots = new BallotsService(redis, rounds, stats);
   const access = new BoardAccess(redis, rounds, config.adminToken);
-  const app = createApp({ config, redis, rounds, ballots, leaderboard, access, stats, log });
+  const integrity = new IntegrityRepository(redis, stats, config.integrityScanLimit);
+  const exclusions = new ExclusionsRepository(redis, leaderboard);
+  const app = createApp({
+    config,
+    redis,
+    rounds,
+    ballots,
+    leaderboard,
+    access,
+    stats,
+    integrity,
+    exclusions,
+    log,
+  });
   const httpServer = createHttpServer(app);
   const io: IoServer = new Server(httpServer, {
     serveClient: false,

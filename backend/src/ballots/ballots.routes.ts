@@ -2,6 +2,8 @@ import { BallotRequestSchema, RoundIdSchema } from "@lb/common";
 import express, { type ErrorRequestHandler, Router } from "express";
 import { AppError, knownError } from "../http/app-error.js";
 import { parseBody, roundIdParam } from "../http/validate.js";
+import { addressHasher } from "../integrity/address-hash.js";
+import { clientAddress } from "../integrity/client-address.js";
 import { requireVoter, type VoterLocals } from "../voters/voters.routes.js";
 import type { BallotsService } from "./ballots.service.js";
 
@@ -13,11 +15,17 @@ export function ballotsRouter(options: {
 }) {
   const router = Router();
   const voter = requireVoter(options.voterSecret);
+  const hashAddress = addressHasher(options.voterSecret);
 
   router.post("/api/rounds/:id/ballots", express.json({ limit: options.bodyLimitBytes }), voter, async (req, res) => {
     const roundId = roundIdParam(req.params.id);
     const ballot = parseBody(BallotRequestSchema, req.body);
-    const receipt = await options.ballots.cast(roundId, (res.locals as VoterLocals).voterId, ballot);
+    // Integrity view: where the ballot came from (keyed hashes only) and with which credential.
+    const origin = hashAddress(clientAddress(req.ip));
+    const receipt = await options.ballots.cast(roundId, (res.locals as VoterLocals).voterId, ballot, {
+      ...origin,
+      cred: "token",
+    });
     res.status(201).json(receipt);
   });
 

@@ -14,6 +14,15 @@ function receiptFromRecord(roundId: string, epoch: number, record: string): Ball
   return { ballotId, roundId, epoch, choices: choices.split(","), receivedAt: new Date(Number(atMs)).toISOString() };
 }
 
+/** What a counted ballot's audit entry records besides the ballot (integrity view); never the raw address. */
+export interface AuditExtras {
+  /** Keyed hashes of the client's IP and network (integrity/address-hash.ts). */
+  ip: string;
+  network: string;
+  /** The credential: `token` for a voter token (the entry's `voter` is its hash), or a ticket batch. */
+  cred: string;
+}
+
 const sameChoices = (a: string[], b: string[]) =>
   a.length === b.length && [...a].sort().join(",") === [...b].sort().join(",");
 
@@ -28,7 +37,12 @@ export class BallotsService {
   ) {}
 
   /** Counts a ballot, or replays the receipt of the voter's earlier ballot with the same idempotency key. */
-  async cast(roundId: string, voterId: string, ballot: BallotRequest): Promise<BallotReceipt> {
+  async cast(
+    roundId: string,
+    voterId: string,
+    ballot: BallotRequest,
+    extras: AuditExtras = { ip: "", network: "", cred: "token" },
+  ): Promise<BallotReceipt> {
     // Checks that need no Redis state come first.
     if (new Set(ballot.choices).size !== ballot.choices.length) {
       throw new AppError("DUPLICATE_OPTION", "An option is picked more than once.");
@@ -45,7 +59,18 @@ export class BallotsService {
         return scripts.castBallot.run(
           this.redis,
           [keys.meta, epochKeys.state, epochKeys.tally, epochKeys.voters, epochKeys.audit, epochKeys.minutes],
-          [epoch, voter, ballotId, ballot.idempotencyKey ?? "", ballot.choices.join(",")],
+          [
+            epoch,
+            voter,
+            ballotId,
+            ballot.idempotencyKey ?? "",
+            ballot.choices.join(","),
+            // Audit extras for the integrity view (appended ARGV 6-9).
+            extras.ip,
+            extras.network,
+            extras.cred,
+            ballot.sinceLoadMs ?? "",
+          ],
         );
       },
       this.epochHints.get(roundId),

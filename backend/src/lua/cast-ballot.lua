@@ -1,6 +1,7 @@
 -- One ballot, whole or not at all: every check that needs Redis state, then every write.
 -- KEYS: meta, state, tally, voters, audit, minutes (all of one round epoch, one hash tag)
--- ARGV: epoch, voterHash, ballotId, idempotencyKey ('' if none), choices (option ids joined by ',')
+-- ARGV: epoch, voterHash, ballotId, idempotencyKey ('' if none), choices (option ids joined by ','),
+--       then the audit extras (integrity view): ipHash, networkHash, cred, sinceLoadMs ('' if none)
 -- Returns {'OK', atMs} | {'PRIOR', record} | {'EPOCH', currentEpoch} | {'ERR', code, detail?}
 local epoch = redis.call('HGET', KEYS[1], 'epoch')
 if not epoch then return {'ERR', 'ROUND_NOT_FOUND'} end
@@ -34,7 +35,10 @@ local at = tostring(atMs)
 for _, id in ipairs(choices) do redis.call('ZINCRBY', KEYS[3], 1, id) end
 redis.call('HINCRBY', KEYS[2], 'ballots', 1)
 redis.call('HINCRBY', KEYS[2], 'seq', 1)
-redis.call('XADD', KEYS[5], '*', 'ballot', ARGV[3], 'voter', ARGV[2], 'choices', ARGV[5], 'at', at)
+redis.call('XADD', KEYS[5], '*', 'ballot', ARGV[3], 'voter', ARGV[2], 'choices', ARGV[5], 'at', at,
+  -- Integrity view: keyed hashes of the client's IP and network, the credential, the page's time since load.
+  -- ('' when a caller passes none: scripts run by hand, older callers.)
+  'ip', ARGV[6] or '', 'net', ARGV[7] or '', 'cred', ARGV[8] or '', 'sinceLoad', ARGV[9] or '')
 redis.call('HSET', KEYS[4], ARGV[2], ARGV[3] .. '|' .. ARGV[4] .. '|' .. ARGV[5] .. '|' .. at)
 redis.call('HINCRBY', KEYS[6], tostring(math.floor(atMs / 60000)), 1)
 return {'OK', at}

@@ -37,4 +37,6 @@ export const scripts = {
   updateRound: LuaScript.load("update-round"),
   setStatus: LuaScript.load("set-status"),
   resetRound: LuaScript.load("reset-round"),
+  excludeBallots: LuaScript.load("exclude-ballots"),
+  restoreBallots: LuaScript.load("restore-ballots"),
 };
