@@ -269,7 +269,6 @@ describe("organiser console and projector screen", () => {
         "ip",
         "network",
         "cred",
-        "sinceLoadMs",
       ]);
     } finally {
       await consoleTab.context.close();
