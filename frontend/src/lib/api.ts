@@ -2,6 +2,9 @@ import {
   type BallotReceipt,
   type BallotRequest,
   type ErrorCode,
+  type Exclusion,
+  type ExclusionRequest,
+  type IntegrityReport,
   isErrorCode,
   type Leaderboard,
   type ResetRequest,
@@ -48,7 +51,7 @@ export function asApiRequestError(error: unknown): ApiRequestError {
 }
 
 interface RequestOptions {
-  method?: "GET" | "POST" | "PATCH";
+  method?: "GET" | "POST" | "PATCH" | "DELETE";
   body?: unknown;
   headers?: Record<string, string>;
   signal?: AbortSignal;
@@ -189,6 +192,35 @@ export const adminApi = {
     return request<RoundStats>(`${roundPath(roundId)}/stats${epochQuery(epoch)}`, {
       headers: adminHeaders(adminToken),
       signal,
+    });
+  },
+
+  /** The integrity report of an epoch (the current one by default): networks, pick-sets, regularity, surges. */
+  integrity(roundId: string, adminToken: string, signal?: AbortSignal): Promise<IntegrityReport> {
+    return request<IntegrityReport>(`${roundPath(roundId)}/integrity`, { headers: adminHeaders(adminToken), signal });
+  },
+
+  async exclusions(roundId: string, adminToken: string, signal?: AbortSignal): Promise<Exclusion[]> {
+    const { exclusions } = await request<{ exclusions: Exclusion[] }>(`${roundPath(roundId)}/exclusions`, {
+      headers: adminHeaders(adminToken),
+      signal,
+    });
+    return exclusions;
+  },
+
+  /** Takes the matching ballots out of the live tally (reversible). */
+  exclude(roundId: string, exclusion: ExclusionRequest, adminToken: string): Promise<Exclusion> {
+    return request<Exclusion>(`${roundPath(roundId)}/exclusions`, {
+      method: "POST",
+      body: exclusion,
+      headers: adminHeaders(adminToken),
+    });
+  },
+
+  undoExclusion(roundId: string, exclusionId: string, adminToken: string): Promise<Exclusion> {
+    return request<Exclusion>(`${roundPath(roundId)}/exclusions/${encodeURIComponent(exclusionId)}`, {
+      method: "DELETE",
+      headers: adminHeaders(adminToken),
     });
   },
 

@@ -8,13 +8,14 @@ import { useAsync } from "../../lib/use-async";
 import { useLiveLeaderboard } from "../leaderboard/use-live-leaderboard";
 import { ta } from "./admin-messages";
 import { useSession } from "./admin-session";
+import { IntegrityPanel } from "./integrity-panel";
 import { LivePanel } from "./live-panel";
 import { ResultsPanel } from "./results-panel";
 import { draftFromRound, patchFor } from "./round-draft";
 import { RoundForm } from "./round-form";
 import { SharePanel } from "./share-panel";
 
-const TABS = ["live", "share", "results", "edit"] as const;
+const TABS = ["live", "integrity", "share", "results", "edit"] as const;
 type Tab = (typeof TABS)[number];
 
 /** One round: its status and actions, then live figures, sharing, results and editing in tabs. */
@@ -83,6 +84,7 @@ export function RoundDetail({ roundId, onChanged }: { roundId: string; onChanged
               </div>
               <div role="tabpanel" id={`${tabsId}-panel`} aria-labelledby={`${tabsId}-tab-${tab}`}>
                 {tab === "live" && <LivePanel round={current} connection={live.connection} />}
+                {tab === "integrity" && <IntegrityPanel round={current} />}
                 {tab === "share" && <SharePanel roundId={view.id} />}
                 {tab === "results" && <ResultsPanel round={current} liveBoard={live.board} />}
                 {tab === "edit" && <EditPanel key={view.epoch} round={current} onSaved={changed} />}

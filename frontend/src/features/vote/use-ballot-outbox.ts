@@ -1,9 +1,15 @@
-import type { BallotReceipt } from "@lb/common";
+import { type BallotReceipt, LIMITS } from "@lb/common";
 import { useCallback, useEffect, useRef, useState } from "react";
 import { api } from "../../lib/api";
 import { getSocket } from "../../lib/socket";
 import { readStored, writeStored } from "../../lib/storage";
 import { BallotOutbox, newIdempotencyKey, type OutboxState, outboxStorageKey, RETRY } from "./ballot-outbox";
+
+/**
+ * Milliseconds since this page was loaded (performance.now() counts from navigation start), for the
+ * organiser's integrity view: scripts that post ballots without a page, or the instant a page loads, stand out.
+ */
+const sinceLoadMs = () => Math.min(Math.max(0, Math.round(performance.now())), LIMITS.sinceLoadMaxMs);
 
 /**
  * The page's side of the outbox: real network, localStorage, timers, and the two moments worth an immediate
@@ -19,7 +25,13 @@ export function useBallotOutbox(roundId: string, epoch: number, voterToken: stri
     const box = new BallotOutbox({
       read: () => readStored("localStorage", key),
       write: (value) => writeStored("localStorage", key, value),
-      send: (ballot) => api.submitBallot(roundId, voterToken, ballot, AbortSignal.timeout(RETRY.requestTimeoutMs)),
+      send: (ballot) =>
+        api.submitBallot(
+          roundId,
+          voterToken,
+          { ...ballot, sinceLoadMs: sinceLoadMs() },
+          AbortSignal.timeout(RETRY.requestTimeoutMs),
+        ),
       fetchReceipt: () => api.getMyBallot(roundId, voterToken),
       newKey: newIdempotencyKey,
       now: () => Date.now(),
