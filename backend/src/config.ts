@@ -34,7 +34,7 @@ const EnvSchema = z.object({
   /** Built frontend to serve; empty to serve none. */
   STATIC_DIR: z.string().default(fileURLToPath(new URL("../../frontend/dist", import.meta.url))),
   /** Audit entries the integrity report reads (the newest ones): bounds its memory and time on huge rounds. */
-  INTEGRITY_SCAN_LIMIT: z.coerce.number().int().min(1000).max(5_000_000).default(100_000),
+  INTEGRITY_SCAN_LIMIT: z.coerce.number().int().min(1000).max(5_000_000).default(50_000),
   /** Create and open the demo round when the store holds no round. */
   SEED_DEMO: z.stringbool().default(true),
 });
@@ -76,7 +76,7 @@ export function defaultServerConfig(
     adminBodyLimitBytes: 2_097_152,
     cookieSecure: false,
     trustProxy: false,
-    integrityScanLimit: 100_000,
+    integrityScanLimit: 50_000,
     ...overrides,
   };
 }

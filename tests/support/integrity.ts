@@ -18,17 +18,23 @@ export async function voteFrom(
   roundId: string,
   ip: string,
   choices: readonly string[],
-  extra: { sinceLoadMs?: number } = {},
+  extra: { sinceLoadMs?: number; token?: string } = {},
 ): Promise<BallotReceipt> {
   const headers = { "x-forwarded-for": ip };
-  const minted = await api.request<VoterTokenResponse>("POST", "/api/voters", { headers });
-  expectStatus(minted, 200);
+  const { token = await mintFrom(api, ip), ...body } = extra;
   const res = await api.request<BallotReceipt>("POST", `/api/rounds/${roundId}/ballots`, {
-    json: { choices, ...extra },
-    headers: { ...headers, "x-voter-token": minted.body.token },
+    json: { choices, ...body },
+    headers: { ...headers, "x-voter-token": token },
   });
   expectStatus(res, 201);
   return res.body;
+}
+
+/** A fresh voter token asked for from `ip`. */
+export async function mintFrom(api: Api, ip: string): Promise<string> {
+  const minted = await api.request<VoterTokenResponse>("POST", "/api/voters", { headers: { "x-forwarded-for": ip } });
+  expectStatus(minted, 200);
+  return minted.body.token;
 }
 
 export async function integrityReport(api: Api, roundId: string, query = ""): Promise<IntegrityReport> {

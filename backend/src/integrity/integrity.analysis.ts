@@ -73,7 +73,8 @@ export function analyseAudit(lines: Iterable<AuditLine>): AuditAnalysis {
         stats = { ballots: 0, excluded: 0, credentials: new Set(), ips: new Set(), times: [], sinceLoad: [] };
         networks.set(line.network, stats);
       }
-      stats.credentials.add(`${line.cred}:${line.voter}`);
+      // A voter token's credential is its voter hash; a ticket's, the ticket (its hash in `voter`) in its batch.
+      stats.credentials.add(line.cred === "token" ? line.voter : `${line.cred}:${line.voter}`);
       stats.ips.add(line.ip);
       stats.times.push(at);
       if (line.sinceLoadMs !== undefined) stats.sinceLoad.push(line.sinceLoadMs);
@@ -100,7 +101,7 @@ export function analyseAudit(lines: Iterable<AuditLine>): AuditAnalysis {
     stats.ballots++;
     counted++;
     if (facts.choices.length === 1) single++;
-    const key = [...facts.choices].sort().join(",");
+    const key = facts.choices.length === 1 ? (facts.choices[0] as string) : [...facts.choices].sort().join(",");
     pickSets.set(key, (pickSets.get(key) ?? 0) + 1);
     let minute = minutes.get(facts.minute);
     if (!minute) {

@@ -37,7 +37,9 @@ export function integrityRouter(options: {
     async (req, res) => {
       const { id, epoch } = await epochOf(req);
       const request = parseBody(ExclusionRequestSchema, req.body);
-      res.status(201).json(await exclusions.create(id, epoch, request));
+      const created = await exclusions.create(id, epoch, request);
+      integrity.forget(id, epoch);
+      res.status(201).json(created);
     },
   );
 
@@ -45,7 +47,9 @@ export function integrityRouter(options: {
     const { id, epoch } = await epochOf(req);
     const exclusionId = ExclusionIdSchema.safeParse(req.params.exclusionId);
     if (!exclusionId.success) throw new AppError("NOT_FOUND", "No exclusion has this id.");
-    res.json(await exclusions.undo(id, epoch, exclusionId.data));
+    const undone = await exclusions.undo(id, epoch, exclusionId.data);
+    integrity.forget(id, epoch);
+    res.json(undone);
   });
 
   return router;
