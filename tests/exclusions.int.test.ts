@@ -3,7 +3,14 @@ import { applyLeaderboardUpdate, LIMITS } from "@lb/common";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { type Backends, startBackends } from "./support/backend.js";
 import { type Api, expectError, expectStatus } from "./support/http.js";
-import { exclude, expectRecountMatches, postExclusion, undoExclusion, voteFrom } from "./support/integrity.js";
+import {
+  exclude,
+  expectRecountMatches,
+  mintFrom,
+  postExclusion,
+  undoExclusion,
+  voteFrom,
+} from "./support/integrity.js";
 import { smallRound } from "./support/rounds.js";
 import { type BoardSocket, connectBoard, record } from "./support/wait.js";
 
@@ -223,6 +230,24 @@ describe("exclusions", () => {
     expect(reapplied && votesOf(reapplied)).toEqual({ "1": 2, "2": 1, "3": 0 });
   });
 
+  it("a reset starts the next epoch with nothing excluded; the excluded epoch keeps its exclusions", async () => {
+    const round = await api.createOpenRound(smallRound(2, { minChoices: 1, maxChoices: 1 }));
+    const ballots = await Promise.all(
+      ["1", "2", "2"].map((choice, i) => voteFrom(api, round.id, `10.4.4.${i}`, [choice])),
+    );
+    await exclude(api, round.id, { reason: "test", ballotIds: [ballots[1]?.ballotId ?? ""] });
+    await api.transition(round.id, "close");
+    await api.reset(round.id);
+    const fresh = await api.leaderboard(round.id);
+    expect(fresh).toMatchObject({ epoch: 2, totalBallots: 0 });
+    expect(fresh.excluded).toBeUndefined();
+    expect((await api.round(round.id)).totalBallots).toBe(0);
+    expect(await api.recount(round.id)).toMatchObject({ matches: true, excluded: 0, liveExcluded: 0 });
+    const old = await api.leaderboard(round.id, 1);
+    expect(old).toMatchObject({ totalBallots: 2, excluded: { ballots: 1 } });
+    expect(await api.recount(round.id, 1)).toMatchObject({ matches: true, excluded: 1, liveExcluded: 1 });
+  });
+
   it("refuses bad requests and callers without the organiser's token", async () => {
     const round = await api.createOpenRound(smallRound(2));
     const receipt = await voteFrom(api, round.id, "10.1.1.1", ["1"]);
@@ -248,6 +273,15 @@ describe("exclusions", () => {
     expectError(await api.request("GET", `/api/rounds/${round.id}/exclusions`), "UNAUTHORIZED");
     expectError(await api.request("GET", `/api/rounds/${round.id}/integrity`), "UNAUTHORIZED");
     expectError(await api.request("DELETE", `/api/rounds/${round.id}/exclusions/0123456789abcdef`), "UNAUTHORIZED");
+    // The time since page load a ballot reports is bounded.
+    const token = await mintFrom(api, "10.1.1.2");
+    for (const sinceLoadMs of [-1, 1.5, LIMITS.sinceLoadMaxMs + 1]) {
+      const res = await api.request("POST", `/api/rounds/${round.id}/ballots`, {
+        json: { choices: ["2"], sinceLoadMs },
+        headers: { "x-voter-token": token },
+      });
+      expectError(res, "INVALID_BODY");
+    }
     // Nothing was written by any of these.
     await expectRecountMatches(api, round.id, 0);
     expect((await api.leaderboard(round.id)).totalBallots).toBe(1);
