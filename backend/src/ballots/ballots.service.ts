@@ -41,7 +41,7 @@ export class BallotsService {
     roundId: string,
     voterId: string,
     ballot: BallotRequest,
-    extras: AuditExtras = { ip: "", network: "", cred: "token" },
+    extras: AuditExtras,
   ): Promise<BallotReceipt> {
     // Checks that need no Redis state come first.
     if (new Set(ballot.choices).size !== ballot.choices.length) {

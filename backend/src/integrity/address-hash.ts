@@ -4,6 +4,9 @@ import type { ClientAddress } from "./client-address.js";
 /** Hex digits kept of each keyed hash: 64 bits, enough to tell a round's networks apart, too few to invert. */
 const HASH_HEX_DIGITS = 16;
 
+/** Addresses whose hashes are remembered per process: a venue's phones share a few IPs and one network. */
+const HASH_CACHE_SIZE = 10_000;
+
 /** What the audit log keeps of where a ballot came from. */
 export interface AddressHashes {
   ip: string;
@@ -18,6 +21,16 @@ export interface AddressHashes {
  */
 export function addressHasher(voterTokenSecret: string): (address: ClientAddress) => AddressHashes {
   const key = createHmac("sha256", voterTokenSecret).update("integrity:address-key:v1").digest();
-  const hash = (value: string) => createHmac("sha256", key).update(value).digest("hex").slice(0, HASH_HEX_DIGITS);
+  // An HMAC costs about 10 µs to set up; the same addresses come back all the time, so their hashes are kept.
+  const cache = new Map<string, string>();
+  const hash = (value: string) => {
+    let digest = cache.get(value);
+    if (digest === undefined) {
+      digest = createHmac("sha256", key).update(value).digest("hex").slice(0, HASH_HEX_DIGITS);
+      if (cache.size >= HASH_CACHE_SIZE) cache.clear();
+      cache.set(value, digest);
+    }
+    return digest;
+  };
   return (address) => ({ ip: hash(`ip:${address.ip}`), network: hash(`net:${address.network}`) });
 }
