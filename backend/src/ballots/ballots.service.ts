@@ -37,12 +37,7 @@ export class BallotsService {
   ) {}
 
   /** Counts a ballot, or replays the receipt of the voter's earlier ballot with the same idempotency key. */
-  async cast(
-    roundId: string,
-    voterId: string,
-    ballot: BallotRequest,
-    extras: AuditExtras,
-  ): Promise<BallotReceipt> {
+  async cast(roundId: string, voterId: string, ballot: BallotRequest, extras: AuditExtras): Promise<BallotReceipt> {
     // Checks that need no Redis state come first.
     if (new Set(ballot.choices).size !== ballot.choices.length) {
       throw new AppError("DUPLICATE_OPTION", "An option is picked more than once.");
