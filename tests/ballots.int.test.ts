@@ -380,12 +380,26 @@ describe("leaderboard, audit and recount", () => {
     expect(entries).toHaveLength(5);
     for (const [index, entry] of entries.entries()) {
       const receipt = receipts[index] as BallotReceipt;
-      expect(Object.keys(entry).sort()).toEqual(["ballotId", "choices", "receivedAt", "voter"]);
+      expect(Object.keys(entry).sort()).toEqual([
+        "ballotId",
+        "choices",
+        "cred",
+        "ip",
+        "kind",
+        "network",
+        "receivedAt",
+        "voter",
+      ]);
       expect(entry).toEqual({
+        kind: "ballot",
         ballotId: receipt.ballotId,
         voter: entry.voter,
         choices: receipt.choices,
         receivedAt: receipt.receivedAt,
+        // Keyed hashes of 127.0.0.1 and its /24 (integrity view), and the credential.
+        ip: expect.stringMatching(/^[0-9a-f]{16}$/),
+        network: expect.stringMatching(/^[0-9a-f]{16}$/),
+        cred: "token",
       } satisfies AuditEntry);
       // SHA-256, hex or base64url.
       expect(entry.voter).toMatch(/^([0-9a-f]{64}|[A-Za-z0-9_-]{43}=?)$/);
@@ -401,6 +415,10 @@ describe("leaderboard, audit and recount", () => {
       epoch: 1,
       ballots: 5,
       liveBallots: 5,
+      excluded: 0,
+      liveExcluded: 0,
+      auditEntries: 5,
+      auditLength: 5,
       matches: true,
       differences: [],
     });

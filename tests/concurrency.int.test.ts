@@ -120,6 +120,10 @@ describe("concurrency", () => {
       epoch: 1,
       ballots: 1_000,
       liveBallots: 1_000,
+      excluded: 0,
+      liveExcluded: 0,
+      auditEntries: 1_000,
+      auditLength: 1_000,
       matches: true,
       differences: [],
     });

@@ -1,3 +1,4 @@
+import { roundKeys } from "@lb/backend";
 import type { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Backends, startBackends, testRedisClient } from "./support/backend.js";
@@ -134,6 +135,10 @@ describe("Redis keys", () => {
         epoch: 1,
         ballots: 3,
         liveBallots: 3,
+        excluded: 0,
+        liveExcluded: 0,
+        auditEntries: 3,
+        auditLength: 3,
         matches: false,
         differences: [{ optionId: "2", live: 8, recounted: 3 }],
       });
@@ -141,5 +146,50 @@ describe("Redis keys", () => {
       await redis.zincrby(tallyKey, -5, "2");
     }
     expect(await api.recount(round.id)).toMatchObject({ matches: true, differences: [] });
+  });
+
+  it("recount also checks the ballot counter, the excluded counter and the audit log: tampering with any is reported", async () => {
+    const round = await api.createOpenRound(smallRound(3, { minChoices: 1, maxChoices: 2 }));
+    const voters = await api.newVoters(3);
+    await Promise.all(
+      [["1", "2"], ["2"], ["3"]].map((choices, index) => api.vote(round.id, voters[index] as string, choices)),
+    );
+    const keys = roundKeys(round.id).epoch(1);
+    const clean = { ballots: 3, liveBallots: 3, excluded: 0, liveExcluded: 0, auditEntries: 3, auditLength: 3 };
+    expect(await api.recount(round.id)).toMatchObject({ ...clean, matches: true, differences: [] });
+
+    // The ballots counter alone (the per-option tally is untouched): the board's total is wrong, recount says so.
+    await redis.hincrby(keys.state, "ballots", 1);
+    try {
+      expect((await api.leaderboard(round.id)).totalBallots).toBe(4);
+      expect(await api.recount(round.id)).toMatchObject({ ...clean, liveBallots: 4, matches: false, differences: [] });
+    } finally {
+      await redis.hincrby(keys.state, "ballots", -1);
+    }
+    expect(await api.recount(round.id)).toMatchObject({ ...clean, matches: true });
+
+    // The excluded counter (it hides ballots from the total).
+    await redis.hincrby(keys.state, "excluded", 1);
+    try {
+      expect((await api.leaderboard(round.id)).totalBallots).toBe(2);
+      expect(await api.recount(round.id)).toMatchObject({ ...clean, liveExcluded: 1, matches: false });
+    } finally {
+      await redis.hincrby(keys.state, "excluded", -1);
+    }
+    expect(await api.recount(round.id)).toMatchObject({ ...clean, matches: true });
+
+    // A forged ballot appended to the audit stream: the log no longer agrees with the live counters.
+    const [[, fields]] = (await redis.xrange(keys.audit, "-", "+", "COUNT", 1)) as [[string, string[]]];
+    const forged = await redis.xadd(
+      keys.audit,
+      "*",
+      ...fields.map((value, i) => (fields[i - 1] === "ballot" ? "forged" : value)),
+    );
+    try {
+      expect(await api.recount(round.id)).toMatchObject({ ballots: 4, liveBallots: 3, auditLength: 4, matches: false });
+    } finally {
+      await redis.xdel(keys.audit, forged as string);
+    }
+    expect(await api.recount(round.id)).toMatchObject({ ...clean, matches: true });
   });
 });

@@ -481,6 +481,10 @@ describe("reset and epochs", () => {
       epoch: 2,
       ballots: 0,
       liveBallots: 0,
+      excluded: 0,
+      liveExcluded: 0,
+      auditEntries: 0,
+      auditLength: 0,
       matches: true,
       differences: [],
     });
@@ -503,6 +507,10 @@ describe("reset and epochs", () => {
       epoch: 1,
       ballots: 3,
       liveBallots: 3,
+      excluded: 0,
+      liveExcluded: 0,
+      auditEntries: 3,
+      auditLength: 3,
       matches: true,
       differences: [],
     });

@@ -144,7 +144,7 @@ describe("voting with a ticket", () => {
     // The audit names the batch, and nothing of the code.
     const { entries, text } = await api.audit(round.id);
     expect(entries).toHaveLength(1);
-    expect(entries[0]?.batch).toBe("Front row");
+    expect(entries[0]?.cred).toBe("ticket:Front row");
     expect(entries[0]?.voter).toMatch(/^t:[A-Za-z0-9_-]{22}$/);
     expect(text).not.toContain(first.code.replaceAll("-", ""));
     expect(text).not.toContain(first.code);

@@ -1,6 +1,13 @@
 import { createHash, randomInt } from "node:crypto";
 import { DEFAULT_VOTER_LIMITS, type VoterLimitsConfig } from "@lb/backend";
-import type { ApiErrorBody, Challenge, ChallengeSolution, RoundStats, VoterTokenResponse } from "@lb/common";
+import type {
+  ApiErrorBody,
+  Challenge,
+  ChallengeSolution,
+  IntegrityReport,
+  RoundStats,
+  VoterTokenResponse,
+} from "@lb/common";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Backends, startBackends } from "./support/backend.js";
 import { type Api, expectError, expectStatus, type HttpResponse } from "./support/http.js";
@@ -198,6 +205,11 @@ describe("with small limits on two backends", () => {
 
     // The count is written beside the answer, not before it.
     await expect.poll(() => challengesCounted(api(0), round.id)).toBe(tokens.length - free);
+    // The integrity report counts the challenges handed out and the one solved.
+    const report = await api(1).get<IntegrityReport>(`/api/rounds/${round.id}/integrity`, {
+      authorization: `Bearer ${backends.adminToken}`,
+    });
+    expect(report.body.challenges).toEqual({ issued: tokens.length - free, solved: 1 });
   });
 
   it("a minting refusal that names its round is counted in that round's panel", async () => {

@@ -13,6 +13,9 @@ import type { ServerConfig } from "./config.js";
 import { AppError, errorMiddleware, rejectMalformedPath } from "./http/app-error.js";
 import { requireAllowedOrigin } from "./http/origin.js";
 import { roundIdParam } from "./http/validate.js";
+import type { ExclusionsRepository } from "./integrity/exclusions.repository.js";
+import type { IntegrityRepository } from "./integrity/integrity.repository.js";
+import { integrityRouter } from "./integrity/integrity.routes.js";
 import { TicketsRepository } from "./integrity/tickets.repository.js";
 import { ticketsRouter } from "./integrity/tickets.routes.js";
 import { VoterGate } from "./integrity/voter-gate.js";
@@ -63,6 +66,8 @@ export interface AppDeps {
   stats: StatsRepository;
   /** Counts wrong admin tokens and screen keys per IP (shared with the sockets' `board:join`). */
   throttle: AuthThrottle;
+  integrity: IntegrityRepository;
+  exclusions: ExclusionsRepository;
   log: (message: string, error: unknown) => void;
 }
 
@@ -201,6 +206,15 @@ export function createApp(deps: AppDeps): express.Express {
       stats: deps.stats,
       admin,
       voterSecret: config.voterTokenSecret,
+    }),
+  );
+  app.use(
+    integrityRouter({
+      integrity: deps.integrity,
+      exclusions: deps.exclusions,
+      rounds: deps.rounds,
+      admin,
+      bodyLimitBytes: config.adminBodyLimitBytes,
     }),
   );
   app.use("/api", () => {

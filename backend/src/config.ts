@@ -55,6 +55,8 @@ const EnvSchema = z
       .refine(isOrigin, "must be an origin (scheme, host and port), without a path")
       .transform((value) => new URL(value).origin)
       .optional(),
+    /** Audit entries the integrity report reads (the newest ones): bounds its memory and time on huge rounds. */
+    INTEGRITY_SCAN_LIMIT: z.coerce.number().int().min(1000).max(5_000_000).default(50_000),
     /** Create and open the demo round when the store holds no round. */
     SEED_DEMO: z.stringbool().default(true),
     /** Other origins (comma-separated `scheme://host[:port]`) whose pages may open sockets and send POST/PATCH/PUT/DELETE. */
@@ -131,6 +133,8 @@ export interface ServerConfig {
   adminAuthFailuresPerMinute: number;
   socketMaxRounds: number;
   socketJoinsPerMinute: number;
+  /** Audit entries the integrity report reads, newest first. */
+  integrityScanLimit: number;
   /** Built frontend to serve; undefined serves none. */
   staticDir?: string;
   /** Limits on minting voter tokens and on ballots per IP and network (`enabled: false` = VOTER_LIMITS=off). */
@@ -224,6 +228,7 @@ export function defaultServerConfig(
     socketMaxRounds: 8,
     socketJoinsPerMinute: 120,
     voterLimits: DEFAULT_VOTER_LIMITS,
+    integrityScanLimit: 50_000,
     ...overrides,
   };
 }

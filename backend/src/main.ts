@@ -75,6 +75,7 @@ async function main(): Promise<void> {
     socketMaxRounds: env.SOCKET_MAX_ROUNDS,
     socketJoinsPerMinute: env.SOCKET_JOINS_PER_MINUTE,
     voterLimits: voterLimitsFromEnv(env),
+    integrityScanLimit: env.INTEGRITY_SCAN_LIMIT,
     ...(env.STATIC_DIR ? { staticDir: env.STATIC_DIR } : {}),
     ...(env.PUBLIC_URL ? { publicUrl: env.PUBLIC_URL } : {}),
   };

@@ -8,6 +8,8 @@ import { AuthThrottle } from "./auth/auth-throttle.js";
 import { BallotsService } from "./ballots/ballots.service.js";
 import type { HttpLimits, ServerConfig } from "./config.js";
 import { originAllowed } from "./http/origin.js";
+import { ExclusionsRepository } from "./integrity/exclusions.repository.js";
+import { IntegrityRepository } from "./integrity/integrity.repository.js";
 import { BoardAccess } from "./leaderboard/board-access.js";
 import { LeaderboardRepository } from "./leaderboard/leaderboard.repository.js";
 import { LiveHub } from "./realtime/live-hub.js";
@@ -54,7 +56,21 @@ export function createServer(deps: ServerDeps): LeaderboardServer {
   });
   const throttle = new AuthThrottle(redis, config.adminAuthFailuresPerMinute, config.adminToken);
   const access = new BoardAccess(redis, rounds, config.adminToken, throttle);
-  const app = createApp({ config, redis, rounds, ballots, leaderboard, access, stats, throttle, log });
+  const integrity = new IntegrityRepository(redis, stats, config.integrityScanLimit);
+  const exclusions = new ExclusionsRepository(redis, leaderboard);
+  const app = createApp({
+    config,
+    redis,
+    rounds,
+    ballots,
+    leaderboard,
+    access,
+    stats,
+    throttle,
+    integrity,
+    exclusions,
+    log,
+  });
   const limits = config.http;
   const httpServer = createHttpServer(
     {

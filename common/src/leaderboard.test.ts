@@ -61,3 +61,34 @@ describe("applyLeaderboardUpdate", () => {
     expect(applyLeaderboardUpdate(board, { ...base, epoch: 2, prevSeq: 4, seq: 6 })).toBeNull();
   });
 });
+
+describe("applyLeaderboardUpdate with exclusions", () => {
+  const board: Leaderboard = {
+    roundId: "r",
+    epoch: 1,
+    seq: 1,
+    status: "open",
+    totalBallots: 2,
+    resultsHidden: false,
+    entries: rankEntries([entry(1, 2), entry(2, 0)]),
+  };
+  const update = { roundId: "r", epoch: 1, status: "open" as const, changes: [] };
+
+  it("takes the excluded note from the update that carries it, keeps it otherwise, drops it at zero", () => {
+    const excluded = { ballots: 1, reasons: [{ reason: "stuffing", ballots: 1 }] };
+    const out = applyLeaderboardUpdate(board, { ...update, prevSeq: 1, seq: 2, totalBallots: 1, excluded });
+    expect(out?.excluded).toEqual(excluded);
+    const kept = out && applyLeaderboardUpdate(out, { ...update, prevSeq: 2, seq: 3, totalBallots: 2 });
+    expect(kept?.excluded).toEqual(excluded);
+    const back =
+      kept &&
+      applyLeaderboardUpdate(kept, {
+        ...update,
+        prevSeq: 3,
+        seq: 4,
+        totalBallots: 3,
+        excluded: { ballots: 0, reasons: [] },
+      });
+    expect(back).not.toHaveProperty("excluded");
+  });
+});

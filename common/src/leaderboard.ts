@@ -24,5 +24,17 @@ export function applyLeaderboardUpdate(board: Leaderboard, update: LeaderboardUp
     return change ? { ...entry, votes: change.votes, rank: change.rank } : entry;
   });
   entries.sort((a, b) => a.rank - b.rank || a.number - b.number);
-  return { ...board, seq: update.seq, status: update.status, totalBallots: update.totalBallots, entries };
+  const next: Leaderboard = {
+    ...board,
+    seq: update.seq,
+    status: update.status,
+    totalBallots: update.totalBallots,
+    entries,
+  };
+  if (update.excluded) {
+    // Exclusions come with the update that changed the tally; an all-undone summary clears the board's note.
+    if (update.excluded.ballots > 0) next.excluded = update.excluded;
+    else delete next.excluded;
+  }
+  return next;
 }

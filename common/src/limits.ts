@@ -21,6 +21,25 @@ export const LIMITS = {
   allowedNetworksMax: 32,
   /** Longest proof-of-work challenge salt a client may send back (ours are about 40 characters). */
   challengeSaltMaxLength: 200,
+  /** Time from page load to ballot that a client may report (`sinceLoadMs`): a week; longer is clamped by the page. */
+  sinceLoadMaxMs: 7 * 24 * 3_600_000,
+  /** An exclusion's reason, shown on the public board and in the results CSV. */
+  exclusionReasonMaxLength: 200,
+  /** Ballots one exclusion may name or match: bounds the request and the time its Lua script holds Redis. */
+  exclusionMaxBallots: 10_000,
+  /** Reasons of exclusions listed on the board and in the CSV (the total counts them all). */
+  excludedReasonsShown: 10,
+  /** Rows per section of the integrity report: `?top=N` up to this, 10 by default. */
+  integrityTopMax: 100,
+  integrityTopDefault: 10,
+  /** A network's arrival regularity is judged from this many ballots on. */
+  integrityMinBallotsForCv: 5,
+  /** Gaps between a network's ballots with a coefficient of variation below this look machine-made (people: ~1). */
+  integrityRegularCv: 0.5,
+  /** A minute's share of an option counts as a surge from this many ballots in the minute ... */
+  integritySurgeMinBallots: 10,
+  /** ... when it is at least this many times the option's share over the whole scan. */
+  integritySurgeRatio: 2,
 } as const;
 
 /** Tickets electorate (`rules.electorate: "tickets"`): how many, how they are named. */

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import type { ErrorCode } from "./errors.js";
+import type { ExcludedSummary } from "./integrity.js";
 import { LIMITS } from "./limits.js";
 import { TicketCodeSchema } from "./tickets.js";
 
@@ -285,6 +286,8 @@ export const BallotRequestSchema = z.strictObject({
   ticket: TicketCodeSchema.optional(),
   /** A solved challenge, when the server answered 428 CHALLENGE_REQUIRED. */
   challenge: ChallengeSolutionSchema.optional(),
+  /** Integrity view: ms from the page's load to this send, when the page says so (audit only, never trusted). */
+  sinceLoadMs: z.int().min(0).max(LIMITS.sinceLoadMaxMs).optional(),
 });
 export type BallotRequest = z.infer<typeof BallotRequestSchema>;
 
@@ -320,6 +323,8 @@ export interface Leaderboard {
   /** The round's visibility rules hide votes and ranks from this viewer: `entries` is empty. */
   resultsHidden: boolean;
   entries: LeaderboardEntry[];
+  /** Ballots the organiser excluded, and why; omitted when none is (`totalBallots` already leaves them out). */
+  excluded?: ExcludedSummary;
 }
 
 export interface LeaderboardChange {
@@ -337,6 +342,8 @@ export interface LeaderboardUpdate {
   status: RoundStatus;
   totalBallots: number;
   changes: LeaderboardChange[];
+  /** Sent when the excluded ballots changed (`ballots: 0` once every exclusion is undone). */
+  excluded?: ExcludedSummary;
 }
 
 export interface RoundResetNotice {
@@ -349,23 +356,48 @@ export interface RecountResult {
   epoch: number;
   /** Ballots in the audit log. */
   ballots: number;
-  /** Ballots the live counters say were counted. */
+  /** Ballots the live counters say were counted (excluded ones included: they were counted, then taken out). */
   liveBallots: number;
+  /** Ballots excluded after replaying the log's exclusions and undos, and as the live counter says. */
+  excluded: number;
+  liveExcluded: number;
+  /** Entries the replay read, and the audit stream's length: they differ when the log or its reading is broken. */
+  auditEntries: number;
+  auditLength: number;
+  /** Every live counter equals its recount: votes per option, ballots, excluded, the log's length. */
   matches: boolean;
   /** Options whose live votes differ from the recount (empty when `matches`). */
   differences: { optionId: OptionId; live: number; recounted: number }[];
 }
 
-/** One line of the audit NDJSON export. */
+/** One counted ballot in the audit NDJSON export. */
 export interface AuditEntry {
+  kind: "ballot";
   ballotId: string;
   /** SHA-256 of the voter's id, or `t:` and a keyed hash of the ticket: neither token nor code is stored. */
   voter: string;
   choices: OptionId[];
   receivedAt: string;
-  /** Tickets rounds: the batch of the ticket that cast the ballot (never its code). */
-  batch?: string;
+  /** Keyed hashes (HMAC, 16 hex digits) of the client's IP and of its /24 or /64 network; never the raw address. */
+  ip: string;
+  network: string;
+  /** The credential the ballot was cast with: `token` (a voter token, `voter` is its hash) or `ticket:<batch>` (never the code). */
+  cred: string;
+  /** What the page reported: ms from its load to the send. */
+  sinceLoadMs?: number;
 }
+
+/** An exclusion (or its undo) in the audit NDJSON export: recount replays it. */
+export interface AuditExclusionEntry {
+  kind: "exclude" | "restore";
+  exclusionId: string;
+  reason: string;
+  /** The ballots it took out (or put back): only those not already out (or still out under this exclusion). */
+  ballotIds: string[];
+  at: string;
+}
+
+export type AuditLine = AuditEntry | AuditExclusionEntry;
 
 /** Which page a socket serves; only counted for the organiser's live panel, it grants nothing. */
 export const ClientViewSchema = z.enum(["vote", "board", "screen", "console"]);

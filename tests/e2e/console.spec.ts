@@ -260,7 +260,16 @@ describe("organiser console and projector screen", () => {
       expect(audit.name).toBe(`${roundId}-epoch-1-audit.ndjson`);
       const lines = audit.text.split("\n").filter(Boolean);
       expect(lines).toHaveLength(68);
-      expect(Object.keys(JSON.parse(lines[0] as string))).toEqual(["ballotId", "voter", "choices", "receivedAt"]);
+      expect(Object.keys(JSON.parse(lines[0] as string))).toEqual([
+        "kind",
+        "ballotId",
+        "voter",
+        "choices",
+        "receivedAt",
+        "ip",
+        "network",
+        "cred",
+      ]);
     } finally {
       await consoleTab.context.close();
       await screenTab.context.close();

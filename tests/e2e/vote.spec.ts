@@ -94,6 +94,8 @@ describe("vote page", { timeout: 60_000 }, () => {
       await expectBallotsCounted(suite.app, round.id, 1);
       const audit = await suite.app.api.audit(round.id);
       expect(audit.entries.map((entry) => [...entry.choices].sort())).toEqual([[...picked].sort()]);
+      // The page says how long after its load the ballot left (integrity view): this voter took a while to pick 15.
+      expect(audit.entries[0]?.sinceLoadMs).toBeGreaterThan(0);
 
       // The server, not this browser's storage, knows this voter voted.
       await page.evaluate(() => {

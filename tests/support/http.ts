@@ -2,6 +2,7 @@ import { Agent, type IncomingHttpHeaders, request } from "node:http";
 import type {
   ApiErrorBody,
   AuditEntry,
+  AuditLine,
   BallotReceipt,
   ErrorCode,
   Leaderboard,
@@ -188,13 +189,17 @@ export class Api {
     return res.body;
   }
 
-  /** The audit export as parsed lines, plus the raw text. */
-  async audit(roundId: string, epoch?: number): Promise<{ entries: AuditEntry[]; text: string }> {
+  /** The audit export: every parsed line, its counted ballots (`entries`), and the raw text. */
+  async audit(roundId: string, epoch?: number): Promise<{ entries: AuditEntry[]; lines: AuditLine[]; text: string }> {
     const res = await this.admin("GET", `/api/rounds/${roundId}/audit${epochQuery(epoch)}`);
     expectStatus(res, 200);
     expect(String(res.headers["content-type"])).toMatch(/^application\/x-ndjson\b/);
-    const lines = res.text.split("\n").filter((line) => line.length > 0);
-    return { entries: lines.map((line) => JSON.parse(line) as AuditEntry), text: res.text };
+    const lines = res.text
+      .split("\n")
+      .filter((line) => line.length > 0)
+      .map((line) => JSON.parse(line) as AuditLine);
+    const entries = lines.filter((line): line is AuditEntry => line.kind === "ballot");
+    return { entries, lines, text: res.text };
   }
 }
 

@@ -2,6 +2,8 @@ import { BallotRequestSchema, RoundIdSchema, TICKET_HEADER, TicketCodeSchema } f
 import express, { type ErrorRequestHandler, Router } from "express";
 import { AppError, knownError } from "../http/app-error.js";
 import { parseBody, roundIdParam } from "../http/validate.js";
+import { addressHasher } from "../integrity/address-hash.js";
+import { clientAddress } from "../integrity/client-address.js";
 import type { VoterGate } from "../integrity/voter-gate.js";
 import {
   optionalVoterId,
@@ -22,6 +24,7 @@ export function ballotsRouter(options: {
   const router = Router();
   const voter = requireVoter(options.voterSecret);
   const json = express.json({ limit: options.bodyLimitBytes });
+  const hashAddress = addressHasher(options.voterSecret);
 
   // No voter token is demanded here: in a tickets round the ticket is the credential. The ballot script knows
   // the round's electorate and refuses a ballot without the credential it needs (INVALID_VOTER_TOKEN in open
@@ -32,7 +35,14 @@ export function ballotsRouter(options: {
     const ballot = parseBody(BallotRequestSchema, req.body);
     const voterId = optionalVoterId(options.voterSecret, req);
     const tokenPresented = presentedVoterToken(req.get(VOTER_HEADER), req.headers.cookie) !== undefined;
-    const receipt = await options.ballots.cast(roundId, { voterId, tokenPresented, ticket: ballot.ticket }, ballot);
+    // Integrity view: where the ballot came from (keyed hashes only; the script records the credential).
+    const origin = hashAddress(clientAddress(req.ip));
+    const receipt = await options.ballots.cast(
+      roundId,
+      { voterId, tokenPresented, ticket: ballot.ticket },
+      ballot,
+      origin,
+    );
     res.status(201).json(receipt);
   });
 

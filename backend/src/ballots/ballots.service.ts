@@ -23,6 +23,13 @@ function parseRecord(roundId: string, epoch: number, record: string): { receipt:
   return { receipt, day };
 }
 
+/** What a counted ballot's audit entry records besides the ballot (integrity view); never the raw address. */
+export interface AuditExtras {
+  /** Keyed hashes of the client's IP and network (integrity/address-hash.ts). */
+  ip: string;
+  network: string;
+}
+
 const sameChoices = (a: string[], b: string[]) =>
   a.length === b.length && [...a].sort().join(",") === [...b].sort().join(",");
 
@@ -76,7 +83,12 @@ export class BallotsService {
   }
 
   /** Counts a ballot, or replays the receipt of the credential's earlier ballot with the same idempotency key. */
-  async cast(roundId: string, credential: BallotCredential, ballot: BallotRequest): Promise<BallotReceipt> {
+  async cast(
+    roundId: string,
+    credential: BallotCredential,
+    ballot: BallotRequest,
+    extras: AuditExtras,
+  ): Promise<BallotReceipt> {
     // Checks that need no Redis state come first.
     if (new Set(ballot.choices).size !== ballot.choices.length) {
       throw new AppError("DUPLICATE_OPTION", "An option is picked more than once.");
@@ -118,6 +130,10 @@ export class BallotsService {
             day.prevLabel,
             day.nextLabel,
             this.clockOffsetMs,
+            // Audit extras for the integrity view (ARGV 14-16).
+            extras.ip,
+            extras.network,
+            ballot.sinceLoadMs ?? "",
           ],
         );
         // A daily round in another zone than the hint: work its day out and run again (once per zone edit).

@@ -3,9 +3,10 @@ import type { Request, RequestHandler } from "express";
 import type { Redis } from "ioredis";
 import { AppError } from "../http/app-error.js";
 import { parseBody } from "../http/validate.js";
+import { roundKeys } from "../redis/keys.js";
 import { clientAddress } from "./client-address.js";
 import { RoundNetworks } from "./networks.js";
-import { type LimitedAction, VoterLimits, type VoterLimitsConfig } from "./voter-limits.js";
+import { ChallengeRequiredError, type LimitedAction, VoterLimits, type VoterLimitsConfig } from "./voter-limits.js";
 
 /**
  * What stands between a client and a new voter token or a counted ballot in an open round: the round's allowed
@@ -16,7 +17,11 @@ export class VoterGate {
   readonly limits: VoterLimits;
   private readonly networks: RoundNetworks;
 
-  constructor(redis: Redis, voterTokenSecret: string, config: VoterLimitsConfig) {
+  constructor(
+    private readonly redis: Redis,
+    voterTokenSecret: string,
+    config: VoterLimitsConfig,
+  ) {
     this.limits = new VoterLimits(redis, voterTokenSecret, config);
     this.networks = new RoundNetworks(redis);
   }
@@ -30,11 +35,26 @@ export class VoterGate {
     }
   }
 
-  /** The limits of one action; `challenge` is the request body's (possibly absent) solution. */
-  async checkLimits(action: LimitedAction, req: Request, challenge: unknown): Promise<void> {
+  /**
+   * The limits of one action; `challenge` is the request body's (possibly absent) solution. Challenges handed out
+   * and solved for a request that names its round are counted for that round's integrity report.
+   */
+  async checkLimits(action: LimitedAction, req: Request, challenge: unknown, roundId?: string): Promise<void> {
     if (!this.limits.enabled) return;
     const solution = challenge === undefined ? undefined : parseBody(ChallengeSolutionSchema, challenge);
-    await this.limits.check(action, clientAddress(req.ip), solution);
+    try {
+      const outcome = await this.limits.check(action, clientAddress(req.ip), solution);
+      if (outcome === "solved" && roundId) await this.countChallenge(roundId, "challengesSolved");
+    } catch (error) {
+      if (error instanceof ChallengeRequiredError && roundId) await this.countChallenge(roundId, "challengesIssued");
+      throw error;
+    }
+  }
+
+  private async countChallenge(roundId: string, field: "challengesIssued" | "challengesSolved"): Promise<void> {
+    const keys = roundKeys(roundId);
+    const epoch = await this.redis.hget(keys.meta, "epoch");
+    if (epoch !== null) await this.redis.hincrby(keys.epoch(Number(epoch)).integrity, field, 1);
   }
 
   /** Ballot routes (after the JSON body parser): the round's networks, then the ballot limits. */
@@ -43,7 +63,8 @@ export class VoterGate {
       const roundId = RoundIdSchema.safeParse(req.params.id);
       // A bad round id gets its 404 from the route; there is no round to take rules from.
       if (roundId.success) await this.checkNetwork(roundId.data, req);
-      await this.checkLimits("ballot", req, (req.body as { challenge?: unknown } | undefined)?.challenge);
+      const challenge = (req.body as { challenge?: unknown } | undefined)?.challenge;
+      await this.checkLimits("ballot", req, challenge, roundId.success ? roundId.data : undefined);
       next();
     };
   }

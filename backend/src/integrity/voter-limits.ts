@@ -124,8 +124,13 @@ export class VoterLimits {
    * Lets a request through, or throws: 429 RATE_LIMITED past the hard limit, 428 CHALLENGE_REQUIRED past the soft
    * one without a solution, 403 CHALLENGE_FAILED for a wrong, expired or reused solution.
    */
-  async check(action: LimitedAction, address: ClientAddress, solution: ChallengeSolution | undefined): Promise<void> {
-    if (!this.config.enabled) return;
+  /** Passes (`free`: within the soft limit; `solved`: past it, with a valid solution) or throws. */
+  async check(
+    action: LimitedAction,
+    address: ClientAddress,
+    solution: ChallengeSolution | undefined,
+  ): Promise<"free" | "solved"> {
+    if (!this.config.enabled) return "free";
     const keys: Record<Scope, string> = { ip: address.ip, net: address.network };
     const consume = async (tier: Tier, scope: Scope): Promise<Outcome> => {
       const limiter = this.limiters.get(`${action}:${tier}:${scope}`);
@@ -151,9 +156,9 @@ export class VoterLimits {
       );
       throw new RateLimitedError(Math.max(1, Math.ceil(waitMs / 1000)));
     }
-    if (softIp.passed && softNet.passed) return;
+    if (softIp.passed && softNet.passed) return "free";
     if (solution) {
-      if (await this.challenges.redeem(solution)) return;
+      if (await this.challenges.redeem(solution)) return "solved";
       throw new AppError("CHALLENGE_FAILED", "The challenge solution is wrong, expired or already used.");
     }
     // Pressure: how far this second's requests have gone from the soft rate towards the hard one.

@@ -1,4 +1,12 @@
-import { type AuditEntry, type Leaderboard, type RecountResult, type RoundSummary, rankEntries } from "@lb/common";
+import {
+  type AuditLine,
+  type ExcludedSummary,
+  type Leaderboard,
+  LIMITS,
+  type RecountResult,
+  type RoundSummary,
+  rankEntries,
+} from "@lb/common";
 import type { Redis } from "ioredis";
 import { AppError } from "../http/app-error.js";
 import { roundKeys } from "../redis/keys.js";
@@ -17,6 +25,55 @@ function tallyFromReply(reply: string[]): Map<string, number> {
   const votes = new Map<string, number>();
   for (let i = 0; i + 1 < reply.length; i += 2) votes.set(reply[i] as string, Number(reply[i + 1]));
   return votes;
+}
+
+/** A stream entry's fields as a record. */
+function fieldRecord(fields: string[]): Record<string, string> {
+  const record: Record<string, string> = {};
+  for (let i = 0; i + 1 < fields.length; i += 2) record[fields[i] as string] = fields[i + 1] as string;
+  return record;
+}
+
+const splitList = (value: string | undefined) => (value ? value.split(",") : []);
+
+/** One audit stream entry as the export shows it: a counted ballot, or an exclusion or its undo (keys.ts). */
+export function parseAuditEntry(fields: string[]): AuditLine {
+  const record = fieldRecord(fields);
+  const at = new Date(Number(record.at)).toISOString();
+  if (record.exclusion !== undefined) {
+    return {
+      kind: record.action === "restore" ? "restore" : "exclude",
+      exclusionId: record.exclusion,
+      reason: record.reason ?? "",
+      ballotIds: splitList(record.ballots),
+      at,
+    };
+  }
+  const sinceLoad = record.sinceLoad ? Number(record.sinceLoad) : undefined;
+  return {
+    kind: "ballot",
+    ballotId: record.ballot ?? "",
+    voter: record.voter ?? "",
+    choices: (record.choices ?? "").split(","),
+    receivedAt: at,
+    ip: record.ip ?? "",
+    network: record.net ?? "",
+    cred: record.cred ?? "",
+    ...(sinceLoad === undefined ? {} : { sinceLoadMs: sinceLoad }),
+  };
+}
+
+/** The board's note on excluded ballots: the count and the reasons with most ballots (undefined when none). */
+export function excludedSummary(excluded: number, reasons: Record<string, string>): ExcludedSummary | undefined {
+  if (excluded <= 0) return undefined;
+  return {
+    ballots: excluded,
+    reasons: Object.entries(reasons)
+      .map(([reason, ballots]) => ({ reason, ballots: Number(ballots) }))
+      .filter((row) => row.ballots > 0)
+      .sort((a, b) => b.ballots - a.ballots || a.reason.localeCompare(b.reason))
+      .slice(0, LIMITS.excludedReasonsShown),
+  };
 }
 
 export class LeaderboardRepository {
@@ -41,12 +98,13 @@ export class LeaderboardRepository {
         .hmget(keys.meta, "epoch", "createdAt", "archived")
         .hgetall(epochKeys.state)
         .zrange(epochKeys.tally, 0, -1, "WITHSCORES")
+        .hgetall(epochKeys.excludedReasons)
         .exec();
       if (!replies) continue;
-      const [meta, stateHash, tallyReply] = replies.map(([error, value]) => {
+      const [meta, stateHash, tallyReply, reasons] = replies.map(([error, value]) => {
         if (error) throw error;
         return value;
-      }) as [(string | null)[], Record<string, string>, string[]];
+      }) as [(string | null)[], Record<string, string>, string[], Record<string, string>];
       // A reset landed between reading the epoch and the MULTI: read the new epoch instead.
       if (epoch === undefined && Number(meta[0]) !== wanted) continue;
       const state = parseState(stateHash);
@@ -69,6 +127,8 @@ export class LeaderboardRepository {
           })),
         ),
       };
+      const excluded = excludedSummary(Number(stateHash.excluded ?? 0), reasons);
+      if (excluded) board.excluded = excluded;
       return { board, summary: toSummary(roundId, wanted, metaFromReply(meta.slice(1)), state) };
     }
     throw new AppError("UNAVAILABLE", "The round kept changing; try again.");
@@ -97,67 +157,102 @@ export class LeaderboardRepository {
     });
   }
 
-  /** Every counted ballot of an epoch, oldest first, in batches. */
-  async *audit(roundId: string, epoch: number, until = "+"): AsyncGenerator<AuditEntry[]> {
+  /** Every audit stream entry of an epoch up to `until`, oldest first, in batches, with its stream id. */
+  async *auditRecords(roundId: string, epoch: number, until = "+"): AsyncGenerator<{ id: string; line: AuditLine }[]> {
     const key = roundKeys(roundId).epoch(epoch).audit;
     let start = "-";
     for (;;) {
       const batch = await this.redis.xrange(key, start, until, "COUNT", AUDIT_BATCH);
       if (batch.length === 0) return;
-      yield batch.map(([, fields]) => {
-        const record: Record<string, string> = {};
-        for (let i = 0; i + 1 < fields.length; i += 2) record[fields[i] as string] = fields[i + 1] as string;
-        return {
-          ballotId: record.ballot ?? "",
-          voter: record.voter ?? "",
-          choices: (record.choices ?? "").split(","),
-          receivedAt: new Date(Number(record.at)).toISOString(),
-          ...(record.batch ? { batch: record.batch } : {}),
-        };
-      });
+      yield batch.map(([id, fields]) => ({ id, line: parseAuditEntry(fields) }));
       if (batch.length < AUDIT_BATCH) return;
       start = `(${batch[batch.length - 1]?.[0]}`;
     }
   }
 
+  /** The audit log of an epoch, oldest first, in batches: counted ballots, exclusions and their undos. */
+  async *audit(roundId: string, epoch: number, until = "+"): AsyncGenerator<AuditLine[]> {
+    for await (const batch of this.auditRecords(roundId, epoch, until)) yield batch.map((record) => record.line);
+  }
+
   /**
-   * Recomputes the tally from the audit log. The live tally, ballot count and last log id are read in one
-   * MULTI: the script writes all three together, so they describe the same set of ballots even under load.
+   * Recomputes the tally from the audit log, exclusions and undos included, and checks every live counter
+   * against it: votes per option, ballots counted, ballots excluded (the state's counter and the excluded
+   * set), and the log's length against the entries read. The live values and the last log id are read in one
+   * MULTI: the scripts write them together, so they describe the same log even under load.
    */
   async recount(roundId: string, epoch: number): Promise<RecountResult> {
     const keys = roundKeys(roundId).epoch(epoch);
     const replies = await this.redis
       .multi()
       .zrange(keys.tally, 0, -1, "WITHSCORES")
-      .hget(keys.state, "ballots")
+      .hmget(keys.state, "ballots", "excluded")
       .xrevrange(keys.audit, "+", "-", "COUNT", 1)
+      .xlen(keys.audit)
+      .hlen(keys.excluded)
+      .hlen(keys.exclusions)
       .exec();
-    const [tallyReply, ballots, last] = (replies ?? []).map(([error, value]) => {
-      if (error) throw error;
-      return value;
-    }) as [string[], string | null, [string, string[]][]];
+    const [tallyReply, counters, last, auditLength, excludedSetSize, exclusions] = (replies ?? []).map(
+      ([error, value]) => {
+        if (error) throw error;
+        return value;
+      },
+    ) as [string[], (string | null)[], [string, string[]][], number, number, number];
     const live = tallyFromReply(tallyReply);
     const recounted = new Map<string, number>([...live.keys()].map((id) => [id, 0]));
-    let counted = 0;
     const lastId = last[0]?.[0];
+    // Pass 1: replay exclusions and undos in order, which leaves the ballots out at the end. Only when the epoch
+    // ever had one (undone ones included): exclusions are rare, and keeping every ballot's picks in memory
+    // to do it in one pass would not scale.
+    const out = new Set<string>();
+    if (lastId && exclusions > 0) {
+      for await (const batch of this.audit(roundId, epoch, lastId)) {
+        for (const line of batch) {
+          if (line.kind === "exclude") for (const id of line.ballotIds) out.add(id);
+          else if (line.kind === "restore") for (const id of line.ballotIds) out.delete(id);
+        }
+      }
+    }
+    // Pass 2: count every ballot, and the votes of those not out.
+    let counted = 0;
+    let outSeen = 0;
+    let entries = 0;
     if (lastId) {
       for await (const batch of this.audit(roundId, epoch, lastId)) {
-        for (const entry of batch) {
+        for (const line of batch) {
+          entries++;
+          if (line.kind !== "ballot") continue;
           counted++;
-          for (const choice of entry.choices) recounted.set(choice, (recounted.get(choice) ?? 0) + 1);
+          if (out.has(line.ballotId)) {
+            outSeen++;
+            continue;
+          }
+          for (const choice of line.choices) recounted.set(choice, (recounted.get(choice) ?? 0) + 1);
         }
       }
     }
     const differences = [...recounted.entries()]
       .filter(([id, votes]) => live.get(id) !== votes)
       .map(([optionId, votes]) => ({ optionId, live: live.get(optionId) ?? 0, recounted: votes }));
-    const liveBallots = Number(ballots ?? 0);
+    const liveBallots = Number(counters[0] ?? 0);
+    const liveExcluded = Number(counters[1] ?? 0);
     return {
       roundId,
       epoch,
       ballots: counted,
       liveBallots,
-      matches: differences.length === 0 && counted === liveBallots,
+      excluded: out.size,
+      liveExcluded,
+      auditEntries: entries,
+      auditLength,
+      matches:
+        differences.length === 0 &&
+        counted === liveBallots &&
+        out.size === liveExcluded &&
+        // Every ballot an exclusion names is in the log, and the live excluded set agrees.
+        outSeen === out.size &&
+        excludedSetSize === liveExcluded &&
+        entries === auditLength,
       differences,
     };
   }

@@ -26,8 +26,27 @@ export function resultsCsv(board: Leaderboard): string {
     const share = board.totalBallots === 0 ? 0 : Math.round((entry.votes / board.totalBallots) * 1000) / 10;
     return [entry.rank, entry.number, entry.title, entry.votes, share.toFixed(1)].map(csvField).join(",");
   });
+  // Excluded ballots (left out of votes and shares) are said in a footer after a blank line: how many, and why.
+  const footer = board.excluded
+    ? [
+        "",
+        ["excluded ballots", board.excluded.ballots].map(csvField).join(","),
+        "excluded for,ballots",
+        ...board.excluded.reasons.map((row) => [row.reason, row.ballots].map(csvField).join(",")),
+      ]
+    : [];
   // The BOM makes spreadsheet programs read the file as UTF-8 (Chinese titles).
-  return `\uFEFF${["rank,number,title,votes,share", ...rows].join("\r\n")}\r\n`;
+  return `\uFEFF${["rank,number,title,votes,share", ...rows, ...footer].join("\r\n")}\r\n`;
+}
+
+/** The round and epoch an organiser route is about: `?epoch=N` or the current one (404 for an unknown one). */
+export async function requestEpoch(
+  rounds: RoundsRepository,
+  req: Request,
+  epochQuery: number | undefined,
+): Promise<{ id: string; epoch: number }> {
+  const id = roundIdParam(req.params.id);
+  return { id, epoch: (await rounds.requireSummary(id, epochQuery)).epoch };
 }
 
 export function leaderboardRouter(options: {
@@ -41,12 +60,7 @@ export function leaderboardRouter(options: {
   const { leaderboard, rounds, access, stats, admin } = options;
   const router = Router();
 
-  /** The epoch an organiser route is about: `?epoch=N` or the current one (404 for an unknown one). */
-  async function epochOf(req: Request): Promise<{ id: string; epoch: number }> {
-    const { epoch } = parseQuery(EpochQuerySchema, req.query);
-    const id = roundIdParam(req.params.id);
-    return { id, epoch: (await rounds.requireSummary(id, epoch)).epoch };
-  }
+  const epochOf = (req: Request) => requestEpoch(rounds, req, parseQuery(EpochQuerySchema, req.query).epoch);
 
   router.get("/api/rounds/:id/leaderboard", async (req, res) => {
     const query = parseQuery(LeaderboardQuerySchema, req.query);

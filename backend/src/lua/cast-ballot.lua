@@ -5,7 +5,8 @@
 --       5 choices (option ids joined by ','), 6 ticketHash ('' if none),
 --       7 time zone the day figures are for, 8 dayStartMs, 9 dayEndMs, 10 day label, 11 previous day's label,
 --       12 next day's label (daily rounds; Node works them out, see integrity/local-day.ts), 13 clockOffsetMs
---       (0 except in tests: added to Redis TIME)
+--       (0 except in tests: added to Redis TIME),
+--       then the audit extras (integrity view): 14 ipHash, 15 networkHash, 16 sinceLoadMs ('' if none)
 -- Returns {'OK', atMs} | {'PRIOR', record} | {'EPOCH', currentEpoch} | {'ZONE', timeZone} | {'ERR', code, detail?}
 local epoch = redis.call('HGET', KEYS[1], 'epoch')
 if not epoch then return {'ERR', 'ROUND_NOT_FOUND'} end
@@ -67,13 +68,11 @@ local at = tostring(atMs)
 for _, id in ipairs(choices) do redis.call('ZINCRBY', KEYS[3], 1, id) end
 redis.call('HINCRBY', KEYS[2], 'ballots', 1)
 redis.call('HINCRBY', KEYS[2], 'seq', 1)
-local entry = {'ballot', ARGV[3], 'voter', credential, 'choices', ARGV[5], 'at', at}
--- Tickets: the audit names the ticket's batch (never its code).
-if batch then
-  entry[#entry + 1] = 'batch'
-  entry[#entry + 1] = batch
-end
-redis.call('XADD', KEYS[5], '*', unpack(entry))
+-- Integrity view: keyed hashes of the client's IP and network, the credential (`token`, or `ticket:<batch>`:
+-- the ticket's batch, never its code), the page's time since load ('' when not given).
+redis.call('XADD', KEYS[5], '*', 'ballot', ARGV[3], 'voter', credential, 'choices', ARGV[5], 'at', at,
+  'ip', ARGV[14] or '', 'net', ARGV[15] or '', 'cred', batch and ('ticket:' .. batch) or 'token',
+  'sinceLoad', ARGV[16] or '')
 redis.call('HSET', KEYS[4], credential, ARGV[3] .. '|' .. ARGV[4] .. '|' .. ARGV[5] .. '|' .. at .. '|' .. day)
 -- Turnout per batch: a ticket counts once per epoch, however many days it votes on.
 if batch and not prior then redis.call('HINCRBY', KEYS[8], batch, 1) end

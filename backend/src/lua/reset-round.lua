@@ -11,7 +11,8 @@ for i = 1, #old, 2 do
   local field = old[i]
   if field == 'revision' then revision = tonumber(old[i + 1]) end
   -- The definition carries over; the counters and the status start again.
-  if field ~= 'status' and field ~= 'seq' and field ~= 'ballots' and field ~= 'revision' and field ~= 'updatedAt' then
+  if field ~= 'status' and field ~= 'seq' and field ~= 'ballots' and field ~= 'excluded' and field ~= 'revision'
+    and field ~= 'updatedAt' then
     redis.call('HSET', KEYS[4], field, old[i + 1])
   end
 end

@@ -205,6 +205,10 @@ export class LiveHub {
         status: after.board.status,
         totalBallots: after.board.totalBallots,
         changes: diffEntries(before.board, after.board),
+        // Exclusions change the board's note on excluded ballots: it travels with the update that changed the tally.
+        ...(sameExcluded(before.board, after.board)
+          ? {}
+          : { excluded: after.board.excluded ?? { ballots: 0, reasons: [] } }),
       };
       this.rooms.emit(audienceRoom(roundId, "results"), "leaderboard:updated", update);
       this.rooms.emit(audienceRoom(roundId, "hidden"), "leaderboard:updated", hideChanges(update));
@@ -235,6 +239,8 @@ function announced(before: RoundSnapshot, after: RoundSnapshot): boolean {
     a.votingEnded !== b.votingEnded
   );
 }
+const sameExcluded = (before: Leaderboard, after: Leaderboard) =>
+  JSON.stringify(before.excluded ?? null) === JSON.stringify(after.excluded ?? null);
 
 /** The entries whose votes or rank differ between two boards of the same epoch. */
 export function diffEntries(before: Leaderboard, after: Leaderboard): LeaderboardChange[] {

@@ -29,7 +29,9 @@ export function roundKeys(roundId: string) {
       return {
         /**
          * HASH: the definition (title, description, min, max, visibility, screenVisibility, opensAt and closesAt
-         * in ms or '', allowedNetworks space-separated), optionCount, status, seq, ballots, revision, updatedAt.
+         * in ms or '', allowedNetworks space-separated), optionCount, status, seq, ballots, excluded, revision,
+         * updatedAt. `ballots` counts every ballot the ballot script counted; `excluded` those an exclusion took out
+         * since (absent = 0), so the board's total is ballots - excluded.
          */
         state: `${e}:state`,
         /** STRING: the options as JSON (kept apart from `state`: it is large and rarely changes). */
@@ -44,12 +46,30 @@ export function roundKeys(roundId: string) {
         voters: `${e}:voters`,
         /** HASH batch name -> tickets of that batch that voted in this epoch (a ticket counts once). */
         ticketsUsed: `${e}:tickets-used`,
-        /** STREAM of counted ballots: ballot, voter (credential), choices, at, and batch in tickets rounds. */
+        /**
+         * STREAM, the audit log. Counted ballots: ballot, voter (credential: voter hash, or `t:<ticket hash>`),
+         * choices, at, then ip and net (keyed hashes of the client's IP and network), cred
+         * (`token` or `ticket:<batch>`), sinceLoad (ms, '' when not given).
+         * Exclusions and their undos: exclusion (id), action (exclude|restore), reason, ballots (ids), at.
+         */
         audit: `${e}:audit`,
         /** HASH minute (ms since 1970 / 60000) -> ballots counted in it. */
         minutes: `${e}:minutes`,
         /** HASH error code -> ballots refused with it. */
         rejected: `${e}:rejected`,
+        /**
+         * HASH of integrity counters written by the voter gate: challengesIssued, challengesSolved (absent = 0).
+         * Read by the integrity report.
+         */
+        integrity: `${e}:integrity`,
+        /** HASH exclusionId -> JSON Exclusion (kept after an undo, with undoneAt). */
+        exclusions: `${e}:exclusions`,
+        /** HASH exclusionId -> the audit stream ids of the ballots it took out, space-separated (for the undo). */
+        exclusionBallots: `${e}:exclusion-ballots`,
+        /** HASH ballotId -> exclusionId, for every ballot out of the tally now: a ballot is never out twice. */
+        excluded: `${e}:excluded`,
+        /** HASH reason -> ballots out under exclusions with that reason (what the board and the CSV show). */
+        excludedReasons: `${e}:excluded-reasons`,
       };
     },
   };

@@ -40,4 +40,6 @@ export const scripts = {
   archiveRound: LuaScript.load("archive-round"),
   deleteRound: LuaScript.load("delete-round"),
   createTickets: LuaScript.load("create-tickets"),
+  excludeBallots: LuaScript.load("exclude-ballots"),
+  restoreBallots: LuaScript.load("restore-ballots"),
 };

@@ -79,7 +79,8 @@ export function parseState(hash: Record<string, string>): EpochState | null {
     optionCount: Number(hash.optionCount),
     status: RoundStatusSchema.parse(hash.status),
     seq: Number(hash.seq),
-    totalBallots: Number(hash.ballots),
+    // Ballots the organiser excluded are counted in `ballots` and left out of the total (integrity view).
+    totalBallots: Number(hash.ballots) - Number(hash.excluded ?? 0),
     revision: Number(hash.revision),
     updatedAt: hash.updatedAt ?? "",
   };

@@ -20,6 +20,16 @@ export class StatsRepository {
     await this.redis.hincrby(roundKeys(roundId).epoch(epoch).rejected, code, 1);
   }
 
+  /** Refused ballots of an epoch by code (the live panel and the integrity report). */
+  async rejections(roundId: string, epoch: number): Promise<Partial<Record<ErrorCode, number>>> {
+    const rejected = await this.redis.hgetall(roundKeys(roundId).epoch(epoch).rejected);
+    return Object.fromEntries(
+      Object.entries(rejected)
+        .filter(([code]) => isErrorCode(code))
+        .map(([code, n]) => [code, Number(n)]),
+    );
+  }
+
   /** This backend's sockets on a round, by page; read by every backend's stats. */
   async reportPresence(roundId: string, backendId: string, counts: ViewCounts): Promise<void> {
     const { presence } = roundKeys(roundId);
@@ -35,7 +45,7 @@ export class StatsRepository {
     const epochKeys = keys.epoch(epoch);
     const [minutes, rejected, presence] = await Promise.all([
       this.redis.hgetall(epochKeys.minutes),
-      this.redis.hgetall(epochKeys.rejected),
+      this.rejections(roundId, epoch),
       this.redis.hgetall(keys.presence),
     ]);
     const thisMinute = Math.floor(nowMs / MINUTE_MS);
@@ -54,11 +64,7 @@ export class StatsRepository {
       epoch,
       totalBallots,
       ballotsPerMinute,
-      rejected: Object.fromEntries(
-        Object.entries(rejected)
-          .filter(([code]) => isErrorCode(code))
-          .map(([code, n]) => [code, Number(n)]),
-      ),
+      rejected,
       connected,
     };
   }

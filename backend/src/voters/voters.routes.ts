@@ -64,7 +64,7 @@ export function votersRouter(options: {
     const presented = presentedToken(req);
     const valid = presented && verifyVoterToken(options.secret, presented) ? presented : null;
     // Only a new identity is limited: a page reload that keeps its token costs nothing.
-    if (!valid) await options.gate.checkLimits("mint", req, body.challenge);
+    if (!valid) await options.gate.checkLimits("mint", req, body.challenge, body.roundId);
     const token = valid ?? issueVoterToken(options.secret);
     res.cookie(VOTER_COOKIE, token, {
       httpOnly: true,

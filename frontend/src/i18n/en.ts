@@ -131,6 +131,8 @@ export const en = {
   "board.col.share": "Share",
   "board.shareHint": "Share = votes ÷ ballots.",
   "board.vote": "Vote in this round",
+  "board.excluded": "The organiser excluded {count} ballots; they are not in the count above.",
+  "board.excludedReason": "{reason}: {count}",
 
   "error.INVALID_BODY": "The request was not valid.",
   "error.INVALID_QUERY": "The request was not valid.",

@@ -126,6 +126,8 @@ export const zhCN: Messages = {
   "board.col.share": "得票率",
   "board.shareHint": "得票率 = 票数 ÷ 选票数。",
   "board.vote": "参与本轮投票",
+  "board.excluded": "组织者排除了 {count} 张选票，上面的计数不包含这些选票。",
+  "board.excludedReason": "{reason}：{count}",
 
   "error.INVALID_BODY": "请求内容无效。",
   "error.INVALID_QUERY": "请求内容无效。",

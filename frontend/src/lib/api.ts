@@ -6,6 +6,9 @@ import {
   type ChallengeSolution,
   type DeleteRoundRequest,
   type ErrorCode,
+  type Exclusion,
+  type ExclusionRequest,
+  type IntegrityReport,
   isErrorCode,
   type Leaderboard,
   type ResetRequest,
@@ -270,6 +273,35 @@ export const adminApi = {
   /** Batches with issued and used (this epoch) counts. */
   listTickets(roundId: string, adminToken: string, signal?: AbortSignal): Promise<TicketBatchList> {
     return request<TicketBatchList>(`${roundPath(roundId)}/tickets`, { headers: adminHeaders(adminToken), signal });
+  },
+
+  /** The integrity report of an epoch (the current one by default): networks, pick-sets, regularity, surges. */
+  integrity(roundId: string, adminToken: string, signal?: AbortSignal): Promise<IntegrityReport> {
+    return request<IntegrityReport>(`${roundPath(roundId)}/integrity`, { headers: adminHeaders(adminToken), signal });
+  },
+
+  async exclusions(roundId: string, adminToken: string, signal?: AbortSignal): Promise<Exclusion[]> {
+    const { exclusions } = await request<{ exclusions: Exclusion[] }>(`${roundPath(roundId)}/exclusions`, {
+      headers: adminHeaders(adminToken),
+      signal,
+    });
+    return exclusions;
+  },
+
+  /** Takes the matching ballots out of the live tally (reversible). */
+  exclude(roundId: string, exclusion: ExclusionRequest, adminToken: string): Promise<Exclusion> {
+    return request<Exclusion>(`${roundPath(roundId)}/exclusions`, {
+      method: "POST",
+      body: exclusion,
+      headers: adminHeaders(adminToken),
+    });
+  },
+
+  undoExclusion(roundId: string, exclusionId: string, adminToken: string): Promise<Exclusion> {
+    return request<Exclusion>(`${roundPath(roundId)}/exclusions/${encodeURIComponent(exclusionId)}`, {
+      method: "DELETE",
+      headers: adminHeaders(adminToken),
+    });
   },
 
   /** An export as a file: the token goes in a header, so a plain link (which would need it in the URL) cannot work. */

@@ -8,6 +8,7 @@ import { useAsync } from "../../lib/use-async";
 import { useLiveLeaderboard } from "../leaderboard/use-live-leaderboard";
 import { ta } from "./admin-messages";
 import { useSession } from "./admin-session";
+import { IntegrityPanel } from "./integrity-panel";
 import { LivePanel } from "./live-panel";
 import { ResultsPanel } from "./results-panel";
 import { draftFromRound, patchFor } from "./round-draft";
@@ -15,7 +16,7 @@ import { RoundForm } from "./round-form";
 import { SharePanel } from "./share-panel";
 import { TicketsPanel } from "./tickets-panel";
 
-const TABS = ["live", "share", "tickets", "results", "edit"] as const;
+const TABS = ["live", "integrity", "share", "tickets", "results", "edit"] as const;
 type Tab = (typeof TABS)[number];
 
 /** One round: its status and actions, then live figures, sharing, results and editing in tabs. */
@@ -94,6 +95,7 @@ export function RoundDetail({
               </div>
               <div role="tabpanel" id={`${tabsId}-panel`} aria-labelledby={`${tabsId}-tab-${tab}`}>
                 {tab === "live" && <LivePanel round={current} connection={live.connection} />}
+                {tab === "integrity" && <IntegrityPanel round={current} />}
                 {tab === "share" && <SharePanel roundId={view.id} />}
                 {tab === "tickets" && <TicketsPanel round={current} />}
                 {tab === "results" && <ResultsPanel round={current} liveBoard={live.board} />}

@@ -1,3 +1,4 @@
+import type { ExcludedSummary } from "@lb/common";
 import { ErrorNotice, Loading } from "../../components/async-view";
 import { StatusBadge } from "../../components/status-badge";
 import { useDocumentTitle } from "../../components/use-document-title";
@@ -44,6 +45,7 @@ export function LeaderboardPage({ roundId }: { roundId: string }) {
         {board && <span>{t("board.ballots", { count: formatNumber(board.totalBallots) })}</span>}
         <Link href={paths.vote(roundId)}>{t("board.vote")}</Link>
       </p>
+      {board?.excluded && <ExcludedNote excluded={board.excluded} />}
       {live.error && <ErrorNotice error={live.error} />}
       {board === null ? (
         !live.error && <Loading />
@@ -53,5 +55,21 @@ export function LeaderboardPage({ roundId }: { roundId: string }) {
         <LeaderboardTable entries={board.entries} totalBallots={board.totalBallots} />
       )}
     </article>
+  );
+}
+
+/** Ballots the organiser took out of the count, and why: the board says so rather than shrink silently. */
+function ExcludedNote({ excluded }: { excluded: ExcludedSummary }) {
+  return (
+    <div className="notice board-excluded" data-testid="board-excluded">
+      <p>{t("board.excluded", { count: formatNumber(excluded.ballots) })}</p>
+      <ul>
+        {excluded.reasons.map((row) => (
+          <li key={row.reason}>
+            {t("board.excludedReason", { reason: row.reason, count: formatNumber(row.ballots) })}
+          </li>
+        ))}
+      </ul>
+    </div>
   );
 }

@@ -1,10 +1,16 @@
-import type { BallotReceipt } from "@lb/common";
+import { type BallotReceipt, LIMITS } from "@lb/common";
 import { useCallback, useEffect, useRef, useState } from "react";
 import { api, type VoterCredential } from "../../lib/api";
 import { getSocket } from "../../lib/socket";
 import { readStored, writeStored } from "../../lib/storage";
 import { BallotOutbox, newIdempotencyKey, type OutboxState, outboxStorageKey, RETRY } from "./ballot-outbox";
 import { withChallenge } from "./security-check";
+
+/**
+ * Milliseconds since this page was loaded (performance.now() counts from navigation start), for the
+ * organiser's integrity view: scripts that post ballots without a page, or the instant a page loads, stand out.
+ */
+const sinceLoadMs = () => Math.min(Math.max(0, Math.round(performance.now())), LIMITS.sinceLoadMaxMs);
 
 /**
  * The page's side of the outbox: real network, localStorage, timers, and the two moments worth an immediate
@@ -37,7 +43,12 @@ export function useBallotOutbox(
       // Past the network's soft limit the same ballot (same idempotency key) goes again with a solved challenge.
       send: (ballot) =>
         withChallenge((challenge) =>
-          api.submitBallot(roundId, current, { ...ballot, challenge }, AbortSignal.timeout(RETRY.requestTimeoutMs)),
+          api.submitBallot(
+            roundId,
+            current,
+            { ...ballot, challenge, sinceLoadMs: sinceLoadMs() },
+            AbortSignal.timeout(RETRY.requestTimeoutMs),
+          ),
         ),
       fetchReceipt: () => api.getMyBallot(roundId, current),
       newKey: newIdempotencyKey,
