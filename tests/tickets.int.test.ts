@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Backends, startBackends, testRedisClient } from "./support/backend.js";
 import { type Api, type BallotResponse, expectError, expectStatus } from "./support/http.js";
 import { smallRound } from "./support/rounds.js";
+import { connectSocket, joinBoard } from "./support/wait.js";
 
 /**
  * The tickets electorate and daily ballots against real Redis and two backends: batches, redemption in the
@@ -388,5 +389,31 @@ describe("daily ballots", () => {
     expectError(await castTicket(after.api, round.id, code, ["2"], "d2-again"), "TICKET_USED");
     expect((await listTickets(after.api, round.id)).batches).toEqual([{ batch: "Daily", issued: 1, used: 1 }]);
     expect((await after.api.leaderboard(round.id)).totalBallots).toBe(2);
+  });
+});
+
+describe("results for ticket holders", () => {
+  it("an afterVote round shows results to a ticket once it has voted, over HTTP (X-Ticket) and sockets", async () => {
+    const round = await api.createOpenRound(ticketsRound({ resultsVisibility: "afterVote" }));
+    const [voted, idle] = (await createTickets(api, round.id, "Hall", 2)).tickets as [IssuedTicket, IssuedTicket];
+    expectStatus(await castTicket(api, round.id, voted.code, ["1"]), 201);
+
+    const board = (code: string) =>
+      api.get<{ resultsHidden: boolean; entries: unknown[] }>(`/api/rounds/${round.id}/leaderboard`, {
+        "x-ticket": code,
+      });
+    expect((await board(voted.code)).body).toMatchObject({ resultsHidden: false });
+    expect((await board(idle.code)).body).toMatchObject({ resultsHidden: true, entries: [] });
+
+    // Sockets name the ticket in the handshake; it counts on the other backend too.
+    const asVoted = await connectSocket(backends.urls[1] as string, { ticket: voted.code });
+    const asIdle = await connectSocket(backends.urls[1] as string, { ticket: idle.code });
+    try {
+      expect((await joinBoard(asVoted, round.id)).resultsHidden).toBe(false);
+      expect((await joinBoard(asIdle, round.id)).resultsHidden).toBe(true);
+    } finally {
+      asVoted.disconnect();
+      asIdle.disconnect();
+    }
   });
 });

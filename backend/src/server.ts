@@ -55,7 +55,7 @@ export function createServer(deps: ServerDeps): LeaderboardServer {
     clockOffsetMs: config.testClockOffsetMs,
   });
   const throttle = new AuthThrottle(redis, config.adminAuthFailuresPerMinute, config.adminToken);
-  const access = new BoardAccess(redis, rounds, config.adminToken, throttle);
+  const access = new BoardAccess(redis, rounds, config.adminToken, throttle, config.voterTokenSecret);
   const integrity = new IntegrityRepository(redis, stats, config.integrityScanLimit);
   const exclusions = new ExclusionsRepository(redis, leaderboard);
   const app = createApp({

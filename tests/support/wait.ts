@@ -97,7 +97,10 @@ export function record<E extends ServerEvent>(socket: BoardSocket, event: E): Re
 }
 
 /** Connects a typed Socket.IO client (WebSocket only, no automatic reconnection: tests reconnect explicitly). */
-export async function connectSocket(baseUrl: string, auth?: { voterToken: string }): Promise<BoardSocket> {
+export async function connectSocket(
+  baseUrl: string,
+  auth?: { voterToken: string } | { ticket: string },
+): Promise<BoardSocket> {
   const socket: BoardSocket = io(baseUrl, {
     transports: ["websocket"],
     reconnection: false,

@@ -1,5 +1,5 @@
 import { createHmac, randomBytes } from "node:crypto";
-import { formatTicketCode, TICKET_ALPHABET, TICKET_CODE_LENGTH } from "@lb/common";
+import { formatTicketCode, TICKET_ALPHABET, TICKET_CODE_LENGTH, TicketCodeSchema } from "@lb/common";
 
 /**
  * A new ticket code, printed form (XXXX-XXXX-XXXX). The alphabet has 32 symbols, so `byte & 31` picks each one
@@ -20,4 +20,10 @@ export function newTicketCode(): string {
  */
 export function ticketHash(secret: string, roundId: string, normalizedCode: string): string {
   return createHmac("sha256", secret).update(`ticket:v1:${roundId}:${normalizedCode}`).digest("base64url").slice(0, 22);
+}
+
+/** A ticket a client presented (the X-Ticket header, a socket's handshake), normalised; null when absent or not a code. */
+export function presentedTicket(value: unknown): string | null {
+  const parsed = TicketCodeSchema.safeParse(value);
+  return parsed.success ? parsed.data : null;
 }

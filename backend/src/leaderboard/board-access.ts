@@ -3,6 +3,7 @@ import type { Redis } from "ioredis";
 import { sameSecret } from "../auth/admin-auth.js";
 import type { AuthThrottle } from "../auth/auth-throttle.js";
 import { AppError } from "../http/app-error.js";
+import { ticketHash } from "../integrity/ticket-code.js";
 import { roundKeys } from "../redis/keys.js";
 import type { RoundsRepository } from "../rounds/rounds.repository.js";
 import { voterHash } from "../voters/voter-token.js";
@@ -14,6 +15,8 @@ export interface Credentials {
   screenKey?: string | undefined;
   /** From a verified voter token, or null. */
   voterId?: string | null | undefined;
+  /** A tickets round's ticket (normalised code): its holder has voted once the ticket has. */
+  ticket?: string | null | undefined;
   /** The client's IP (`clientAddress(...).ip`): wrong tokens and keys are throttled per IP. */
   clientIp?: string | undefined;
 }
@@ -40,6 +43,8 @@ export class BoardAccess {
     private readonly rounds: RoundsRepository,
     private readonly adminToken: string,
     private readonly throttle: AuthThrottle,
+    /** Keys ticket hashes (VOTER_TOKEN_SECRET), as the ballot script's records name tickets. */
+    private readonly voterSecret: string,
   ) {}
 
   /**
@@ -71,10 +76,16 @@ export class BoardAccess {
     }
     // Voters and anonymous watchers: a round not yet public is not there for them.
     await this.rounds.requirePublic(roundId);
-    const voterId = credentials.voterId;
-    if (!voterId) return { kind: "voter", hasVoted: false };
+    // The credential as cast-ballot.lua records it: the voter's hash, or `t:<ticket hash>` in tickets rounds.
+    const { voterId, ticket } = credentials;
+    const credential = voterId
+      ? voterHash(voterId)
+      : ticket
+        ? `t:${ticketHash(this.voterSecret, roundId, ticket)}`
+        : null;
+    if (!credential) return { kind: "voter", hasVoted: false };
     const votersKey = roundKeys(roundId).epoch(votersEpoch).voters;
-    return { kind: "voter", hasVoted: (await this.redis.hexists(votersKey, voterHash(voterId))) === 1 };
+    return { kind: "voter", hasVoted: (await this.redis.hexists(votersKey, credential)) === 1 };
   }
 
   /** A socket's viewer of the round's current epoch, with what the live hub needs to judge it again later. */

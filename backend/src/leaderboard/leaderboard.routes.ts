@@ -1,9 +1,10 @@
-import { EpochQuerySchema, type Leaderboard } from "@lb/common";
+import { EpochQuerySchema, type Leaderboard, TICKET_HEADER } from "@lb/common";
 import { type Request, type RequestHandler, Router } from "express";
 import { z } from "zod";
 import { bearerToken } from "../auth/admin-auth.js";
 import { parseQuery, roundIdParam } from "../http/validate.js";
 import { clientAddress } from "../integrity/client-address.js";
+import { presentedTicket } from "../integrity/ticket-code.js";
 import type { RoundsRepository } from "../rounds/rounds.repository.js";
 import type { StatsRepository } from "../stats/stats.repository.js";
 import { optionalVoterId } from "../voters/voters.routes.js";
@@ -70,6 +71,7 @@ export function leaderboardRouter(options: {
       adminToken: bearerToken(req.get("authorization")),
       screenKey: req.get(SCREEN_KEY_HEADER) ?? query.screenKey,
       voterId: optionalVoterId(options.voterSecret, req),
+      ticket: presentedTicket(req.get(TICKET_HEADER)),
       clientIp: clientAddress(req.ip).ip,
     });
     res.json(canSeeResults(viewer, snapshot) ? snapshot.board : hideResults(snapshot.board));

@@ -10,6 +10,7 @@ import {
 import type { Server } from "socket.io";
 import { AppError } from "../http/app-error.js";
 import { clientAddress } from "../integrity/client-address.js";
+import { presentedTicket } from "../integrity/ticket-code.js";
 import { type BoardAccess, type Grant, grantSeesResults, hideResults } from "../leaderboard/board-access.js";
 import type { RoundSnapshot } from "../leaderboard/leaderboard.repository.js";
 import { emptyViewCounts } from "../stats/stats.repository.js";
@@ -26,6 +27,8 @@ export interface Watch {
 export interface SocketData {
   /** The voter of the handshake (cookie or `auth.voterToken`), verified once per connection. */
   voterId: string | null;
+  /** The ticket of the handshake (`auth.ticket`), normalised, or null. */
+  ticket: string | null;
   /** The client's IP (honouring TRUST_PROXY as Express does): wrong tokens and keys are throttled per IP. */
   clientIp: string;
   /** Rounds this socket watches. */
@@ -136,6 +139,8 @@ export function registerRealtime(
   io.on("connection", (socket) => {
     const token = presentedVoterToken(socket.handshake.auth?.voterToken, socket.handshake.headers.cookie);
     socket.data.voterId = token ? verifyVoterToken(deps.voterSecret, token) : null;
+    // A ticket holder (tickets rounds) names the ticket instead; it counts only in the round it belongs to.
+    socket.data.ticket = presentedTicket(socket.handshake.auth?.ticket);
     socket.data.clientIp = handshakeIp(socket.handshake, deps.trustProxy);
     socket.data.watching = new Map();
     socket.data.joins = { windowStartMs: Date.now(), count: 0 };
@@ -168,6 +173,7 @@ export function registerRealtime(
           adminToken,
           screenKey,
           voterId: socket.data.voterId,
+          ticket: socket.data.ticket,
           clientIp: socket.data.clientIp,
         });
         const base = await deps.hub.snapshotForJoin(roundId);

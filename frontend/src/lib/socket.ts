@@ -1,5 +1,6 @@
 import type { ClientToServerEvents, ServerToClientEvents } from "@lb/common";
 import { io, type Socket } from "socket.io-client";
+import type { VoterCredential } from "./api";
 
 export type LeaderboardSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
 
@@ -15,14 +16,14 @@ export function getSocket(): LeaderboardSocket {
 }
 
 /**
- * Names the voter in the socket's handshake as well as by cookie (some browsers block it), so the server
- * can tell whether this voter may see results. The handshake is read once per connection: a socket that
- * connected as someone else (or as nobody) reconnects, and live boards rejoin on "connect".
+ * Names the voter (or, in a tickets round, the ticket) in the socket's handshake as well as by cookie (some
+ * browsers block it), so the server can tell whether this voter may see results. The handshake is read once per
+ * connection: a socket that connected as someone else (or as nobody) reconnects, and live boards rejoin on
+ * "connect".
  */
-export function setSocketVoterToken(voterToken: string): void {
+export function setSocketCredential(credential: VoterCredential): void {
   const current = getSocket();
-  const previous = (current.auth as { voterToken?: string } | undefined)?.voterToken;
-  if (previous === voterToken) return;
-  current.auth = { voterToken };
+  if (JSON.stringify(current.auth ?? null) === JSON.stringify(credential)) return;
+  current.auth = { ...credential };
   if (current.connected) current.disconnect().connect();
 }

@@ -4,7 +4,7 @@ import { ErrorNotice, Loading } from "../../components/async-view";
 import { useDocumentTitle } from "../../components/use-document-title";
 import { t } from "../../i18n";
 import { ApiRequestError, api } from "../../lib/api";
-import { setSocketVoterToken } from "../../lib/socket";
+import { setSocketCredential } from "../../lib/socket";
 import { useAsync } from "../../lib/use-async";
 import { useSecurityCheck } from "./security-check";
 import { rememberTicket, storedTicket, takeTicketFromUrl } from "./vote-ticket";
@@ -39,6 +39,8 @@ async function loadVoteData(roundId: string, signal: AbortSignal): Promise<VoteD
     if (!ticket) return { round, voterToken: null, ticket: null, refusedTicket: null, receipt: null, receivedAt };
     try {
       const receipt = await api.getMyBallot(roundId, { ticket }, signal);
+      // Before the live board connects: the ticket's holder sees results once the ticket has voted (afterVote).
+      setSocketCredential({ ticket });
       return { round, voterToken: null, ticket, refusedTicket: null, receipt, receivedAt };
     } catch (error) {
       if (!(error instanceof ApiRequestError && error.code === "TICKET_INVALID")) throw error;
@@ -48,7 +50,7 @@ async function loadVoteData(roundId: string, signal: AbortSignal): Promise<VoteD
   }
   const voterToken = await (token ?? ensureVoterToken(roundId));
   // Before the live board connects, so the server knows from the handshake who may see results.
-  setSocketVoterToken(voterToken);
+  setSocketCredential({ voterToken });
   const receipt = await api.getMyBallot(roundId, { voterToken }, signal);
   return { round, voterToken, ticket: null, refusedTicket: null, receipt, receivedAt };
 }

@@ -4,6 +4,7 @@ import { ErrorNotice, Loading } from "../../components/async-view";
 import { Paragraphs } from "../../components/paragraphs";
 import { StatusBadge } from "../../components/status-badge";
 import { formatNumber, t } from "../../i18n";
+import { setSocketCredential } from "../../lib/socket";
 import { readStored, writeStored } from "../../lib/storage";
 import { LeaderboardTable, ResultsHidden } from "../leaderboard/leaderboard-table";
 import { type ConnectionState, useLiveLeaderboard } from "../leaderboard/use-live-leaderboard";
@@ -70,6 +71,10 @@ export function VoteView({ data, onReload }: { data: VoteData; onReload: () => v
     () => (tickets ? (ticket ? { ticket } : null) : voterToken ? { voterToken } : null),
     [tickets, ticket, voterToken],
   );
+  useEffect(() => {
+    // A ticket typed on this page (or a new token) names the socket's holder from now on.
+    if (credential) setSocketCredential(credential);
+  }, [credential]);
   const outbox = useBallotOutbox(round.id, round.epoch, credential, data.receipt);
   const receipt = outbox.state.kind === "recorded" ? outbox.state.receipt : null;
   const fresh = receipt !== null && receipt.ballotId !== data.receipt?.ballotId;
