@@ -30,7 +30,10 @@ const STUFFER_BALLOTS = 20;
 /** The stuffer: fresh tokens from one /24 (minted first), then the same single pick, one ballot per tick. */
 async function runStuffer(roundId: string): Promise<BallotReceipt[]> {
   const ips = Array.from({ length: STUFFER_BALLOTS }, (_, i) => `10.66.6.${i + 1}`);
-  const tokens = await Promise.all(ips.map((ip) => mintFrom(api, ip)));
+  // Minted as the vote page does (naming the round): the report counts tokens minted per network, plus one the
+  // bot throws away without voting.
+  const tokens = await Promise.all(ips.map((ip) => mintFrom(api, ip, roundId)));
+  await mintFrom(api, "10.66.6.200", roundId);
   const receipts: BallotReceipt[] = [];
   for (const [i, ip] of ips.entries()) {
     // Load shaping, not waiting for a result: the bot's clock.
@@ -91,6 +94,7 @@ describe("integrity report", () => {
       networkCount: 3,
       singleOption: { ballots: 20, share: 0.714 },
       challenges: { issued: 7, solved: 5 },
+      tokensMinted: 21,
       refusals: { UNKNOWN_OPTION: 1 },
     });
     const [first, second, third] = report.networks;
@@ -102,6 +106,7 @@ describe("integrity report", () => {
       credentials: 20,
       ips: 20,
       medianSinceLoadMs: 150,
+      minted: 21,
     });
     // Its regularity is the CV of its gaps (computed here from the receipts' Redis times), and flagged by the
     // threshold. On a quiet machine the clock's CV is about 0.1; how regular a loaded test machine lets it be

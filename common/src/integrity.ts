@@ -85,6 +85,8 @@ export interface NetworkRow {
   regular: boolean;
   /** Median time from page load to ballot, over the ballots whose page said so. */
   medianSinceLoadMs: number | null;
+  /** New voter tokens handed to this network by pages of this round (this epoch), whatever they did next. */
+  minted: number;
 }
 
 export interface PickSetRow {
@@ -130,6 +132,8 @@ export interface IntegrityReport {
   singleOption: { ballots: number; share: number };
   surges: SurgeRow[];
   challenges: { issued: number; solved: number };
+  /** New voter tokens handed out by pages of this round in this epoch, over all networks. */
+  tokensMinted: number;
   /** Refused ballots of the epoch by code (the same counters as the live panel). */
   refusals: Partial<Record<ErrorCode, number>>;
 }

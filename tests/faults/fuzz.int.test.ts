@@ -106,7 +106,7 @@ function problemWith(testCase: HttpCase, answer: Answer): string | undefined {
  * Keys of a round that move without a valid token by design: sockets' presence counts, and refused ballots
  * counted by reason for the organiser's panel (a refusal is not a change of the round).
  */
-const MOVED_BY_DESIGN = /:(presence|e:\d+:rejected)$/;
+const MOVED_BY_DESIGN = /:(presence|e:\d+:(rejected|minted|integrity))$/;
 
 /** Every key of a round with its contents, but for the counters that refusals and sockets move by design. */
 async function snapshotRound(redis: Redis, roundId: string): Promise<Record<string, unknown>> {

@@ -31,8 +31,12 @@ export async function voteFrom(
 }
 
 /** A fresh voter token asked for from `ip`. */
-export async function mintFrom(api: Api, ip: string): Promise<string> {
-  const minted = await api.request<VoterTokenResponse>("POST", "/api/voters", { headers: { "x-forwarded-for": ip } });
+/** A new voter token from `ip`, minted as the vote page of `roundId` does when given (counted per network). */
+export async function mintFrom(api: Api, ip: string, roundId?: string): Promise<string> {
+  const minted = await api.request<VoterTokenResponse>("POST", "/api/voters", {
+    headers: { "x-forwarded-for": ip },
+    ...(roundId ? { json: { roundId } } : {}),
+  });
   expectStatus(minted, 200);
   return minted.body.token;
 }

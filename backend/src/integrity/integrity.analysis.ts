@@ -128,6 +128,8 @@ export function analyseAudit(lines: Iterable<AuditLine>): AuditAnalysis {
         gapCv: cv === null ? null : round3(cv),
         regular: cv !== null && cv < LIMITS.integrityRegularCv,
         medianSinceLoadMs: median(stats.sinceLoad),
+        // Filled in from the epoch's mint counters (integrity.repository.ts): minting is not in the audit log.
+        minted: 0,
       };
     })
     .sort((a, b) => b.ballots - a.ballots || b.excluded - a.excluded || a.network.localeCompare(b.network))

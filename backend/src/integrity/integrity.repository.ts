@@ -51,7 +51,7 @@ export class IntegrityRepository {
 
   async report(roundId: string, epoch: number, top: number): Promise<IntegrityReport> {
     const keys = roundKeys(roundId).epoch(epoch);
-    const [[seqReply, length], challenges, refusals] = await Promise.all([
+    const [[seqReply, length], challenges, refusals, minted] = await Promise.all([
       // seq and the log's length in one MULTI: the analysis below is at least as new as this seq.
       this.redis
         .multi()
@@ -66,6 +66,7 @@ export class IntegrityRepository {
         ) as Promise<[string | null, number]>,
       this.redis.hmget(keys.integrity, "challengesIssued", "challengesSolved"),
       this.stats.rejections(roundId, epoch),
+      this.redis.hgetall(keys.minted),
     ]);
     const seq = Number(seqReply ?? 0);
     const cacheKey = `${roundId}:${epoch}`;
@@ -94,12 +95,13 @@ export class IntegrityRepository {
         ballots: analysis.ballots,
         excluded: analysis.excluded,
       },
-      networks: analysis.networks.slice(0, top),
+      networks: analysis.networks.slice(0, top).map((row) => ({ ...row, minted: Number(minted[row.network] ?? 0) })),
       networkCount: analysis.networkCount,
       pickSets: analysis.pickSets.slice(0, top),
       singleOption: analysis.singleOption,
       surges: analysis.surges.slice(0, top),
       challenges: { issued: Number(challenges[0] ?? 0), solved: Number(challenges[1] ?? 0) },
+      tokensMinted: Object.values(minted).reduce((sum, count) => sum + Number(count), 0),
       refusals,
     };
   }

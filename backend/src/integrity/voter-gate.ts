@@ -4,6 +4,7 @@ import type { Redis } from "ioredis";
 import { AppError } from "../http/app-error.js";
 import { parseBody } from "../http/validate.js";
 import { roundKeys } from "../redis/keys.js";
+import { addressHasher } from "./address-hash.js";
 import { clientAddress } from "./client-address.js";
 import { RoundNetworks } from "./networks.js";
 import { ChallengeRequiredError, type LimitedAction, VoterLimits, type VoterLimitsConfig } from "./voter-limits.js";
@@ -16,6 +17,7 @@ import { ChallengeRequiredError, type LimitedAction, VoterLimits, type VoterLimi
 export class VoterGate {
   readonly limits: VoterLimits;
   private readonly networks: RoundNetworks;
+  private readonly hashAddress: ReturnType<typeof addressHasher>;
 
   constructor(
     private readonly redis: Redis,
@@ -24,6 +26,7 @@ export class VoterGate {
   ) {
     this.limits = new VoterLimits(redis, voterTokenSecret, config);
     this.networks = new RoundNetworks(redis);
+    this.hashAddress = addressHasher(voterTokenSecret);
   }
 
   async checkNetwork(roundId: string, req: Request): Promise<void> {
@@ -52,9 +55,22 @@ export class VoterGate {
   }
 
   private async countChallenge(roundId: string, field: "challengesIssued" | "challengesSolved"): Promise<void> {
+    await this.countInEpoch(roundId, (keys) => keys.integrity, field);
+  }
+
+  /** A new voter token handed out by a page of this round: counted per network for the integrity report. */
+  async recordMint(roundId: string, req: Request): Promise<void> {
+    await this.countInEpoch(roundId, (keys) => keys.minted, this.hashAddress(clientAddress(req.ip)).network);
+  }
+
+  private async countInEpoch(
+    roundId: string,
+    key: (keys: ReturnType<ReturnType<typeof roundKeys>["epoch"]>) => string,
+    field: string,
+  ): Promise<void> {
     const keys = roundKeys(roundId);
     const epoch = await this.redis.hget(keys.meta, "epoch");
-    if (epoch !== null) await this.redis.hincrby(keys.epoch(Number(epoch)).integrity, field, 1);
+    if (epoch !== null) await this.redis.hincrby(key(keys.epoch(Number(epoch))), field, 1);
   }
 
   /** Ballot routes (after the JSON body parser): the round's networks, then the ballot limits. */

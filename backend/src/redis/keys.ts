@@ -62,6 +62,11 @@ export function roundKeys(roundId: string) {
          * Read by the integrity report.
          */
         integrity: `${e}:integrity`,
+        /**
+         * HASH network hash (keyed, as the audit log's `net`) -> new voter tokens handed to that network by pages
+         * that named this round (`POST /api/voters { roundId }`) while this epoch was current.
+         */
+        minted: `${e}:minted`,
         /** HASH exclusionId -> JSON Exclusion (kept after an undo, with undoneAt). */
         exclusions: `${e}:exclusions`,
         /** HASH exclusionId -> the audit stream ids of the ballots it took out, space-separated (for the undo). */

@@ -66,6 +66,8 @@ export function votersRouter(options: {
     // Only a new identity is limited: a page reload that keeps its token costs nothing.
     if (!valid) await options.gate.checkLimits("mint", req, body.challenge, body.roundId);
     const token = valid ?? issueVoterToken(options.secret);
+    // Tokens minted per network, for the round's integrity report (only new ones: a reload is not a mint).
+    if (!valid && body.roundId) await options.gate.recordMint(body.roundId, req);
     res.cookie(VOTER_COOKIE, token, {
       httpOnly: true,
       sameSite: "lax",

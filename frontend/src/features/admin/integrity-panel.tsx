@@ -124,6 +124,7 @@ export function IntegrityPanel({ round }: { round: RoundView }) {
         />
         <Figure label={ta("admin.integrity.networks")} value={formatNumber(report.networkCount)} />
         <Figure label={ta("admin.integrity.single")} value={percent(report.singleOption.share)} />
+        <Figure label={ta("admin.integrity.tokensMinted")} value={formatNumber(report.tokensMinted)} />
         <Figure label={ta("admin.integrity.challengesIssued")} value={formatNumber(report.challenges.issued)} />
         <Figure label={ta("admin.integrity.challengesSolved")} value={formatNumber(report.challenges.solved)} />
       </dl>
@@ -148,6 +149,7 @@ export function IntegrityPanel({ round }: { round: RoundView }) {
               <tr>
                 <th scope="col">{ta("admin.integrity.col.network")}</th>
                 <th scope="col">{ta("admin.integrity.col.ballots")}</th>
+                <th scope="col">{ta("admin.integrity.col.minted")}</th>
                 <th scope="col">{ta("admin.integrity.col.excluded")}</th>
                 <th scope="col">{ta("admin.integrity.col.credentials")}</th>
                 <th scope="col">{ta("admin.integrity.col.ips")}</th>
@@ -165,6 +167,7 @@ export function IntegrityPanel({ round }: { round: RoundView }) {
                     <code title={row.network}>{shortHash(row.network)}</code>
                   </th>
                   <td className="numeric">{formatNumber(row.ballots)}</td>
+                  <td className="numeric">{formatNumber(row.minted)}</td>
                   <td className="numeric">{formatNumber(row.excluded)}</td>
                   <td className="numeric">{formatNumber(row.credentials)}</td>
                   <td className="numeric">{formatNumber(row.ips)}</td>
