@@ -13,6 +13,7 @@ import { type AppRoute, appRoutes, fillPath, routeName } from "./support/routes.
  */
 const PUBLIC_API_ROUTES = new Set([
   "POST /api/voters",
+  "GET /api/public-url",
   "GET /api/rounds",
   "GET /api/rounds/:id",
   "GET /api/rounds/:id/leaderboard",

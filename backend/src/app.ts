@@ -1,6 +1,6 @@
 import { existsSync } from "node:fs";
 import { join, sep } from "node:path";
-import type { AdminSessionResponse } from "@lb/common";
+import type { AdminSessionResponse, PublicUrlResponse } from "@lb/common";
 import compression from "compression";
 import express, { type RequestHandler } from "express";
 import helmet, { strictTransportSecurity } from "helmet";
@@ -169,6 +169,10 @@ export function createApp(deps: AppDeps): express.Express {
   app.get("/api/admin/session", admin, (_req, res) => {
     const session: AdminSessionResponse = { ok: true, publicUrl: config.publicUrl ?? null };
     res.json(session);
+  });
+  // Public: the projector's QR code must name the address phones reach, not the one the screen was opened at.
+  app.get("/api/public-url", (_req, res) => {
+    res.json({ publicUrl: config.publicUrl ?? null } satisfies PublicUrlResponse);
   });
   const gate = new VoterGate(deps.redis, config.voterTokenSecret, config.voterLimits);
   app.use(

@@ -14,6 +14,12 @@ export function isLoopbackHost(hostname: string): boolean {
   );
 }
 
+/** `GET /api/public-url`: where phones reach this service (PUBLIC_URL), for the QR codes pages show. */
+export interface PublicUrlResponse {
+  /** The server's PUBLIC_URL without a trailing slash, or null when unset (pages then use their own origin). */
+  publicUrl: string | null;
+}
+
 /** `GET /api/admin/session`: the token is right; where phones reach this service (PUBLIC_URL), when set. */
 export interface AdminSessionResponse {
   ok: true;

@@ -1,3 +1,4 @@
+import type { ScreenKeyResponse } from "@lb/common";
 import type { Browser, Page } from "playwright-core";
 import QRCode from "qrcode";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -95,6 +96,23 @@ describe("the Share tab's links", () => {
       expect(await qr.getAttribute("src")).toBe(await qrSource(voteUrl));
       expect(await page.getByTestId("loopback-warning").count()).toBe(0);
       await screenshot(page, "console-share-public-url");
+    } finally {
+      await page.context().close();
+    }
+  });
+
+  it("puts PUBLIC_URL in the projector's own QR code, whatever address the screen was opened at", async () => {
+    const round = await published.api.createOpenRound(smallRound(3), "screen");
+    const { body } = await published.api.admin<ScreenKeyResponse>("GET", `/api/rounds/${round.id}/screen-key`);
+    const key = body.screenKey;
+    const { page } = await newPage(browser, { baseURL: published.urls[0] as string, locale: "en", viewport: DESK });
+    try {
+      await page.goto(`/r/${round.id}/screen?key=${encodeURIComponent(key)}`);
+      const voteUrl = `${PUBLIC_URL}/r/${round.id}`;
+      const shortUrl = page.locator(".screen-url");
+      await expect.poll(() => shortUrl.textContent()).toBe(`${new URL(PUBLIC_URL).host}/r/${round.id}`);
+      const qr = page.locator("img.screen-qr-code");
+      await expect.poll(() => qr.getAttribute("src")).toBe(await qrSource(voteUrl));
     } finally {
       await page.context().close();
     }

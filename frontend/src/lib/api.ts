@@ -11,6 +11,7 @@ import {
   type IntegrityReport,
   isErrorCode,
   type Leaderboard,
+  type PublicUrlResponse,
   type ResetRequest,
   type RoundAction,
   type RoundCreateInput,
@@ -118,6 +119,11 @@ const epochQuery = (epoch: number | undefined) => (epoch === undefined ? "" : `?
 /** Admin status changes; each is also the last segment of its URL. */
 
 export const api = {
+  /** The server's PUBLIC_URL (null when unset): what QR codes on shared screens should name. */
+  async publicUrl(): Promise<string | null> {
+    return (await request<PublicUrlResponse>("/api/public-url", {})).publicUrl;
+  },
+
   async listRounds(signal?: AbortSignal): Promise<RoundSummary[]> {
     const { rounds } = await request<{ rounds: RoundSummary[] }>("/api/rounds", { signal });
     return rounds;

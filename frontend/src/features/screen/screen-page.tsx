@@ -6,6 +6,7 @@ import { formatNumber, t } from "../../i18n";
 import { api } from "../../lib/api";
 import { paths } from "../../lib/routes";
 import { useAsync } from "../../lib/use-async";
+import { usePublicOrigin } from "../../lib/use-public-origin";
 import { useLiveLeaderboard } from "../leaderboard/use-live-leaderboard";
 import { CountUp } from "./count-up";
 import { ScreenBoard } from "./screen-board";
@@ -55,6 +56,7 @@ function LiveScreen({
   // Unknown until the first snapshot: the screen shows no state rather than a wrong one.
   const status: RoundStatus | undefined = board?.status;
   const resetBanner = useResetBanner(board?.epoch);
+  const publicOrigin = usePublicOrigin();
   useDocumentTitle(summary?.title);
 
   if (live.error?.code === "INVALID_SCREEN_KEY") return <ScreenProblem theme={theme} title={ts("screen.key.title")} />;
@@ -70,7 +72,7 @@ function LiveScreen({
   // With the QR code gone (voting closed) the compact list has the whole column.
   const pages = restPages(entries, top, showQr ? 8 : 18);
   const totalVotes = entries.reduce((sum, entry) => sum + entry.votes, 0);
-  const voteUrl = new URL(paths.vote(roundId), window.location.origin);
+  const voteUrl = new URL(paths.vote(roundId), publicOrigin);
   const hasAside = showQr || pages.length > 0;
 
   return (
