@@ -439,6 +439,8 @@ export interface RoundStats {
   roundId: RoundId;
   epoch: number;
   totalBallots: number;
+  /** Voters (or tickets) with a counted ballot in this epoch: ballots less repeat ballots of daily rounds. */
+  voters: number;
   /** Counted ballots per minute over the last `LIMITS.statsWindowMinutes`, oldest first, minutes without ballots as 0. */
   ballotsPerMinute: { minute: string; ballots: number }[];
   /** Refused ballots of this epoch by error code. */
