@@ -192,6 +192,7 @@ const en = {
   "admin.undoReset.explain": "Epoch {epoch} has no ballot yet: the reset can still be undone.",
   "admin.undoReset.button": "Undo reset (back to epoch {previous})",
   "admin.undoReset.done": "Reset undone: epoch {epoch} is current again, status: {status}.",
+  "admin.close.confirm": "Close voting for everyone",
   "admin.close.explain":
     "Close voting for everyone? No phone can vote after this ({ballots} ballots counted so far). You can reopen it later.",
   "admin.archive.button": "Archive",

@@ -175,7 +175,7 @@ function RemoteControls({ round, onChanged }: { round: RoundView; onChanged: () 
         <ConfirmInline
           className="remote-confirm"
           text={ta("admin.close.explain", { ballots: formatNumber(round.totalBallots) })}
-          confirmLabel={ta("admin.action.close")}
+          confirmLabel={ta("admin.close.confirm")}
           busy={busy}
           onCancel={() => setConfirming(null)}
           onConfirm={() => change("close")}

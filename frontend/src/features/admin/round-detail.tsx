@@ -230,7 +230,7 @@ function RoundActions({
       {confirming === "close" && (
         <ConfirmInline
           text={ta("admin.close.explain", { ballots: formatNumber(round.totalBallots) })}
-          confirmLabel={ta("admin.action.close")}
+          confirmLabel={ta("admin.close.confirm")}
           busy={busy}
           onCancel={() => setConfirming(null)}
           onConfirm={() => {
