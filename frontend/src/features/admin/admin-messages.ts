@@ -497,6 +497,7 @@ const zhCN: Record<AdminMessageKey, string> = {
   "admin.undoReset.explain": "第 {epoch} 轮还没有选票：仍可撤销这次重置。",
   "admin.undoReset.button": "撤销重置（回到第 {previous} 轮）",
   "admin.undoReset.done": "已撤销重置：第 {epoch} 轮重新成为当前轮，状态：{status}。",
+  "admin.close.confirm": "为所有人结束投票",
   "admin.close.explain":
     "确定为所有人结束投票吗？结束后任何手机都不能再投票（目前已计 {ballots} 张选票）。之后可以重新开始。",
   "admin.archive.button": "归档",
