@@ -262,6 +262,7 @@ describe("organiser extras", () => {
       await joinBoard(voterPage, round.id, { view: "vote" });
       const stats = await waitForStats(round.id, (s) => s.connected.screen === 1 && s.connected.vote === 1);
       expect(stats.totalBallots).toBe(2);
+      expect(stats.voters).toBe(2); // the voters who voted (the console's tile), not the pages open
       expect(stats.ballotsPerMinute).toHaveLength(60);
       expect(stats.ballotsPerMinute.reduce((sum, m) => sum + m.ballots, 0)).toBe(2);
       expect(stats.rejected).toEqual({ ALREADY_VOTED: 1, DUPLICATE_OPTION: 1, INVALID_VOTER_TOKEN: 1 });

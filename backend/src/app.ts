@@ -1,6 +1,6 @@
 import { existsSync } from "node:fs";
 import { join, sep } from "node:path";
-import type { AdminSessionResponse, PublicUrlResponse } from "@lb/common";
+import { type AdminSessionResponse, type PublicUrlResponse, RoundIdSchema } from "@lb/common";
 import compression from "compression";
 import express, { type RequestHandler } from "express";
 import helmet, { strictTransportSecurity } from "helmet";
@@ -112,6 +112,9 @@ function securityHeaders(config: ServerConfig): RequestHandler {
  * page answers 404 (with the page, which shows "unknown round") when there is no such round or the public may
  * not see it yet; a projector with the round's screen key (`?key=`) sees a draft too, like the API.
  */
+/** A console tab's path segment (frontend/src/lib/routes.ts TAB_SEGMENT). */
+const CONSOLE_TAB = /^[a-z][a-z-]{0,31}$/;
+
 function pagesRouter(staticDir: string, rounds: RoundsRepository): express.Router {
   const router = express.Router();
   const page = (status: number) => (_req: express.Request, res: express.Response) => {
@@ -120,6 +123,14 @@ function pagesRouter(staticDir: string, rounds: RoundsRepository): express.Route
     res.sendFile(join(staticDir, "index.html"));
   };
   router.get(["/", "/admin"], page(200));
+  // The console's rounds and tabs (`/admin/r/<id>/<tab>`): the page for any well-formed id and tab name, since
+  // only the signed-in console can tell a draft from no round; the same tab names as frontend/src/lib/routes.ts.
+  router.get(["/admin/r/:id", "/admin/r/:id/:tab"], (req, res, next) => {
+    const { id, tab } = req.params as { id: string; tab?: string };
+    const wellFormed = RoundIdSchema.safeParse(id).success && (tab === undefined || CONSOLE_TAB.test(tab));
+    if (wellFormed) page(200)(req, res);
+    else next();
+  });
   router.get(["/r/:id", "/r/:id/:view"], async (req, res, next) => {
     const { view } = req.params as { view?: string };
     if (view !== undefined && view !== "board" && view !== "screen") {

@@ -38,6 +38,8 @@ export const ERROR_STATUS = {
   TICKET_USED: 409,
   /** An archived round is read-only. */
   ROUND_ARCHIVED: 409,
+  /** Undo reset: there is no reset to undo, the new epoch has a ballot, or the round moved on (the detail says). */
+  RESET_NOT_UNDOABLE: 409,
   /** Past the soft limit: solve the proof-of-work challenge in the error's `challenge` and send it again. */
   CHALLENGE_REQUIRED: 428,
   /** Past the hard limit; the `Retry-After` header says when to try again. */

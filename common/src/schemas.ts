@@ -223,6 +223,11 @@ export interface RoundView extends RoundDefinition {
   updatedAt: string;
   /** Archived by the organiser: read-only, left out of the public list, still readable by its links. */
   archived: boolean;
+  /**
+   * This epoch was started by a reset that can still be undone (`POST /api/rounds/:id/undo-reset`): it has no
+   * ballot yet. Absent in views built before undo existed.
+   */
+  resetUndoable?: boolean;
 }
 
 /** The round view without option descriptions: what lists and socket notices carry. */
@@ -230,6 +235,13 @@ export type RoundSummary = Omit<RoundView, "options"> & { optionCount: number };
 
 export const ResetRequestSchema = z.strictObject({ confirm: z.string().max(LIMITS.roundIdMaxLength) });
 export type ResetRequest = z.infer<typeof ResetRequestSchema>;
+
+/**
+ * `POST /api/rounds/:id/undo-reset`: optionally the epoch the caller means to undo (the one the reset started),
+ * so that a console never undoes a later reset it has not seen.
+ */
+export const UndoResetRequestSchema = z.strictObject({ epoch: z.number().int().positive().optional() });
+export type UndoResetRequest = z.infer<typeof UndoResetRequestSchema>;
 
 /** `DELETE /api/rounds/:id`: the round's id typed again, as for a reset. */
 export const DeleteRoundRequestSchema = ResetRequestSchema;
@@ -427,6 +439,8 @@ export interface RoundStats {
   roundId: RoundId;
   epoch: number;
   totalBallots: number;
+  /** Voters (or tickets) with a counted ballot in this epoch: ballots less repeat ballots of daily rounds. */
+  voters: number;
   /** Counted ballots per minute over the last `LIMITS.statsWindowMinutes`, oldest first, minutes without ballots as 0. */
   ballotsPerMinute: { minute: string; ballots: number }[];
   /** Refused ballots of this epoch by error code. */

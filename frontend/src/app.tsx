@@ -7,7 +7,7 @@ import { LeaderboardPage } from "./features/leaderboard/leaderboard-page";
 import { VotePage } from "./features/vote/vote-page";
 import { t, useLocale } from "./i18n";
 import { Link, usePathname } from "./lib/router";
-import { matchRoute, paths, type Route } from "./lib/routes";
+import { matchRoute, pageKey, paths, type Route } from "./lib/routes";
 
 // The organiser console and the projector screen load on demand, so voters' phones never download them (nor the
 // QR code library they use).
@@ -38,7 +38,7 @@ function Page({ route }: { route: Route }) {
     case "admin":
       return (
         <Suspense fallback={<Loading />}>
-          <AdminPage />
+          <AdminPage roundId={route.roundId} tab={route.tab} />
         </Suspense>
       );
     case "notFound":
@@ -53,18 +53,20 @@ export function App() {
   useLocale(); // re-render every page when the language switch is used
   const main = useRef<HTMLElement>(null);
   const firstRender = useRef(true);
+  const route = matchRoute(pathname);
+  // The console's rounds and tabs are one page: moving between them keeps its state and focus.
+  const key = pageKey(route, pathname);
 
   // After an in-app navigation, put focus at the start of the new page (as a full page load would).
-  // biome-ignore lint/correctness/useExhaustiveDependencies: the effect must run when the path changes.
+  // biome-ignore lint/correctness/useExhaustiveDependencies: the effect must run when the page changes.
   useEffect(() => {
     if (firstRender.current) {
       firstRender.current = false;
       return;
     }
     main.current?.focus();
-  }, [pathname]);
+  }, [key]);
 
-  const route = matchRoute(pathname);
   // The projector screen fills the whole window: no site header, no page margins.
   if (route.page === "screen") {
     return (
@@ -88,8 +90,8 @@ export function App() {
           <LanguageSwitch />
         </nav>
       </header>
-      {/* Keyed by path so that each page starts with fresh state. */}
-      <main id="main" ref={main} tabIndex={-1} key={pathname}>
+      {/* Keyed by page so that each page starts with fresh state. */}
+      <main id="main" ref={main} tabIndex={-1} key={key}>
         <Page route={route} />
       </main>
     </>

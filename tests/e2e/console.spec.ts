@@ -215,6 +215,8 @@ describe("organiser console and projector screen", () => {
       await detail.getByRole("button", { name: "Pause" }).click();
       await screen.locator('.screen[data-status="paused"]').waitFor();
       await detail.getByRole("button", { name: "Close voting" }).click();
+      // It ends the vote for everyone, so it is asked once more.
+      await detail.getByRole("button", { name: "Close voting for everyone" }).click();
       await screen.locator('.screen[data-status="closed"]').waitFor();
       await screen.getByText("最终结果").waitFor();
       expect(await screen.locator(".screen-qr").count()).toBe(0);

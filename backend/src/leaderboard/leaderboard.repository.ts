@@ -10,7 +10,13 @@ import {
 import type { Redis } from "ioredis";
 import { AppError } from "../http/app-error.js";
 import { roundKeys } from "../redis/keys.js";
-import { metaFromReply, parseState, type RoundsRepository, toSummary } from "../rounds/rounds.repository.js";
+import {
+  META_FIELDS,
+  metaFromReply,
+  parseState,
+  type RoundsRepository,
+  toSummary,
+} from "../rounds/rounds.repository.js";
 
 /** Audit entries read from Redis per round trip while streaming or recounting. */
 const AUDIT_BATCH = 1000;
@@ -95,7 +101,7 @@ export class LeaderboardRepository {
       const epochKeys = keys.epoch(wanted);
       const replies = await this.redis
         .multi()
-        .hmget(keys.meta, "epoch", "createdAt", "archived")
+        .hmget(keys.meta, "epoch", ...META_FIELDS)
         .hgetall(epochKeys.state)
         .zrange(epochKeys.tally, 0, -1, "WITHSCORES")
         .hgetall(epochKeys.excludedReasons)

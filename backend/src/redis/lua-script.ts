@@ -37,6 +37,7 @@ export const scripts = {
   updateRound: LuaScript.load("update-round"),
   setStatus: LuaScript.load("set-status"),
   resetRound: LuaScript.load("reset-round"),
+  undoReset: LuaScript.load("undo-reset"),
   archiveRound: LuaScript.load("archive-round"),
   deleteRound: LuaScript.load("delete-round"),
   createTickets: LuaScript.load("create-tickets"),

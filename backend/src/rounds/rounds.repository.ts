@@ -86,15 +86,21 @@ export function parseState(hash: Record<string, string>): EpochState | null {
   };
 }
 
-/** What a summary takes from the round's meta hash (`createdAt`, `archived`), as `HMGET meta createdAt archived`. */
+/**
+ * What a summary takes from the round's meta hash, as `HMGET meta ...META_FIELDS`: `resetEpoch` is the epoch the
+ * last reset started while that reset can be undone (undo-reset.lua).
+ */
+export const META_FIELDS = ["createdAt", "archived", "resetEpoch"] as const;
 export interface RoundMeta {
   createdAt: string;
   archived: boolean;
+  resetEpoch: number | null;
 }
 
 export const metaFromReply = (reply: (string | null | undefined)[]): RoundMeta => ({
   createdAt: reply[0] ?? "",
   archived: reply[1] != null,
+  resetEpoch: reply[2] ? Number(reply[2]) : null,
 });
 
 /** A summary as of `nowMs`: whether voting is open or over depends on the time as well as on the state. */
@@ -106,11 +112,14 @@ export function toSummary(
   nowMs = Date.now(),
 ): RoundSummary {
   const { seq: _seq, ...rest } = state;
+  const { resetEpoch, ...shown } = meta;
   return {
     id: roundId,
     epoch,
-    ...meta,
+    ...shown,
     ...rest,
+    // The script decides (ballots, not the total less exclusions); this tells the console to offer it.
+    resetUndoable: resetEpoch === epoch && !meta.archived && state.totalBallots === 0,
     votingOpen: votingOpen(state.status, state.rules, nowMs),
     votingEnded: votingEnded(state.status, state.rules, nowMs),
     serverTime: new Date(nowMs).toISOString(),
@@ -124,6 +133,11 @@ const SCRIPT_ERRORS: Partial<Record<ErrorCode, (detail: string) => string>> = {
   ROUND_EXISTS: () => "A round with this id exists already.",
   ROUND_LOCKED: () => "Rules and options are locked: this epoch has ballots. Reset the round to edit them.",
   INVALID_TRANSITION: (status) => `The round is ${status}: this change is not possible from there.`,
+  RESET_NOT_UNDOABLE: (why) =>
+    ({
+      ballots: "The new epoch has a ballot: the reset can no longer be undone.",
+      moved: "The round is not at the epoch you mean to undo: it moved on.",
+    })[why] ?? "There is no reset to undo.",
   ROUND_NOT_OPEN: (why) =>
     ({ notYetOpen: "Voting has not opened yet.", ended: "Voting has ended." })[why] ??
     `The round is not open for voting (it is ${why}).`,
@@ -260,7 +274,7 @@ export class RoundsRepository {
     const wanted = epoch ?? current;
     const [state, meta] = await Promise.all([
       this.redis.hgetall(keys.epoch(wanted).state),
-      this.redis.hmget(keys.meta, "createdAt", "archived"),
+      this.redis.hmget(keys.meta, ...META_FIELDS),
     ]);
     const parsed = parseState(state);
     return parsed ? toSummary(roundId, wanted, metaFromReply(meta), parsed) : null;
@@ -371,10 +385,33 @@ export class RoundsRepository {
     const keys = roundKeys(roundId);
     await this.onCurrentEpoch(roundId, (epoch) => {
       const [old, next] = [keys.epoch(epoch), keys.epoch(epoch + 1)];
+      // The rest of the new epoch's keys: an undone reset's late writers may have left some (removed first).
+      const { state, options, tally, ...rest } = next;
       return scripts.resetRound.run(
         this.redis,
-        [keys.meta, old.state, old.options, next.state, next.options, next.tally],
+        [keys.meta, old.state, old.options, state, options, tally, ...Object.values(rest)],
         [epoch, new Date().toISOString()],
+      );
+    });
+    return this.requireView(roundId);
+  }
+
+  /**
+   * Undoes the last reset while its epoch has no ballot: the previous epoch is current again with the status it
+   * had. `expected` is the epoch the caller means to undo; undoing an undone reset again changes nothing.
+   */
+  async undoReset(roundId: string, expected?: number): Promise<RoundView> {
+    const keys = roundKeys(roundId);
+    await this.onCurrentEpoch(roundId, async (epoch) => {
+      // Every key of the new epoch goes: those keys.ts names and any other under its prefix.
+      const current = keys.epoch(epoch);
+      const prefix = current.state.slice(0, -"state".length);
+      const others = new Set([...Object.values(current), ...(await this.scanRoundKeys(roundId, `${prefix}*`))]);
+      others.delete(current.state);
+      return scripts.undoReset.run(
+        this.redis,
+        [keys.meta, keys.epoch(Math.max(epoch - 1, 1)).state, current.state, ...others],
+        [epoch, new Date().toISOString(), expected === undefined ? "" : String(expected)],
       );
     });
     return this.requireView(roundId);
@@ -435,10 +472,10 @@ export class RoundsRepository {
   }
 
   /** Every key under the round's hash tag, by SCAN (never a blocking KEYS); the store holds a few keys per round epoch. */
-  private async scanRoundKeys(roundId: string): Promise<string[]> {
+  private async scanRoundKeys(roundId: string, match = `${roundKeys(roundId).meta.slice(0, -"meta".length)}*`) {
     const found: string[] = [];
     const stream = this.redis.scanStream({
-      match: `${roundKeys(roundId).meta.slice(0, -"meta".length)}*`,
+      match,
       count: 1000,
     });
     for await (const batch of stream) found.push(...(batch as string[]));

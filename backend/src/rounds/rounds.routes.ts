@@ -6,6 +6,7 @@ import {
   RoundCreateSchema,
   RoundPatchSchema,
   type ScreenKeyResponse,
+  UndoResetRequestSchema,
 } from "@lb/common";
 import express, { type RequestHandler, Router } from "express";
 import { AppError } from "../http/app-error.js";
@@ -70,6 +71,12 @@ export function roundsRouter(options: { rounds: RoundsRepository; admin: Request
       throw new AppError("CONFIRMATION_MISMATCH", `To reset, send { "confirm": "${id}" }.`);
     }
     res.json(await rounds.reset(id));
+  });
+
+  // Undo reset: the body (optional) names the epoch to undo, so that a console never undoes a reset it has not seen.
+  router.post("/api/rounds/:id/undo-reset", admin, json, async (req, res) => {
+    const { epoch } = parseBody(UndoResetRequestSchema, req.body ?? {});
+    res.json(await rounds.undoReset(roundIdParam(req.params.id), epoch));
   });
 
   router.post("/api/rounds/:id/archive", admin, async (req, res) => {

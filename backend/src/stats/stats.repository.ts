@@ -43,10 +43,12 @@ export class StatsRepository {
   async read(roundId: string, epoch: number, totalBallots: number, nowMs = Date.now()): Promise<RoundStats> {
     const keys = roundKeys(roundId);
     const epochKeys = keys.epoch(epoch);
-    const [minutes, rejected, presence] = await Promise.all([
+    const [minutes, rejected, presence, voters] = await Promise.all([
       this.redis.hgetall(epochKeys.minutes),
       this.rejections(roundId, epoch),
       this.redis.hgetall(keys.presence),
+      // One field per credential that voted (the console's "voters who voted" tile).
+      this.redis.hlen(epochKeys.voters),
     ]);
     const thisMinute = Math.floor(nowMs / MINUTE_MS);
     const ballotsPerMinute = Array.from({ length: LIMITS.statsWindowMinutes }, (_, index) => {
@@ -63,6 +65,7 @@ export class StatsRepository {
       roundId,
       epoch,
       totalBallots,
+      voters,
       ballotsPerMinute,
       rejected,
       connected,

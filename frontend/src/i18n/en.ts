@@ -166,6 +166,7 @@ export const en = {
   "error.TICKET_USED":
     "This ticket has already been used to vote (in a daily vote: today). Each ticket votes once; if you did not use it, show it to the organiser.",
   "error.ROUND_ARCHIVED": "This round is archived and can no longer change.",
+  "error.RESET_NOT_UNDOABLE": "This reset can no longer be undone: the new epoch has a ballot, or the round moved on.",
   "error.CHALLENGE_REQUIRED": "Many people are voting from this network: your phone is doing a short security check.",
   "error.RATE_LIMITED": "Too many requests from this network. Wait a moment and try again.",
   "error.INTERNAL": "Something went wrong on the server. Please try again.",

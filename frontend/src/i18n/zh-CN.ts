@@ -159,6 +159,7 @@ export const zhCN: Messages = {
   "error.TICKET_USED":
     "这张票券已经投过票了（每日投票：今天已投过）。每张票券只能投一次；如果不是您投的，请把票券出示给组织者。",
   "error.ROUND_ARCHIVED": "本轮投票已归档，不能再修改。",
+  "error.RESET_NOT_UNDOABLE": "这次重置已无法撤销：新一轮已有选票，或投票已发生其他变化。",
   "error.CHALLENGE_REQUIRED": "当前网络投票人数较多，手机正在进行简短的安全校验。",
   "error.RATE_LIMITED": "该网络请求过多。请稍候再试。",
   "error.INTERNAL": "服务器出错了，请重试。",

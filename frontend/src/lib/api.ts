@@ -231,6 +231,15 @@ export const adminApi = {
     return request<RoundView>(roundPath(roundId), { headers: adminHeaders(adminToken), signal });
   },
 
+  /** Undoes the reset that started `epoch` while that epoch has no ballot: the previous epoch is current again. */
+  undoReset(roundId: string, epoch: number, adminToken: string): Promise<RoundView> {
+    return request<RoundView>(`${roundPath(roundId)}/undo-reset`, {
+      method: "POST",
+      body: { epoch },
+      headers: adminHeaders(adminToken),
+    });
+  },
+
   /** Archives (read-only, off the public list) or brings back a draft or closed round. */
   setArchived(roundId: string, archived: boolean, adminToken: string): Promise<RoundView> {
     return request<RoundView>(`${roundPath(roundId)}/${archived ? "archive" : "unarchive"}`, {

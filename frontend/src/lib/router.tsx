@@ -15,10 +15,15 @@ export function usePathname(): string {
   return useSyncExternalStore(subscribe, () => window.location.pathname);
 }
 
-export function navigate(to: string): void {
+/**
+ * Moves to `to` without a reload. `replace` rewrites the current history entry (a URL corrected in place, not a
+ * step back/forward should return to); `keepScroll` stays where the page is (switching a tab within a page).
+ */
+export function navigate(to: string, options: { replace?: boolean; keepScroll?: boolean } = {}): void {
   if (to === window.location.pathname) return;
-  window.history.pushState(null, "", to);
-  window.scrollTo(0, 0);
+  if (options.replace) window.history.replaceState(null, "", to);
+  else window.history.pushState(null, "", to);
+  if (!options.keepScroll) window.scrollTo(0, 0);
   window.dispatchEvent(new Event(NAVIGATE_EVENT));
 }
 

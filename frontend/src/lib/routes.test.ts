@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { matchRoute, paths } from "./routes";
+import { matchRoute, pageKey, paths } from "./routes";
 
 describe("matchRoute", () => {
   it("maps each page's path", () => {
@@ -10,13 +10,42 @@ describe("matchRoute", () => {
     expect(matchRoute("/r/qingdao-2021/screen")).toEqual({ page: "screen", roundId: "qingdao-2021" });
   });
 
+  it("maps the console's rounds and tabs", () => {
+    expect(matchRoute("/admin/r/qingdao-2021")).toEqual({ page: "admin", roundId: "qingdao-2021", tab: "live" });
+    expect(matchRoute("/admin/r/qingdao-2021/results")).toEqual({
+      page: "admin",
+      roundId: "qingdao-2021",
+      tab: "results",
+    });
+    expect(matchRoute(paths.remote("a-1"))).toEqual({ page: "admin", roundId: "a-1", tab: "remote" });
+    expect(matchRoute(paths.adminRound("a-1", "share"))).toEqual({ page: "admin", roundId: "a-1", tab: "share" });
+    expect(paths.adminRound("a-1")).toBe("/admin/r/a-1/live");
+  });
+
+  it("keeps the console's state across its rounds and tabs only", () => {
+    const key = (path: string) => pageKey(matchRoute(path), path);
+    expect(key("/admin")).toBe(key("/admin/r/a/live"));
+    expect(key("/admin/r/a/live")).toBe(key("/admin/r/b/share"));
+    expect(key("/r/a")).not.toBe(key("/r/b"));
+  });
+
   it("tolerates a trailing slash", () => {
     expect(matchRoute("/r/a/")).toEqual({ page: "vote", roundId: "a" });
     expect(matchRoute("/admin/")).toEqual({ page: "admin" });
   });
 
   it("sends anything else, including malformed escapes, to not found", () => {
-    for (const path of ["/r", "/r/a/b", "/r/a/board/x", "/admin/x", "/other", "/r/%E0%A4%A"]) {
+    for (const path of [
+      "/r",
+      "/r/a/b",
+      "/r/a/board/x",
+      "/admin/x",
+      "/admin/r",
+      "/admin/r/a/live/x",
+      "/admin/r/a/Live",
+      "/other",
+      "/r/%E0%A4%A",
+    ]) {
       expect(matchRoute(path), path).toEqual({ page: "notFound" });
     }
   });

@@ -5,18 +5,25 @@ import { StatusBadge } from "../../components/status-badge";
 import { useDocumentTitle } from "../../components/use-document-title";
 import { formatNumber, t } from "../../i18n";
 import { ApiRequestError, adminApi, asApiRequestError } from "../../lib/api";
+import { navigate } from "../../lib/router";
+import { paths } from "../../lib/routes";
 import { useAsync } from "../../lib/use-async";
 import { ta } from "./admin-messages";
 import { type AdminSession, SessionProvider, tokenAccepted, useSession } from "./admin-session";
 import { readAdminToken, writeAdminToken } from "./admin-token";
 import { CreateRound } from "./create-round";
+import { REMOTE_TAB, RemoteView } from "./remote-view";
 import { RoundDetail } from "./round-detail";
 import "./admin.css";
 
 /** How often the round list refreshes by itself (the selected round is live over the socket). */
 const LIST_REFRESH_MS = 5_000;
 
-export function AdminPage() {
+/**
+ * The console at `/admin`, a round's tab at `/admin/r/<id>/<tab>` and the host's phone remote at
+ * `/admin/r/<id>/remote` (lib/routes.ts); all of them behind the one sign-in.
+ */
+export function AdminPage({ roundId, tab }: { roundId?: string; tab?: string }) {
   useDocumentTitle(ta("admin.title"));
   const [token, setToken] = useState(readAdminToken);
   const [expired, setExpired] = useState(false);
@@ -47,7 +54,11 @@ export function AdminPage() {
   if (!session) return <SignIn onSignIn={signIn} expired={expired} />;
   return (
     <SessionProvider value={session}>
-      <Console onSignOut={() => signOut(false)} />
+      {roundId && tab === REMOTE_TAB ? (
+        <RemoteView roundId={roundId} />
+      ) : (
+        <Console roundId={roundId} tab={tab} onSignOut={() => signOut(false)} />
+      )}
     </SessionProvider>
   );
 }
@@ -104,7 +115,7 @@ function SignIn({ onSignIn, expired }: { onSignIn: (token: string) => void; expi
   );
 }
 
-function Console({ onSignOut }: { onSignOut: () => void }) {
+function Console({ roundId, tab, onSignOut }: { roundId?: string; tab?: string; onSignOut: () => void }) {
   const session = useSession();
   const rounds = useAsync(
     (signal) =>
@@ -114,7 +125,9 @@ function Console({ onSignOut }: { onSignOut: () => void }) {
       }),
     [session.token],
   );
-  const [selected, setSelected] = useState<string | null>(null);
+  // The open round and tab live in the URL: reload, links and back/forward keep them.
+  const selected = roundId ?? null;
+  const setSelected = (id: string | null) => navigate(id === null ? paths.admin() : paths.adminRound(id));
   const [creating, setCreating] = useState(false);
   const { reload } = rounds;
 
@@ -124,7 +137,8 @@ function Console({ onSignOut }: { onSignOut: () => void }) {
   }, [reload]);
 
   const deleted = () => {
-    setSelected(null);
+    // The deleted round's URL leads nowhere: back must not return to it.
+    navigate(paths.admin(), { replace: true });
     reload();
   };
 
@@ -162,12 +176,12 @@ function Console({ onSignOut }: { onSignOut: () => void }) {
                 {current.length === 0 ? (
                   <p className="muted">{ta("admin.rounds.empty")}</p>
                 ) : (
-                  <RoundTable rounds={current} selected={selected} onSelect={setSelected} />
+                  <RoundTable rounds={current} selected={selected} />
                 )}
                 {archived.length > 0 && (
                   <details className="console-archived" data-archived-rounds>
                     <summary>{ta("admin.rounds.archived", { count: archived.length })}</summary>
-                    <RoundTable rounds={archived} selected={selected} onSelect={setSelected} />
+                    <RoundTable rounds={archived} selected={selected} />
                   </details>
                 )}
               </>
@@ -177,20 +191,21 @@ function Console({ onSignOut }: { onSignOut: () => void }) {
       </section>
 
       {creating && <CreateRound onCreated={created} onCancel={() => setCreating(false)} />}
-      {selected && <RoundDetail key={selected} roundId={selected} onChanged={reload} onDeleted={deleted} />}
+      {selected && (
+        <RoundDetail
+          key={selected}
+          roundId={selected}
+          tab={tab}
+          onTab={(next) => navigate(paths.adminRound(selected, next), { keepScroll: true })}
+          onChanged={reload}
+          onDeleted={deleted}
+        />
+      )}
     </article>
   );
 }
 
-function RoundTable({
-  rounds,
-  selected,
-  onSelect,
-}: {
-  rounds: RoundSummary[];
-  selected: string | null;
-  onSelect: (id: string) => void;
-}) {
+function RoundTable({ rounds, selected }: { rounds: RoundSummary[]; selected: string | null }) {
   return (
     <div className="table-scroll">
       <table className="console-table">
@@ -213,11 +228,12 @@ function RoundTable({
           {rounds.map((round) => (
             <tr key={round.id} className={round.id === selected ? "is-selected" : undefined} data-round={round.id}>
               <td>
+                {/* A button that moves to the round's URL (browser specs find the row's button). */}
                 <button
                   type="button"
                   className="link-button"
                   aria-current={round.id === selected ? "true" : undefined}
-                  onClick={() => onSelect(round.id)}
+                  onClick={() => navigate(paths.adminRound(round.id))}
                 >
                   {round.title}
                 </button>

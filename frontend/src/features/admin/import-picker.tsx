@@ -15,8 +15,9 @@ export function ImportPicker({ onImport }: { onImport: (result: Imported, fileNa
   >(null);
 
   const pick = async (event: ChangeEvent<HTMLInputElement>) => {
+    // The input keeps the file, so it shows the file's name; it is emptied when clicked (below), so that the same
+    // file chosen again after fixing it fires again.
     const file = event.target.files?.[0];
-    event.target.value = ""; // choosing the same file again (after fixing it) must fire again
     if (!file) return;
     const result = parseRoundFile(file.name, await file.text());
     if (!result.ok) {
@@ -33,7 +34,15 @@ export function ImportPicker({ onImport }: { onImport: (result: Imported, fileNa
       <legend>{ta("admin.import.heading")}</legend>
       <p className="muted">{ta("admin.import.help")}</p>
       <label htmlFor={inputId}>{ta("admin.import.choose")}</label>
-      <input id={inputId} type="file" accept=".json,.csv,application/json,text/csv" onChange={pick} />
+      <input
+        id={inputId}
+        type="file"
+        accept=".json,.csv,application/json,text/csv"
+        onClick={(event) => {
+          event.currentTarget.value = "";
+        }}
+        onChange={pick}
+      />
       {report && "count" in report && (
         <p className="notice notice-ok" role="status">
           {ta("admin.import.loaded", { file: report.file, count: report.count })}

@@ -4,28 +4,29 @@ import { AsyncView } from "../../components/async-view";
 import { StatusBadge } from "../../components/status-badge";
 import { formatNumber, t } from "../../i18n";
 import { adminApi, api, asApiRequestError } from "../../lib/api";
+import { Link } from "../../lib/router";
+import { paths } from "../../lib/routes";
 import { useAsync } from "../../lib/use-async";
 import { useLiveLeaderboard } from "../leaderboard/use-live-leaderboard";
 import { ta } from "./admin-messages";
 import { useSession } from "./admin-session";
-import { IntegrityPanel } from "./integrity-panel";
-import { LivePanel } from "./live-panel";
-import { ResultsPanel } from "./results-panel";
-import { draftFromRound, patchFor } from "./round-draft";
-import { RoundForm } from "./round-form";
-import { SharePanel } from "./share-panel";
-import { TicketsPanel } from "./tickets-panel";
+import { ConfirmInline } from "./confirm-inline";
+import { ROUND_TABS, tabById } from "./round-tabs";
 
-const TABS = ["live", "integrity", "share", "tickets", "results", "edit"] as const;
-type Tab = (typeof TABS)[number];
-
-/** One round: its status and actions, then live figures, sharing, results and editing in tabs. */
+/**
+ * One round: its status and actions, then its tabs (round-tabs.tsx). The tab is the URL's (`/admin/r/<id>/<tab>`):
+ * `onTab` moves there, so reload, links and back/forward all land on it.
+ */
 export function RoundDetail({
   roundId,
+  tab: tabId,
+  onTab,
   onChanged,
   onDeleted,
 }: {
   roundId: string;
+  tab: string | undefined;
+  onTab: (tab: string) => void;
   onChanged: () => void;
   onDeleted: () => void;
 }) {
@@ -33,7 +34,7 @@ export function RoundDetail({
   const round = useAsync((signal) => adminApi.getRound(roundId, session.token, signal), [roundId, session.token]);
   // The organiser's view of the board: everything, whatever the round shows voters and screens.
   const live = useLiveLeaderboard(roundId, { view: "console", adminToken: session.token });
-  const [tab, setTab] = useState<Tab>("live");
+  const tab = tabById(tabId);
   const tabsId = useId();
   const { reload } = round;
 
@@ -65,6 +66,9 @@ export function RoundDetail({
                 <h2 id={`${tabsId}-heading`}>{view.title}</h2>
                 <StatusBadge status={status} />
                 {view.archived && <span className="badge console-archived-badge">{ta("admin.archive.badge")}</span>}
+                <Link className="console-remote-link" href={paths.remote(view.id)}>
+                  {ta("admin.remote.open")}
+                </Link>
               </header>
               {view.archived && <p className="notice">{ta("admin.archive.notice")}</p>}
               <p className="muted">
@@ -78,33 +82,24 @@ export function RoundDetail({
               <RoundActions round={current} onChanged={changed} onDeleted={onDeleted} />
 
               <div className="console-tabs" role="tablist" aria-label={ta("admin.detail.sections")}>
-                {TABS.map((name) => (
+                {ROUND_TABS.map(({ id, label }) => (
                   <button
-                    key={name}
+                    key={id}
                     type="button"
                     role="tab"
-                    id={`${tabsId}-tab-${name}`}
-                    aria-selected={tab === name}
+                    id={`${tabsId}-tab-${id}`}
+                    aria-selected={tab.id === id}
                     aria-controls={`${tabsId}-panel`}
                     className="console-tab"
-                    onClick={() => setTab(name)}
+                    data-tab={id}
+                    onClick={() => onTab(id)}
                   >
-                    {ta(`admin.tab.${name}`)}
+                    {ta(label)}
                   </button>
                 ))}
               </div>
-              <div role="tabpanel" id={`${tabsId}-panel`} aria-labelledby={`${tabsId}-tab-${tab}`}>
-                {tab === "live" && <LivePanel round={current} connection={live.connection} />}
-                {tab === "integrity" && <IntegrityPanel round={current} />}
-                {tab === "share" && <SharePanel roundId={view.id} />}
-                {tab === "tickets" && <TicketsPanel round={current} />}
-                {tab === "results" && <ResultsPanel round={current} liveBoard={live.board} />}
-                {tab === "edit" &&
-                  (view.archived ? (
-                    <p className="muted">{ta("admin.archive.readOnly")}</p>
-                  ) : (
-                    <EditPanel key={view.epoch} round={current} onSaved={changed} />
-                  ))}
+              <div role="tabpanel" id={`${tabsId}-panel`} aria-labelledby={`${tabsId}-tab-${tab.id}`}>
+                {tab.render({ round: current, live, onChanged: changed })}
               </div>
             </>
           );
@@ -126,7 +121,7 @@ function RoundActions({
   const session = useSession();
   const [busy, setBusy] = useState(false);
   const [message, setMessage] = useState<{ ok: boolean; text: string } | null>(null);
-  const [confirming, setConfirming] = useState<"reset" | "delete" | null>(null);
+  const [confirming, setConfirming] = useState<"close" | "reset" | "delete" | null>(null);
   // What the server allows (archive-round.lua, delete-round.lua); it refuses the rest with a clear code anyway.
   const canArchive = !round.archived && (round.status === "draft" || round.status === "closed");
   const canDelete = round.archived || round.status === "draft";
@@ -164,6 +159,12 @@ function RoundActions({
       return ta("admin.delete.done");
     });
 
+  const undoReset = () =>
+    run(async () => {
+      const view = await adminApi.undoReset(round.id, round.epoch, session.token);
+      return ta("admin.undoReset.done", { epoch: view.epoch, status: t(`status.${view.status}`) });
+    });
+
   const actionLabel = (action: RoundAction) =>
     action === "open" && round.status === "closed" ? ta("admin.action.reopen") : ta(`admin.action.${action}`);
 
@@ -176,7 +177,9 @@ function RoundActions({
             type="button"
             className="button"
             disabled={busy || round.archived || !isActionAllowed(round.status, action)}
-            onClick={() => change(action)}
+            // Closing ends the vote for everyone at once: it is asked again below.
+            aria-expanded={action === "close" ? confirming === "close" : undefined}
+            onClick={() => (action === "close" ? setConfirming("close") : change(action))}
           >
             {actionLabel(action)}
           </button>
@@ -216,6 +219,26 @@ function RoundActions({
           {ta("admin.delete.button")}
         </button>
       </div>
+      {round.resetUndoable && round.totalBallots === 0 && (
+        <p className="notice notice-paused console-undo-reset">
+          <span>{ta("admin.undoReset.explain", { epoch: round.epoch, previous: round.epoch - 1 })}</span>{" "}
+          <button type="button" className="button" disabled={busy} onClick={undoReset}>
+            {ta("admin.undoReset.button", { previous: round.epoch - 1 })}
+          </button>
+        </p>
+      )}
+      {confirming === "close" && (
+        <ConfirmInline
+          text={ta("admin.close.explain", { ballots: formatNumber(round.totalBallots) })}
+          confirmLabel={ta("admin.close.confirm")}
+          busy={busy}
+          onCancel={() => setConfirming(null)}
+          onConfirm={() => {
+            setConfirming(null);
+            change("close");
+          }}
+        />
+      )}
       {confirming === "reset" && (
         <ConfirmForm
           round={round}
@@ -299,27 +322,5 @@ function ConfirmForm({
         </button>
       </div>
     </form>
-  );
-}
-
-function EditPanel({ round, onSaved }: { round: RoundView; onSaved: () => void }) {
-  const session = useSession();
-  const lockedReason =
-    round.totalBallots > 0
-      ? ta("admin.form.locked", { epoch: round.epoch, ballots: formatNumber(round.totalBallots) })
-      : null;
-  return (
-    <RoundForm
-      mode="edit"
-      initial={draftFromRound(round)}
-      lockedReason={lockedReason}
-      onSubmit={async (edited) => {
-        const patch = patchFor(round, edited);
-        if (!patch) return ta("admin.form.unchanged");
-        await adminApi.updateRound(round.id, patch, session.token);
-        onSaved();
-        return ta("admin.form.saved");
-      }}
-    />
   );
 }

@@ -3,6 +3,7 @@ import {
   BallotsPerVoterSchema,
   type Electorate,
   ElectorateSchema,
+  type ErrorCode,
   LIMITS,
   type ResultsVisibility,
   ResultsVisibilitySchema,
@@ -10,7 +11,7 @@ import {
   type ScreenVisibility,
   ScreenVisibilitySchema,
 } from "@lb/common";
-import { type FormEvent, useId, useState } from "react";
+import { type FormEvent, useEffect, useId, useRef, useState } from "react";
 import { t } from "../../i18n";
 import { asApiRequestError } from "../../lib/api";
 import { type AdminMessageKey, ta } from "./admin-messages";
@@ -42,7 +43,10 @@ export function RoundForm({ mode, initial, lockedReason = null, onSubmit, onCanc
   const formId = useId();
   const [draft, setDraft] = useState(initial);
   const [issues, setIssues] = useState<DraftIssue[]>([]);
-  const [serverError, setServerError] = useState<string | null>(null);
+  const [serverError, setServerError] = useState<{ field: string | null; text: string } | null>(null);
+  const formRef = useRef<HTMLFormElement>(null);
+  // Bumped by each failed submit: focus then moves to the first field in error (or the form's own message).
+  const [failedSubmits, setFailedSubmits] = useState(0);
   const [notice, setNotice] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const locked = lockedReason !== null;
@@ -72,6 +76,7 @@ export function RoundForm({ mode, initial, lockedReason = null, onSubmit, onCanc
     const check = checkDraft(draft);
     if (!check.ok) {
       setIssues(check.issues);
+      setFailedSubmits((n) => n + 1);
       return;
     }
     setIssues([]);
@@ -82,18 +87,65 @@ export function RoundForm({ mode, initial, lockedReason = null, onSubmit, onCanc
     } catch (caught) {
       session.handleError(caught);
       const error = asApiRequestError(caught);
-      // The server's message names the field for a body it refused; other codes have a translated sentence.
-      setServerError(
-        error.code === "INVALID_BODY" ? `${t("error.INVALID_BODY")} ${error.message}` : t(`error.${error.code}`),
-      );
+      // The server's message names the field for a body it refused; other codes have a translated sentence, shown
+      // at the field they are about when there is one (a taken ID at the ID).
+      setServerError({
+        field: SERVER_ERROR_FIELDS[error.code] ?? null,
+        text: error.code === "INVALID_BODY" ? `${t("error.INVALID_BODY")} ${error.message}` : t(`error.${error.code}`),
+      });
+      setFailedSubmits((n) => n + 1);
     } finally {
       setBusy(false);
     }
   };
 
   const field = (name: string) => `${formId}-${name}`;
+  // Each problem goes next to its field; those with no field of their own stay in the list at the bottom.
+  const placedKeys = new Set<string>([
+    ...(mode === "create" ? ["id"] : []),
+    ...PLACED_FIELDS,
+    ...draft.options.flatMap((_, index) => OPTION_FIELDS.map((name) => `option-${index + 1}-${name}`)),
+  ]);
+  const byField = new Map<string, string[]>();
+  const unplaced: string[] = [];
+  for (const issue of issues) {
+    const key = issueKey(issue);
+    if (placedKeys.has(key)) byField.set(key, [...(byField.get(key) ?? []), describeDraftIssue(issue)]);
+    else unplaced.push(describeDraftIssue(issue));
+  }
+  if (serverError?.field && placedKeys.has(serverError.field)) {
+    byField.set(serverError.field, [...(byField.get(serverError.field) ?? []), serverError.text]);
+  }
+  const formError = serverError && !(serverError.field && placedKeys.has(serverError.field)) ? serverError.text : null;
+  /** aria-invalid and aria-describedby of an input, and its message below it. */
+  const errorOf = (key: string) => {
+    const messages = byField.get(key);
+    if (!messages) return { props: {}, message: null };
+    const id = field(`${key}-error`);
+    return {
+      props: { "aria-invalid": true, "aria-describedby": id },
+      message: (
+        <p className="field-error" id={id} data-field-error={key}>
+          {messages.join(" ")}
+        </p>
+      ),
+    };
+  };
+
+  // Runs after each failed submit has rendered.
+  useEffect(() => {
+    if (failedSubmits === 0) return;
+    const form = formRef.current;
+    const first = form?.querySelector<HTMLElement>('[aria-invalid="true"], [data-form-error]');
+    first?.focus();
+  }, [failedSubmits]);
+
+  const idError = errorOf("id");
+  const titleError = errorOf("title");
+  const descriptionError = errorOf("description");
+  const rule = (name: string) => errorOf(`rules.${name}`);
   return (
-    <form className="console-form" onSubmit={submit} noValidate>
+    <form className="console-form" onSubmit={submit} noValidate ref={formRef}>
       {!locked && (
         <ImportPicker
           onImport={(result, fileName) =>
@@ -120,7 +172,9 @@ export function RoundForm({ mode, initial, lockedReason = null, onSubmit, onCanc
             spellCheck={false}
             autoComplete="off"
             onChange={(event) => set("id", event.target.value)}
+            {...idError.props}
           />
+          {idError.message}
           <p className="muted">{ta("admin.form.idHelp")}</p>
         </div>
       )}
@@ -131,7 +185,9 @@ export function RoundForm({ mode, initial, lockedReason = null, onSubmit, onCanc
           value={draft.title}
           maxLength={LIMITS.roundTitleMaxLength}
           onChange={(event) => set("title", event.target.value)}
+          {...titleError.props}
         />
+        {titleError.message}
       </div>
       <div className="console-field">
         <label htmlFor={field("description")}>{ta("admin.form.description")}</label>
@@ -140,7 +196,9 @@ export function RoundForm({ mode, initial, lockedReason = null, onSubmit, onCanc
           rows={2}
           value={draft.description}
           onChange={(event) => set("description", event.target.value)}
+          {...descriptionError.props}
         />
+        {descriptionError.message}
       </div>
 
       <fieldset>
@@ -155,7 +213,9 @@ export function RoundForm({ mode, initial, lockedReason = null, onSubmit, onCanc
               disabled={locked}
               value={draft.minChoices}
               onChange={(event) => set("minChoices", event.target.value)}
+              {...rule("minChoices").props}
             />
+            {rule("minChoices").message}
           </div>
           <div className="console-field">
             <label htmlFor={field("max")}>{ta("admin.form.maxChoices")}</label>
@@ -166,7 +226,9 @@ export function RoundForm({ mode, initial, lockedReason = null, onSubmit, onCanc
               disabled={locked}
               value={draft.maxChoices}
               onChange={(event) => set("maxChoices", event.target.value)}
+              {...rule("maxChoices").props}
             />
+            {rule("maxChoices").message}
           </div>
           <div className="console-field">
             <label htmlFor={field("results")}>{ta("admin.form.resultsVisibility")}</label>
@@ -174,6 +236,7 @@ export function RoundForm({ mode, initial, lockedReason = null, onSubmit, onCanc
               id={field("results")}
               value={draft.resultsVisibility}
               onChange={(event) => set("resultsVisibility", event.target.value as ResultsVisibility)}
+              {...rule("resultsVisibility").props}
             >
               {ResultsVisibilitySchema.options.map((value) => (
                 <option key={value} value={value}>
@@ -181,6 +244,7 @@ export function RoundForm({ mode, initial, lockedReason = null, onSubmit, onCanc
                 </option>
               ))}
             </select>
+            {rule("resultsVisibility").message}
           </div>
           <div className="console-field">
             <label htmlFor={field("screen")}>{ta("admin.form.screenVisibility")}</label>
@@ -188,6 +252,7 @@ export function RoundForm({ mode, initial, lockedReason = null, onSubmit, onCanc
               id={field("screen")}
               value={draft.screenVisibility}
               onChange={(event) => set("screenVisibility", event.target.value as ScreenVisibility)}
+              {...rule("screenVisibility").props}
             >
               {ScreenVisibilitySchema.options.map((value) => (
                 <option key={value} value={value}>
@@ -195,6 +260,7 @@ export function RoundForm({ mode, initial, lockedReason = null, onSubmit, onCanc
                 </option>
               ))}
             </select>
+            {rule("screenVisibility").message}
           </div>
           <div className="console-field">
             <label htmlFor={field("opens")}>{ta("admin.form.opensAt")}</label>
@@ -203,7 +269,9 @@ export function RoundForm({ mode, initial, lockedReason = null, onSubmit, onCanc
               type="datetime-local"
               value={draft.opensAt}
               onChange={(event) => set("opensAt", event.target.value)}
+              {...rule("opensAt").props}
             />
+            {rule("opensAt").message}
           </div>
           <div className="console-field">
             <label htmlFor={field("closes")}>{ta("admin.form.closesAt")}</label>
@@ -212,7 +280,9 @@ export function RoundForm({ mode, initial, lockedReason = null, onSubmit, onCanc
               type="datetime-local"
               value={draft.closesAt}
               onChange={(event) => set("closesAt", event.target.value)}
+              {...rule("closesAt").props}
             />
+            {rule("closesAt").message}
           </div>
         </div>
         <p className="muted">{ta("admin.form.windowHelp")}</p>
@@ -224,6 +294,7 @@ export function RoundForm({ mode, initial, lockedReason = null, onSubmit, onCanc
               disabled={locked}
               value={draft.electorate}
               onChange={(event) => set("electorate", event.target.value as Electorate)}
+              {...rule("electorate").props}
             >
               {ElectorateSchema.options.map((value) => (
                 <option key={value} value={value}>
@@ -231,6 +302,7 @@ export function RoundForm({ mode, initial, lockedReason = null, onSubmit, onCanc
                 </option>
               ))}
             </select>
+            {rule("electorate").message}
           </div>
           <div className="console-field">
             <label htmlFor={field("perVoter")}>{ta("admin.form.ballotsPerVoter")}</label>
@@ -239,6 +311,7 @@ export function RoundForm({ mode, initial, lockedReason = null, onSubmit, onCanc
               disabled={locked}
               value={draft.ballotsPerVoter}
               onChange={(event) => set("ballotsPerVoter", event.target.value as BallotsPerVoter)}
+              {...rule("ballotsPerVoter").props}
             >
               {BallotsPerVoterSchema.options.map((value) => (
                 <option key={value} value={value}>
@@ -246,6 +319,7 @@ export function RoundForm({ mode, initial, lockedReason = null, onSubmit, onCanc
                 </option>
               ))}
             </select>
+            {rule("ballotsPerVoter").message}
           </div>
           <div className="console-field">
             <label htmlFor={field("timeZone")}>{ta("admin.form.timeZone")}</label>
@@ -258,12 +332,14 @@ export function RoundForm({ mode, initial, lockedReason = null, onSubmit, onCanc
               maxLength={64}
               value={draft.timeZone}
               onChange={(event) => set("timeZone", event.target.value)}
+              {...rule("timeZone").props}
             />
             <datalist id={field("timeZones")}>
               {timeZones().map((zone) => (
                 <option key={zone} value={zone} />
               ))}
             </datalist>
+            {rule("timeZone").message}
           </div>
         </div>
         <p className="muted">{ta("admin.form.electorateHelp")}</p>
@@ -276,7 +352,9 @@ export function RoundForm({ mode, initial, lockedReason = null, onSubmit, onCanc
             placeholder="192.168.10.0/24"
             value={draft.allowedNetworks}
             onChange={(event) => set("allowedNetworks", event.target.value)}
+            {...rule("allowedNetworks").props}
           />
+          {rule("allowedNetworks").message}
         </div>
         <p className="muted">{ta("admin.form.allowedNetworksHelp")}</p>
       </fieldset>
@@ -311,7 +389,9 @@ export function RoundForm({ mode, initial, lockedReason = null, onSubmit, onCanc
                       disabled={locked}
                       value={option.number}
                       onChange={(event) => setOption(option.key, { number: event.target.value })}
+                      {...errorOf(`option-${index + 1}-number`).props}
                     />
+                    {errorOf(`option-${index + 1}-number`).message}
                   </td>
                   <td>
                     <input
@@ -320,7 +400,9 @@ export function RoundForm({ mode, initial, lockedReason = null, onSubmit, onCanc
                       maxLength={LIMITS.optionTitleMaxLength}
                       value={option.title}
                       onChange={(event) => setOption(option.key, { title: event.target.value })}
+                      {...errorOf(`option-${index + 1}-title`).props}
                     />
+                    {errorOf(`option-${index + 1}-title`).message}
                   </td>
                   <td>
                     <textarea
@@ -329,7 +411,9 @@ export function RoundForm({ mode, initial, lockedReason = null, onSubmit, onCanc
                       disabled={locked}
                       value={option.description}
                       onChange={(event) => setOption(option.key, { description: event.target.value })}
+                      {...errorOf(`option-${index + 1}-description`).props}
                     />
+                    {errorOf(`option-${index + 1}-description`).message}
                   </td>
                   <td>
                     <button
@@ -359,19 +443,26 @@ export function RoundForm({ mode, initial, lockedReason = null, onSubmit, onCanc
 
       <div aria-live="polite">
         {issues.length > 0 && (
-          <div className="notice notice-error" role="alert" data-testid="form-issues">
-            <p>{ta("admin.form.invalid")}</p>
-            <ul>
-              {issues.map((issue, index) => (
-                // biome-ignore lint/suspicious/noArrayIndexKey: one check's fixed list; it never reorders.
-                <li key={index}>{describeDraftIssue(issue)}</li>
-              ))}
-            </ul>
+          <div
+            className="notice notice-error"
+            data-testid="form-issues"
+            tabIndex={-1}
+            data-form-error={unplaced.length > 0 || undefined}
+          >
+            <p>{ta("admin.form.invalidCount", { count: issues.length })}</p>
+            {unplaced.length > 0 && (
+              <ul>
+                {unplaced.map((text, index) => (
+                  // biome-ignore lint/suspicious/noArrayIndexKey: one check's fixed list; it never reorders.
+                  <li key={index}>{text}</li>
+                ))}
+              </ul>
+            )}
           </div>
         )}
-        {serverError && (
-          <p className="notice notice-error" role="alert">
-            {serverError}
+        {formError && (
+          <p className="notice notice-error" role="alert" tabIndex={-1} data-form-error>
+            {formError}
           </p>
         )}
         {notice && <p className="notice notice-ok">{notice}</p>}
@@ -398,6 +489,34 @@ function timeZones(): string[] {
   } catch {
     return ["Asia/Shanghai", "UTC"];
   }
+}
+
+/** Which field a refusal from the server is about (shown there), by code. */
+const SERVER_ERROR_FIELDS: Partial<Record<ErrorCode, string>> = { ROUND_EXISTS: "id" };
+
+/** Round fields that have an input of their own (the ID only when creating). */
+const PLACED_FIELDS = [
+  "title",
+  "description",
+  ...[
+    "minChoices",
+    "maxChoices",
+    "resultsVisibility",
+    "screenVisibility",
+    "opensAt",
+    "closesAt",
+    "electorate",
+    "ballotsPerVoter",
+    "timeZone",
+    "allowedNetworks",
+  ].map((name) => `rules.${name}`),
+];
+const OPTION_FIELDS = ["number", "title", "description"];
+
+/** The input an issue belongs to: `title`, `rules.maxChoices`, `option-3-title`; a list entry goes to its list. */
+function issueKey(issue: DraftIssue): string {
+  const field = issue.field.replace(/^(rules\.allowedNetworks)\.\d+$/, "$1");
+  return issue.option === undefined ? field : `option-${issue.option}-${field}`;
 }
 
 const FIELD_LABELS: Record<string, AdminMessageKey> = {

@@ -54,11 +54,12 @@ export function VoteView({ data, onReload }: { data: VoteData; onReload: () => v
   const round: RoundView = summary ? { ...data.round, ...summary, options: data.round.options } : data.round;
   const board = live.board?.epoch === round.epoch ? live.board : null;
 
-  // A new epoch (reset) or an edited definition needs the full round again, and this voter's receipt in it.
+  // A new epoch (reset), an earlier one back (undo reset: `!==`, not `>`) or an edited definition needs the full
+  // round again, and this voter's receipt in it.
   const stale =
     (summary !== null && summary.revision > data.round.revision) ||
-    (live.round !== null && live.round.epoch > data.round.epoch) ||
-    (live.board !== null && live.board.epoch > data.round.epoch);
+    (live.round !== null && live.round.epoch !== data.round.epoch) ||
+    (live.board !== null && live.board.epoch !== data.round.epoch);
   useEffect(() => {
     if (stale) onReload();
   }, [stale, onReload]);
