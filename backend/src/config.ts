@@ -59,7 +59,7 @@ const EnvSchema = z
     /** Audit entries the integrity report reads (the newest ones): bounds its memory and time on huge rounds. */
     INTEGRITY_SCAN_LIMIT: z.coerce.number().int().min(1000).max(5_000_000).default(50_000),
     /** Time travel (`?at=`): a cumulative tally is kept every this many audit entries (bounds one answer's reading). */
-    HISTORY_CHECKPOINT_ENTRIES: z.coerce.number().int().min(100).max(1_000_000).default(10_000),
+    HISTORY_CHECKPOINT_ENTRIES: z.coerce.number().int().min(100).max(1_000_000).default(2_000),
     /** Round epochs whose time-travel checkpoints one backend keeps in memory. */
     HISTORY_CACHED_EPOCHS: z.coerce.number().int().min(1).max(1000).default(16),
     /** Frames (evenly spaced instants) in a replay feed at most: bounds its size for any number of ballots. */
@@ -238,7 +238,7 @@ export function defaultServerConfig(
     socketJoinsPerMinute: 120,
     voterLimits: DEFAULT_VOTER_LIMITS,
     integrityScanLimit: 50_000,
-    history: { checkpointEntries: 10_000, cachedEpochs: 16, replayFrames: 1200 },
+    history: { checkpointEntries: 2_000, cachedEpochs: 16, replayFrames: 1200 },
     ...overrides,
   };
 }

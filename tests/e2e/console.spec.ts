@@ -269,6 +269,7 @@ describe("organiser console and projector screen", () => {
         "ip",
         "network",
         "cred",
+        "hash",
       ]);
     } finally {
       await consoleTab.context.close();

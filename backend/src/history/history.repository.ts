@@ -116,7 +116,11 @@ interface EpochIndex {
   checkpoints: Checkpoint[];
   end: TallyState;
   choicesOf: Map<string, string>;
+  /** The last replay feed's frames, for the log up to `lastId` and these options (a closed round's is final). */
+  frames?: { optionIds: string; value: ReplayFrames };
 }
+
+type ReplayFrames = { startMs: number; endMs: number; stepMs: number; frames: { votes: number[]; ballots: number }[] };
 
 export class HistoryRepository {
   private readonly indexes = new Map<string, Promise<EpochIndex | null>>();
@@ -193,9 +197,11 @@ export class HistoryRepository {
         wanted = await this.namedBallots(key, null, lastId);
       } else wanted = new Set([...wanted, ...named]);
     }
+    // Spelled out, not spread: the replay frames of the shorter log must not come along.
     const index: EpochIndex = reuse
       ? {
-          ...reuse,
+          firstId,
+          entries: reuse.entries,
           wanted,
           lastId,
           checkpoints: [...reuse.checkpoints],
@@ -240,13 +246,11 @@ export class HistoryRepository {
    * The race as at most `replayFrames` frames of cumulative votes (in `optionIds` order), in one pass over the
    * log: frame i is the state after every entry up to `startMs + i * stepMs`, the last frame the final state.
    */
-  async frames(
-    roundId: string,
-    epoch: number,
-    optionIds: string[],
-  ): Promise<{ startMs: number; endMs: number; stepMs: number; frames: { votes: number[]; ballots: number }[] }> {
+  async frames(roundId: string, epoch: number, optionIds: string[]): Promise<ReplayFrames> {
     const index = await this.index(roundId, epoch);
     if (!index) return { startMs: 0, endMs: 0, stepMs: 1000, frames: [] };
+    // Screens of a closed round ask for the same feed again and again: one scan serves them until the log grows.
+    if (index.frames?.optionIds === optionIds.join(",")) return index.frames.value;
     const startMs = parseId(index.firstId)[0];
     const endMs = parseId(index.lastId)[0];
     // One frame a second for short rounds, fewer (evenly spaced) for long ones.
@@ -267,7 +271,9 @@ export class HistoryRepository {
       }
     }
     while (frames.length < count) frames.push(frame());
-    return { startMs, endMs, stepMs, frames };
+    const value = { startMs, endMs, stepMs, frames };
+    index.frames = { optionIds: optionIds.join(","), value };
+    return value;
   }
 
   /** The epoch's chain head and the log's last id, read together (MULTI) so that they describe the same log. */

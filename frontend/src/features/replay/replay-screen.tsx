@@ -2,6 +2,7 @@ import type { ReplayFeed } from "@lb/common";
 import { useEffect, useState } from "react";
 import { useDocumentTitle } from "../../components/use-document-title";
 import { formatNumber } from "../../i18n";
+import { api } from "../../lib/api";
 import { useAsync } from "../../lib/use-async";
 import { ScreenBoard } from "../screen/screen-board";
 import "../screen/screen.css";
@@ -32,12 +33,16 @@ export function ReplayScreen({
   title?: string;
 }) {
   const feed = useAsync((signal) => historyApi.replay(roundId, access, signal), [roundId]);
-  useDocumentTitle(`${tr("replay.title")} · ${title ?? roundId}`);
+  // The round's title, from the public list like the live screen (a round not public has none there).
+  const rounds = useAsync((signal) => (title ? Promise.resolve([]) : api.listRounds(signal)), [title]);
+  const listed = rounds.state.status === "done" ? rounds.state.value.find((round) => round.id === roundId) : undefined;
+  const shownTitle = title ?? listed?.title ?? roundId;
+  useDocumentTitle(`${tr("replay.title")} · ${shownTitle}`);
   const state = feed.state;
   return (
     <div className={`screen screen-${theme} replay`} data-replay={state.status}>
       {state.status === "done" ? (
-        <ReplayPlayer feed={state.value} top={top} title={title ?? roundId} />
+        <ReplayPlayer feed={state.value} top={top} title={shownTitle} />
       ) : (
         <p className="screen-hidden" role="status">
           {state.status === "failed" ? state.error.message : tr("replay.loading")}

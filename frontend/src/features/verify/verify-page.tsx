@@ -130,7 +130,8 @@ function VerifyOutcome({ outcome }: { outcome: Outcome }) {
           ))}
         </ul>
       )}
-      {check.found !== undefined && (
+      {/* Whether the ballot is there means something only in a log that checks out. */}
+      {check.ok && check.found !== undefined && (
         <p data-testid="verify-found">
           {check.found ? (check.excluded ? tv("verify.foundExcluded") : tv("verify.found")) : tv("verify.notFound")}
         </p>
