@@ -19,6 +19,11 @@ const PUBLIC_API_ROUTES = new Set([
   "GET /api/rounds/:id/leaderboard",
   "POST /api/rounds/:id/ballots",
   "GET /api/rounds/:id/my-ballot",
+  // Replay, time travel and verifiable receipts: the replay answers without votes to whoever may not see
+  // results; the publication and the published log are for anyone once the organiser published.
+  "GET /api/rounds/:id/replay",
+  "GET /api/rounds/:id/publication",
+  "GET /api/rounds/:id/published-log",
 ]);
 
 const isPublic = (route: AppRoute) => !route.path.startsWith("/api/") || PUBLIC_API_ROUTES.has(routeName(route));

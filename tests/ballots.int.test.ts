@@ -124,7 +124,7 @@ describe("voter tokens", () => {
 });
 
 describe("ballots", () => {
-  it("201 BallotReceipt { ballotId, roundId, epoch, choices, receivedAt }; my-ballot returns it", async () => {
+  it("201 BallotReceipt { ballotId, roundId, epoch, choices, receivedAt, hash }; my-ballot returns it", async () => {
     const round = await api.createOpenRound(demoRound(), "demo");
     const voter = await api.newVoter();
     expectError(await api.get(`/api/rounds/${round.id}/my-ballot`, { "x-voter-token": voter }), "NOT_FOUND");
@@ -132,7 +132,9 @@ describe("ballots", () => {
     const res = await api.castBallot(round.id, voter, ["64", "7", "12"]);
     expectStatus(res, 201);
     const receipt = res.body as BallotReceipt;
-    expect(Object.keys(receipt).sort()).toEqual(["ballotId", "choices", "epoch", "receivedAt", "roundId"]);
+    expect(Object.keys(receipt).sort()).toEqual(["ballotId", "choices", "epoch", "hash", "receivedAt", "roundId"]);
+    // Verifiable receipts: the ballot's link in the epoch's hash chain (tests/history.int.test.ts checks the chain).
+    expect(receipt.hash).toMatch(/^[0-9a-f]{64}$/);
     expect(receipt.roundId).toBe(round.id);
     expect(receipt.epoch).toBe(1);
     expect(receipt.choices).toEqual(["64", "7", "12"]);
@@ -384,6 +386,7 @@ describe("leaderboard, audit and recount", () => {
         "ballotId",
         "choices",
         "cred",
+        "hash",
         "ip",
         "kind",
         "network",
@@ -400,6 +403,7 @@ describe("leaderboard, audit and recount", () => {
         ip: expect.stringMatching(/^[0-9a-f]{16}$/),
         network: expect.stringMatching(/^[0-9a-f]{16}$/),
         cred: "token",
+        hash: receipt.hash,
       } satisfies AuditEntry);
       // SHA-256, hex or base64url.
       expect(entry.voter).toMatch(/^([0-9a-f]{64}|[A-Za-z0-9_-]{43}=?)$/);

@@ -348,7 +348,7 @@ describe("daily ballots", () => {
     const yesterday = ["UTC", today - 86_400_000, today, "yesterday", "day-before", "today"];
     const first = await scripts.castBallot.run(redis, scriptKeys, ["1", "v-hash", "b-1", "", "1", "", ...yesterday, 0]);
     expect(first[0]).toBe("OK");
-    expect(await redis.hget(e.voters, "v-hash")).toMatch(/\|today$/);
+    expect(await redis.hget(e.voters, "v-hash")).toMatch(/\|today\|[0-9a-f]{64}$/);
     const second = await scripts.castBallot.run(redis, scriptKeys, [
       "1",
       "v-hash",

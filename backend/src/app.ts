@@ -10,6 +10,8 @@ import type { AuthThrottle } from "./auth/auth-throttle.js";
 import { ballotsRouter } from "./ballots/ballots.routes.js";
 import type { BallotsService } from "./ballots/ballots.service.js";
 import type { ServerConfig } from "./config.js";
+import { historyRouter } from "./history/history.routes.js";
+import type { HistoryService } from "./history/history.service.js";
 import { AppError, errorMiddleware, rejectMalformedPath } from "./http/app-error.js";
 import { requireAllowedOrigin } from "./http/origin.js";
 import { roundIdParam } from "./http/validate.js";
@@ -68,6 +70,8 @@ export interface AppDeps {
   throttle: AuthThrottle;
   integrity: IntegrityRepository;
   exclusions: ExclusionsRepository;
+  /** Replay, time travel and verifiable receipts. */
+  history: HistoryService;
   log: (message: string, error: unknown) => void;
 }
 
@@ -108,7 +112,7 @@ function securityHeaders(config: ServerConfig): RequestHandler {
 }
 
 /**
- * The single page, for its client-side routes only: `/`, `/admin` and `/r/<id>[/board|/screen]`. A round's
+ * The single page, for its client-side routes only: `/`, `/admin` and `/r/<id>[/board|/screen|/verify]`. A round's
  * page answers 404 (with the page, which shows "unknown round") when there is no such round or the public may
  * not see it yet; a projector with the round's screen key (`?key=`) sees a draft too, like the API.
  */
@@ -133,7 +137,8 @@ function pagesRouter(staticDir: string, rounds: RoundsRepository): express.Route
   });
   router.get(["/r/:id", "/r/:id/:view"], async (req, res, next) => {
     const { view } = req.params as { view?: string };
-    if (view !== undefined && view !== "board" && view !== "screen") {
+    // `verify`: the "verify my ballot" page (verifiable receipts).
+    if (view !== undefined && view !== "board" && view !== "screen" && view !== "verify") {
       next();
       return;
     }
@@ -219,6 +224,16 @@ export function createApp(deps: AppDeps): express.Express {
       rounds: deps.rounds,
       access: deps.access,
       stats: deps.stats,
+      admin,
+      voterSecret: config.voterTokenSecret,
+      history: deps.history,
+    }),
+  );
+  app.use(
+    historyRouter({
+      history: deps.history,
+      leaderboard: deps.leaderboard,
+      access: deps.access,
       admin,
       voterSecret: config.voterTokenSecret,
     }),

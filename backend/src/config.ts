@@ -1,5 +1,6 @@
 import { fileURLToPath } from "node:url";
 import { z } from "zod";
+import type { HistoryLimits } from "./history/history.repository.js";
 import { normalizeOrigin } from "./http/origin.js";
 import { DEFAULT_VOTER_LIMITS, type VoterLimitsConfig } from "./integrity/voter-limits.js";
 
@@ -57,6 +58,12 @@ const EnvSchema = z
       .optional(),
     /** Audit entries the integrity report reads (the newest ones): bounds its memory and time on huge rounds. */
     INTEGRITY_SCAN_LIMIT: z.coerce.number().int().min(1000).max(5_000_000).default(50_000),
+    /** Time travel (`?at=`): a cumulative tally is kept every this many audit entries (bounds one answer's reading). */
+    HISTORY_CHECKPOINT_ENTRIES: z.coerce.number().int().min(100).max(1_000_000).default(2_000),
+    /** Round epochs whose time-travel checkpoints one backend keeps in memory. */
+    HISTORY_CACHED_EPOCHS: z.coerce.number().int().min(1).max(1000).default(16),
+    /** Frames (evenly spaced instants) in a replay feed at most: bounds its size for any number of ballots. */
+    REPLAY_MAX_FRAMES: z.coerce.number().int().min(10).max(100_000).default(1200),
     /** Create and open the demo round when the store holds no round. */
     SEED_DEMO: z.stringbool().default(true),
     /** Other origins (comma-separated `scheme://host[:port]`) whose pages may open sockets and send POST/PATCH/PUT/DELETE. */
@@ -135,6 +142,8 @@ export interface ServerConfig {
   socketJoinsPerMinute: number;
   /** Audit entries the integrity report reads, newest first. */
   integrityScanLimit: number;
+  /** Time travel and replay (HISTORY_CHECKPOINT_ENTRIES, HISTORY_CACHED_EPOCHS, REPLAY_MAX_FRAMES). */
+  history: HistoryLimits;
   /** Built frontend to serve; undefined serves none. */
   staticDir?: string;
   /** Limits on minting voter tokens and on ballots per IP and network (`enabled: false` = VOTER_LIMITS=off). */
@@ -229,6 +238,7 @@ export function defaultServerConfig(
     socketJoinsPerMinute: 120,
     voterLimits: DEFAULT_VOTER_LIMITS,
     integrityScanLimit: 50_000,
+    history: { checkpointEntries: 2_000, cachedEpochs: 16, replayFrames: 1200 },
     ...overrides,
   };
 }

@@ -76,6 +76,11 @@ async function main(): Promise<void> {
     socketJoinsPerMinute: env.SOCKET_JOINS_PER_MINUTE,
     voterLimits: voterLimitsFromEnv(env),
     integrityScanLimit: env.INTEGRITY_SCAN_LIMIT,
+    history: {
+      checkpointEntries: env.HISTORY_CHECKPOINT_ENTRIES,
+      cachedEpochs: env.HISTORY_CACHED_EPOCHS,
+      replayFrames: env.REPLAY_MAX_FRAMES,
+    },
     ...(env.STATIC_DIR ? { staticDir: env.STATIC_DIR } : {}),
     ...(env.PUBLIC_URL ? { publicUrl: env.PUBLIC_URL } : {}),
   };

@@ -7,6 +7,8 @@ import { createApp } from "./app.js";
 import { AuthThrottle } from "./auth/auth-throttle.js";
 import { BallotsService } from "./ballots/ballots.service.js";
 import type { HttpLimits, ServerConfig } from "./config.js";
+import { HistoryRepository } from "./history/history.repository.js";
+import { HistoryService } from "./history/history.service.js";
 import { originAllowed } from "./http/origin.js";
 import { ExclusionsRepository } from "./integrity/exclusions.repository.js";
 import { IntegrityRepository } from "./integrity/integrity.repository.js";
@@ -58,6 +60,7 @@ export function createServer(deps: ServerDeps): LeaderboardServer {
   const access = new BoardAccess(redis, rounds, config.adminToken, throttle, config.voterTokenSecret);
   const integrity = new IntegrityRepository(redis, stats, config.integrityScanLimit);
   const exclusions = new ExclusionsRepository(redis, leaderboard);
+  const history = new HistoryService(new HistoryRepository(redis, config.history));
   const app = createApp({
     config,
     redis,
@@ -69,6 +72,7 @@ export function createServer(deps: ServerDeps): LeaderboardServer {
     throttle,
     integrity,
     exclusions,
+    history,
     log,
   });
   const limits = config.http;

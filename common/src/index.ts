@@ -1,5 +1,6 @@
 export * from "./errors.js";
 export * from "./events.js";
+export * from "./history.js";
 export * from "./integrity.js";
 export * from "./leaderboard.js";
 export * from "./lifecycle.js";

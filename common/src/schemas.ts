@@ -310,6 +310,11 @@ export interface BallotReceipt {
   choices: OptionId[];
   /** ISO 8601, from Redis's clock so that every backend agrees. */
   receivedAt: string;
+  /**
+   * The ballot's link in the epoch's hash chain: lowercase hex SHA-256 of "previousHash\nballotId\nchoices\natMs"
+   * (README "Replay, time travel and verifiable receipts"); the voter finds it in the published log.
+   */
+  hash: string;
 }
 
 export interface VoterTokenResponse {
@@ -397,6 +402,8 @@ export interface AuditEntry {
   cred: string;
   /** What the page reported: ms from its load to the send. */
   sinceLoadMs?: number;
+  /** The ballot's link in the epoch's hash chain (verifiable receipts, common/src/history.ts). */
+  hash?: string;
 }
 
 /** An exclusion (or its undo) in the audit NDJSON export: recount replays it. */

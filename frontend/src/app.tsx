@@ -12,6 +12,8 @@ import { matchRoute, pageKey, paths, type Route } from "./lib/routes";
 // The organiser console and the projector screen load on demand, so voters' phones never download them (nor the
 // QR code library they use).
 const AdminPage = lazy(() => import("./features/admin/admin-page").then((m) => ({ default: m.AdminPage })));
+// Verifiable receipts: the "verify my ballot" page, on demand too.
+const VerifyPage = lazy(() => import("./features/verify/verify-page").then((m) => ({ default: m.VerifyPage })));
 const ScreenPage = lazy(() => import("./features/screen/screen-page").then((m) => ({ default: m.ScreenPage })));
 
 function NotFoundPage() {
@@ -39,6 +41,12 @@ function Page({ route }: { route: Route }) {
       return (
         <Suspense fallback={<Loading />}>
           <AdminPage roundId={route.roundId} tab={route.tab} />
+        </Suspense>
+      );
+    case "verify":
+      return (
+        <Suspense fallback={<Loading />}>
+          <VerifyPage roundId={route.roundId} />
         </Suspense>
       );
     case "notFound":

@@ -271,6 +271,7 @@ describe("organiser console and projector screen", () => {
         "ip",
         "network",
         "cred",
+        "hash",
       ]);
     } finally {
       await consoleTab.context.close();

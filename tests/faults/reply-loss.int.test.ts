@@ -44,7 +44,7 @@ describe("Redis replies lost after a write", () => {
     if (!warmUpReceipt) throw new Error("the warm-up ballot is not in the audit log");
     await expectCountedExactlyOnce(api, round.id, 1, [
       res.body as BallotReceipt,
-      { ...warmUpReceipt, roundId: round.id, epoch: 1 },
+      { ...warmUpReceipt, roundId: round.id, epoch: 1, hash: warmUpReceipt.hash ?? "" },
     ]);
   });
 

@@ -10,15 +10,19 @@ import type { RoundsRepository } from "../rounds/rounds.repository.js";
 import type { StatsRepository } from "../stats/stats.repository.js";
 import { voterHash } from "../voters/voter-token.js";
 
-/** A credential record in an epoch, as cast-ballot.lua writes it: "ballotId|idempotencyKey|choices|atMs|day". */
+/**
+ * A credential record in an epoch, as cast-ballot.lua writes it: "ballotId|idempotencyKey|choices|atMs|day|hash"
+ * (`hash`: the ballot's link in the epoch's hash chain, see backend/src/history/).
+ */
 function parseRecord(roundId: string, epoch: number, record: string): { receipt: BallotReceipt; day: string } {
-  const [ballotId = "", , choices = "", atMs = "0", day = ""] = record.split("|");
+  const [ballotId = "", , choices = "", atMs = "0", day = "", hash = ""] = record.split("|");
   const receipt = {
     ballotId,
     roundId,
     epoch,
     choices: choices.split(","),
     receivedAt: new Date(Number(atMs)).toISOString(),
+    hash,
   };
   return { receipt, day };
 }
@@ -159,6 +163,7 @@ export class BallotsService {
         epoch,
         choices: ballot.choices,
         receivedAt: new Date(Number(result[1])).toISOString(),
+        hash: result[2] ?? "",
       };
     }
     const prior = parseRecord(roundId, epoch, result[1] ?? "").receipt;

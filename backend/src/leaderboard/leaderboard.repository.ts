@@ -66,6 +66,8 @@ export function parseAuditEntry(fields: string[]): AuditLine {
     network: record.net ?? "",
     cred: record.cred ?? "",
     ...(sinceLoad === undefined ? {} : { sinceLoadMs: sinceLoad }),
+    // Verifiable receipts: the ballot's link in the hash chain (absent on entries written before it existed).
+    ...(record.hash ? { hash: record.hash } : {}),
   };
 }
 

@@ -1,7 +1,8 @@
-import { EpochQuerySchema, type Leaderboard, TICKET_HEADER } from "@lb/common";
+import { AtQuerySchema, EpochQuerySchema, type Leaderboard, TICKET_HEADER } from "@lb/common";
 import { type Request, type RequestHandler, Router } from "express";
 import { z } from "zod";
 import { bearerToken } from "../auth/admin-auth.js";
+import type { HistoryService } from "../history/history.service.js";
 import { parseQuery, roundIdParam } from "../http/validate.js";
 import { clientAddress } from "../integrity/client-address.js";
 import { presentedTicket } from "../integrity/ticket-code.js";
@@ -13,8 +14,14 @@ import type { LeaderboardRepository } from "./leaderboard.repository.js";
 
 export const SCREEN_KEY_HEADER = "x-screen-key";
 
-/** `?epoch=N` plus, on the leaderboard, `?screenKey=` for screens that cannot set headers. */
-const LeaderboardQuerySchema = EpochQuerySchema.extend({ screenKey: z.string().max(128).optional() });
+/**
+ * `?epoch=N` plus, on the leaderboard, `?screenKey=` for screens that cannot set headers, and `?at=<ISO time>`
+ * for the board as it stood then (time travel, backend/src/history/).
+ */
+const LeaderboardQuerySchema = EpochQuerySchema.extend({
+  screenKey: z.string().max(128).optional(),
+  at: AtQuerySchema.optional(),
+});
 
 /** A CSV field: quoted when it holds a comma, quote or line break. */
 const csvField = (value: string | number) => {
@@ -22,7 +29,7 @@ const csvField = (value: string | number) => {
   return /[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
 };
 
-export function resultsCsv(board: Leaderboard): string {
+export function resultsCsv(board: Leaderboard, publishedHead?: string): string {
   const rows = board.entries.map((entry) => {
     const share = board.totalBallots === 0 ? 0 : Math.round((entry.votes / board.totalBallots) * 1000) / 10;
     return [entry.rank, entry.number, entry.title, entry.votes, share.toFixed(1)].map(csvField).join(",");
@@ -36,8 +43,10 @@ export function resultsCsv(board: Leaderboard): string {
         ...board.excluded.reasons.map((row) => [row.reason, row.ballots].map(csvField).join(",")),
       ]
     : [];
+  // Verifiable receipts: once published, the hash chain's head (README "Replay, time travel and verifiable receipts").
+  const chain = publishedHead ? ["", ["published chain head", publishedHead].join(",")] : [];
   // The BOM makes spreadsheet programs read the file as UTF-8 (Chinese titles).
-  return `\uFEFF${["rank,number,title,votes,share", ...rows, ...footer].join("\r\n")}\r\n`;
+  return `\uFEFF${["rank,number,title,votes,share", ...rows, ...footer, ...chain].join("\r\n")}\r\n`;
 }
 
 /** The round and epoch an organiser route is about: `?epoch=N` or the current one (404 for an unknown one). */
@@ -57,8 +66,9 @@ export function leaderboardRouter(options: {
   stats: StatsRepository;
   admin: RequestHandler;
   voterSecret: string;
+  history: HistoryService;
 }) {
-  const { leaderboard, rounds, access, stats, admin } = options;
+  const { leaderboard, rounds, access, stats, admin, history } = options;
   const router = Router();
 
   const epochOf = (req: Request) => requestEpoch(rounds, req, parseQuery(EpochQuerySchema, req.query).epoch);
@@ -74,15 +84,21 @@ export function leaderboardRouter(options: {
       ticket: presentedTicket(req.get(TICKET_HEADER)),
       clientIp: clientAddress(req.ip).ip,
     });
-    res.json(canSeeResults(viewer, snapshot) ? snapshot.board : hideResults(snapshot.board));
+    if (!canSeeResults(viewer, snapshot)) {
+      res.json(hideResults(snapshot.board));
+      return;
+    }
+    // Time travel: the board as the audit log had it at `?at=` (same access as the live board).
+    res.json(query.at ? await history.boardAt(snapshot, Date.parse(query.at)) : snapshot.board);
   });
 
   router.get("/api/rounds/:id/results.csv", admin, async (req, res) => {
     const { id, epoch } = await epochOf(req);
     const { board } = await leaderboard.snapshot(id, epoch);
+    const published = await history.findPublication(id, epoch);
     res.type("text/csv; charset=utf-8");
     res.setHeader("Content-Disposition", `attachment; filename="${id}-epoch-${epoch}-results.csv"`);
-    res.send(resultsCsv(board));
+    res.send(resultsCsv(board, published?.head));
   });
 
   router.get("/api/rounds/:id/audit", admin, async (req, res) => {

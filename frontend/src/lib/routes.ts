@@ -4,6 +4,7 @@ export type Route =
   | { page: "vote"; roundId: string }
   | { page: "board"; roundId: string }
   | { page: "screen"; roundId: string }
+  | { page: "verify"; roundId: string }
   /** The console; a round and its tab (`/admin/r/<id>/<tab>`, the host's phone remote is the tab `remote`). */
   | { page: "admin"; roundId?: string; tab?: string }
   | { page: "notFound" };
@@ -18,6 +19,9 @@ export const paths = {
   remote: (roundId: string) => `/admin/r/${encodeURIComponent(roundId)}/remote`,
   vote: (roundId: string) => `/r/${encodeURIComponent(roundId)}`,
   board: (roundId: string) => `/r/${encodeURIComponent(roundId)}/board`,
+  /** "Verify my ballot" (verifiable receipts), with the receipt's hash filled in when given. */
+  verify: (roundId: string, hash?: string) =>
+    `/r/${encodeURIComponent(roundId)}/verify${hash ? `?hash=${encodeURIComponent(hash)}` : ""}`,
   /** The projector screen; the key travels in the query so that a projector can simply be given the link. */
   screen: (roundId: string, screenKey: string) =>
     `/r/${encodeURIComponent(roundId)}/screen?key=${encodeURIComponent(screenKey)}`,
@@ -54,6 +58,7 @@ export function matchRoute(pathname: string): Route {
     if (segments.length === 2) return { page: "vote", roundId };
     if (segments.length === 3 && third === "board") return { page: "board", roundId };
     if (segments.length === 3 && third === "screen") return { page: "screen", roundId };
+    if (segments.length === 3 && third === "verify") return { page: "verify", roundId };
   }
   return { page: "notFound" };
 }

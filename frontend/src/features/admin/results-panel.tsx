@@ -5,6 +5,7 @@ import { formatNumber, t } from "../../i18n";
 import { adminApi, api, asApiRequestError } from "../../lib/api";
 import { useAsync } from "../../lib/use-async";
 import { LeaderboardTable } from "../leaderboard/leaderboard-table";
+import { HistoryPanel } from "../replay/history-panel";
 import { ta } from "./admin-messages";
 import { saveFile, useSession } from "./admin-session";
 
@@ -65,6 +66,8 @@ export function ResultsPanel({ round, liveBoard }: { round: RoundView; liveBoard
           {(board) => (board ? <ResultsTable board={board} /> : null)}
         </AsyncView>
       )}
+      {/* Replay, time travel and verifiable receipts (features/replay). */}
+      <HistoryPanel round={round} />
     </div>
   );
 }

@@ -8,6 +8,8 @@ import { paths } from "../../lib/routes";
 import { useAsync } from "../../lib/use-async";
 import { usePublicOrigin } from "../../lib/use-public-origin";
 import { useLiveLeaderboard } from "../leaderboard/use-live-leaderboard";
+import { ReplayScreen } from "../replay/replay-screen";
+import { PublishedHead } from "../verify/published-head";
 import { CountUp } from "./count-up";
 import { ScreenBoard } from "./screen-board";
 import { ts } from "./screen-messages";
@@ -23,6 +25,17 @@ const RESET_BANNER_MS = 3_500;
 export function ScreenPage({ roundId }: { roundId: string }) {
   const options = useMemo(() => parseScreenOptions(window.location.search), []);
   if (!options.screenKey) return <ScreenProblem theme={options.theme} title={ts("screen.key.title")} />;
+  // Replay of the race (features/replay): `?replay=1` plays the round back from its audit log.
+  if (new URLSearchParams(window.location.search).get("replay") === "1") {
+    return (
+      <ReplayScreen
+        roundId={roundId}
+        access={{ screenKey: options.screenKey }}
+        top={options.top}
+        theme={options.theme}
+      />
+    );
+  }
   return <LiveScreen roundId={roundId} screenKey={options.screenKey} top={options.top} theme={options.theme} />;
 }
 
@@ -132,6 +145,11 @@ function LiveScreen({
           )}
           {!hidden && pages.length > 0 && <RestList pages={pages} total={entries.length} />}
         </aside>
+      )}
+
+      {/* Verifiable receipts: the published chain head on the final board. */}
+      {status === "closed" && (
+        <PublishedHead roundId={roundId} access={{ screenKey }} className="screen-published-head" />
       )}
 
       {resetBanner && (

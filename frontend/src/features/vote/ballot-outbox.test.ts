@@ -18,6 +18,7 @@ const receipt = (choices: string[], ballotId = "b-1"): BallotReceipt => ({
   epoch: 1,
   choices,
   receivedAt: "2026-11-27T09:00:00.000Z",
+  hash: "",
 });
 
 const offline = () => new ApiRequestError(0, "UNAVAILABLE", "Failed to fetch");

@@ -1,5 +1,9 @@
 import type { BallotReceipt, Option, RoundRules } from "@lb/common";
 import { formatDateTime, t } from "../../i18n";
+import { Link } from "../../lib/router";
+import { paths } from "../../lib/routes";
+import { tv } from "../verify/verify-messages";
+import "../verify/verify.css";
 
 export function BallotReceiptView({
   receipt,
@@ -34,6 +38,16 @@ export function BallotReceiptView({
         <dd>
           <time dateTime={receipt.receivedAt}>{formatDateTime(receipt.receivedAt)}</time>
         </dd>
+        {/* Verifiable receipts: the ballot's hash, to find in the published log. */}
+        {receipt.hash && (
+          <>
+            <dt>{tv("receipt.hash")}</dt>
+            <dd>
+              <span className="receipt-hash">{receipt.hash}</span>{" "}
+              <Link href={paths.verify(receipt.roundId, receipt.hash)}>{tv("receipt.verify")}</Link>
+            </dd>
+          </>
+        )}
       </dl>
       <h3>{t("receipt.picks", { count: receipt.choices.length })}</h3>
       <ul className="receipt-picks">
