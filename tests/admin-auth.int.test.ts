@@ -18,6 +18,9 @@ const PUBLIC_API_ROUTES = new Set([
   "GET /api/rounds/:id/leaderboard",
   "POST /api/rounds/:id/ballots",
   "GET /api/rounds/:id/my-ballot",
+  // Events of many rounds: the public view (no drafts), and the projector's view, which needs the event's screen key.
+  "GET /api/events/:id",
+  "GET /api/events/:id/screen",
 ]);
 
 const isPublic = (route: AppRoute) => !route.path.startsWith("/api/") || PUBLIC_API_ROUTES.has(routeName(route));

@@ -7,11 +7,13 @@ import { createApp } from "./app.js";
 import { AuthThrottle } from "./auth/auth-throttle.js";
 import { BallotsService } from "./ballots/ballots.service.js";
 import type { HttpLimits, ServerConfig } from "./config.js";
+import { EventsRepository } from "./events/events.repository.js";
 import { originAllowed } from "./http/origin.js";
 import { ExclusionsRepository } from "./integrity/exclusions.repository.js";
 import { IntegrityRepository } from "./integrity/integrity.repository.js";
 import { BoardAccess } from "./leaderboard/board-access.js";
 import { LeaderboardRepository } from "./leaderboard/leaderboard.repository.js";
+import { EventRooms, registerEventRooms } from "./realtime/event-rooms.js";
 import { LiveHub } from "./realtime/live-hub.js";
 import { type IoServer, registerRealtime, roomEmitter } from "./realtime/realtime.js";
 import { RoundsRepository } from "./rounds/rounds.repository.js";
@@ -58,6 +60,7 @@ export function createServer(deps: ServerDeps): LeaderboardServer {
   const access = new BoardAccess(redis, rounds, config.adminToken, throttle);
   const integrity = new IntegrityRepository(redis, stats, config.integrityScanLimit);
   const exclusions = new ExclusionsRepository(redis, leaderboard);
+  const events = new EventsRepository(redis, rounds);
   const app = createApp({
     config,
     redis,
@@ -69,6 +72,7 @@ export function createServer(deps: ServerDeps): LeaderboardServer {
     throttle,
     integrity,
     exclusions,
+    events,
     log,
   });
   const limits = config.http;
@@ -93,7 +97,10 @@ export function createServer(deps: ServerDeps): LeaderboardServer {
     // clients send none and are let in, as on HTTP). Refused handshakes get 403.
     allowRequest: (req, callback) => callback(null, originAllowed(req, config.trustProxy, config.allowedOrigins)),
   });
+  // Events of many rounds: their rooms are ticked by the hub, beside the rounds.
+  const eventRooms = new EventRooms(events, roomEmitter(io));
   const hub = new LiveHub(leaderboard, roomEmitter(io), {
+    companions: [eventRooms],
     tickMs: config.liveTickMs,
     // Names this process in the shared presence counts; it needs only to differ from other backends'.
     backendId: randomUUID(),
@@ -105,6 +112,11 @@ export function createServer(deps: ServerDeps): LeaderboardServer {
     access,
     voterSecret: config.voterTokenSecret,
     trustProxy: config.trustProxy,
+    limits: { maxRounds: config.socketMaxRounds, joinsPerMinute: config.socketJoinsPerMinute },
+    log,
+  });
+  registerEventRooms(io, {
+    eventRooms,
     limits: { maxRounds: config.socketMaxRounds, joinsPerMinute: config.socketJoinsPerMinute },
     log,
   });
