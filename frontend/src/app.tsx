@@ -13,6 +13,11 @@ import { matchRoute, paths, type Route } from "./lib/routes";
 // QR code library they use).
 const AdminPage = lazy(() => import("./features/admin/admin-page").then((m) => ({ default: m.AdminPage })));
 const ScreenPage = lazy(() => import("./features/screen/screen-page").then((m) => ({ default: m.ScreenPage })));
+// Events of many rounds: the phone page (which shows the vote page) and the projector, on demand too.
+const EventPage = lazy(() => import("./features/event/event-page").then((m) => ({ default: m.EventPage })));
+const EventScreenPage = lazy(() =>
+  import("./features/event/event-screen-page").then((m) => ({ default: m.EventScreenPage })),
+);
 
 function NotFoundPage() {
   useDocumentTitle(t("notFound.title"));
@@ -41,9 +46,16 @@ function Page({ route }: { route: Route }) {
           <AdminPage />
         </Suspense>
       );
+    case "event":
+      return (
+        <Suspense fallback={<Loading />}>
+          <EventPage eventId={route.eventId} />
+        </Suspense>
+      );
     case "notFound":
       return <NotFoundPage />;
     case "screen":
+    case "eventScreen":
       return null; // rendered by App without the site chrome
   }
 }
@@ -66,6 +78,13 @@ export function App() {
 
   const route = matchRoute(pathname);
   // The projector screen fills the whole window: no site header, no page margins.
+  if (route.page === "eventScreen") {
+    return (
+      <Suspense fallback={null}>
+        <EventScreenPage key={pathname} eventId={route.eventId} />
+      </Suspense>
+    );
+  }
   if (route.page === "screen") {
     return (
       <Suspense fallback={null}>

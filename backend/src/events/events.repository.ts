@@ -175,7 +175,7 @@ export class EventsRepository {
     const currentSummary = currentVisible ? summaries[at] : null;
     const betweenRounds = !currentSummary || currentSummary.status === "draft";
     // What comes next while between rounds: the current round (not opened yet), or the first before any.
-    const nextIndex = at >= 0 ? at : 0;
+    const nextIndex = Math.max(at, 0);
     const nextSummary = betweenRounds && visible(nextIndex) ? summaries[nextIndex] : null;
     return {
       id: event.id,

@@ -10,6 +10,7 @@ import { ta } from "./admin-messages";
 import { type AdminSession, SessionProvider, tokenAccepted, useSession } from "./admin-session";
 import { readAdminToken, writeAdminToken } from "./admin-token";
 import { CreateRound } from "./create-round";
+import { EventsSection } from "./events/events-section";
 import { RoundDetail } from "./round-detail";
 import "./admin.css";
 
@@ -178,6 +179,8 @@ function Console({ onSignOut }: { onSignOut: () => void }) {
 
       {creating && <CreateRound onCreated={created} onCancel={() => setCreating(false)} />}
       {selected && <RoundDetail key={selected} roundId={selected} onChanged={reload} onDeleted={deleted} />}
+      {/* Events of many rounds: their own section (features/admin/events). */}
+      <EventsSection />
     </article>
   );
 }
