@@ -132,4 +132,66 @@ describe("an event of three rounds", () => {
       await page.context().close();
     }
   });
+
+  it("the console imports an event file, refuses a file with a bad round, moves on and shares the links", async () => {
+    const { app, browser } = suite;
+    const eventId = uniqueRoundId("cons");
+    const roundIds = TITLES.map(() => uniqueRoundId("cons"));
+    const file = (rounds: unknown[], id: string) => ({
+      name: `${id}.json`,
+      mimeType: "application/json",
+      buffer: Buffer.from(JSON.stringify({ id, title: "Awards night", rounds })),
+    });
+    const good = TITLES.map((title, index) => ({ ...smallRound(3, undefined, title), id: roundIds[index] }));
+    const { page } = await newPage(browser, {
+      baseURL: app.urls[0] as string,
+      locale: "en",
+      viewport: { width: 1366, height: 900 },
+    });
+    try {
+      await page.goto("/admin");
+      await page.getByLabel("Admin token").fill(app.adminToken);
+      await page.getByRole("button", { name: "Sign in" }).click();
+      const section = page.locator("[data-events-section]");
+      const picker = section.getByLabel("Event file (JSON)");
+
+      // One round whose rules contradict themselves: the console says which, and nothing is made.
+      const badId = uniqueRoundId("cons");
+      const bad = [good[0], { ...smallRound(3), rules: { minChoices: 3, maxChoices: 1 } }];
+      await picker.setInputFiles(file(bad, badId));
+      await section
+        .getByRole("alert")
+        .getByText(/was not imported: rounds\.1\.rules/)
+        .waitFor();
+      expect((await app.api.admin("GET", `/api/events/${badId}`)).status).toBe(404);
+      expect((await app.api.admin("GET", `/api/rounds/${roundIds[0]}`)).status).toBe(404);
+
+      await picker.setInputFiles(file(good, eventId));
+      await section.getByText("Imported “Awards night” with 3 rounds").waitFor();
+      const detail = section.locator(`[data-event-detail="${eventId}"]`);
+      await detail.getByRole("button", { name: "Next round" }).click();
+      await detail.locator(`li[data-event-round="${roundIds[0]}"][data-current]`).waitFor();
+      expect((await app.api.admin<{ current: string }>("GET", `/api/events/${eventId}`)).body.current).toBe(
+        roundIds[0],
+      );
+
+      // Move the final up one place: the order follows.
+      await detail.locator(`li[data-event-round="${roundIds[2]}"]`).getByRole("button", { name: "Move up" }).click();
+      await detail
+        .locator("li")
+        .nth(1)
+        .and(detail.locator(`[data-event-round="${roundIds[2]}"]`))
+        .waitFor();
+
+      expect(await detail.getByTestId("event-phone-url").inputValue()).toBe(`${app.urls[0]}/e/${eventId}`);
+      const key = await app.api.admin<EventScreenKeyResponse>("GET", `/api/events/${eventId}/screen-key`);
+      expect(await detail.getByTestId("event-screen-url").inputValue()).toBe(
+        `${app.urls[0]}/e/${eventId}/screen?key=${encodeURIComponent(key.body.screenKey)}`,
+      );
+      await detail.scrollIntoViewIfNeeded();
+      await screenshot(page, "event-console");
+    } finally {
+      await page.context().close();
+    }
+  });
 });
