@@ -153,6 +153,7 @@ describe("an event of three rounds", () => {
       await page.getByLabel("Admin token").fill(app.adminToken);
       await page.getByRole("button", { name: "Sign in" }).click();
       const section = page.locator("[data-events-section]");
+      await section.getByRole("button", { name: "Import event file" }).click();
       const picker = section.getByLabel("Event file (JSON)");
 
       // One round whose rules contradict themselves: the console says which, and nothing is made.
@@ -190,6 +191,20 @@ describe("an event of three rounds", () => {
       );
       await detail.scrollIntoViewIfNeeded();
       await screenshot(page, "event-console");
+
+      // An event from existing rounds, ticked in the order they run.
+      await section.getByRole("button", { name: "New event" }).click();
+      await section.getByLabel("Event title").fill("Encore");
+      await section.getByRole("checkbox", { name: new RegExp(roundIds[1] as string) }).check();
+      await section.getByRole("checkbox", { name: new RegExp(roundIds[0] as string) }).check();
+      await section.getByRole("button", { name: "Create event" }).click();
+      await section.getByRole("heading", { name: "Event: Encore" }).waitFor();
+      const events = await app.api.admin<{ events: { title: string; rounds: { id: string }[] }[] }>(
+        "GET",
+        "/api/events",
+      );
+      const encore = events.body.events.find((event) => event.title === "Encore");
+      expect(encore?.rounds.map((round) => round.id)).toEqual([roundIds[1], roundIds[0]]);
     } finally {
       await page.context().close();
     }

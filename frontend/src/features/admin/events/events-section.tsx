@@ -28,6 +28,8 @@ export function EventsSection() {
   const events = useAsync((signal) => withSession(eventAdminApi.list(session.token, signal)), [session.token]);
   const rounds = useAsync((signal) => withSession(adminApi.listRounds(session.token, signal)), [session.token]);
   const [selected, setSelected] = useState<string | null>(null);
+  // The forms open on demand, as "New round" does: the console page keeps one file picker until asked.
+  const [form, setForm] = useState<"create" | "import" | null>(null);
   const reload = () => {
     events.reload();
     rounds.reload();
@@ -43,6 +45,20 @@ export function EventsSection() {
         <h2 id="events-heading">{tev("events.heading")}</h2>
         <button type="button" className="button button-secondary" onClick={reload}>
           {tev("events.refresh")}
+        </button>
+        <button
+          type="button"
+          className="button"
+          onClick={() => {
+            rounds.reload(); // rounds made since the console opened
+            setForm("create");
+          }}
+          disabled={form === "create"}
+        >
+          {tev("events.new")}
+        </button>
+        <button type="button" className="button" onClick={() => setForm("import")} disabled={form === "import"}>
+          {tev("events.import.open")}
         </button>
       </header>
       <p className="muted">{tev("events.help")}</p>
@@ -66,10 +82,12 @@ export function EventsSection() {
           }}
         />
       )}
-      <AsyncView state={rounds.state} onRetry={rounds.reload}>
-        {(list) => <CreateEvent rounds={list.filter((round) => !round.archived)} onCreated={created} />}
-      </AsyncView>
-      <ImportEvent onImported={created} />
+      {form === "create" && (
+        <AsyncView state={rounds.state} onRetry={rounds.reload}>
+          {(list) => <CreateEvent rounds={list.filter((round) => !round.archived)} onCreated={created} />}
+        </AsyncView>
+      )}
+      {form === "import" && <ImportEvent onImported={created} />}
     </section>
   );
 }
