@@ -24,6 +24,9 @@ const PUBLIC_API_ROUTES = new Set([
   "GET /api/rounds/:id/replay",
   "GET /api/rounds/:id/publication",
   "GET /api/rounds/:id/published-log",
+  // Events of many rounds: the public view (no drafts), and the projector's view, which needs the event's screen key.
+  "GET /api/events/:id",
+  "GET /api/events/:id/screen",
 ]);
 
 const isPublic = (route: AppRoute) => !route.path.startsWith("/api/") || PUBLIC_API_ROUTES.has(routeName(route));

@@ -10,6 +10,8 @@ import type { AuthThrottle } from "./auth/auth-throttle.js";
 import { ballotsRouter } from "./ballots/ballots.routes.js";
 import type { BallotsService } from "./ballots/ballots.service.js";
 import type { ServerConfig } from "./config.js";
+import type { EventsRepository } from "./events/events.repository.js";
+import { eventIdParam, eventsRouter } from "./events/events.routes.js";
 import { historyRouter } from "./history/history.routes.js";
 import type { HistoryService } from "./history/history.service.js";
 import { AppError, errorMiddleware, rejectMalformedPath } from "./http/app-error.js";
@@ -72,6 +74,8 @@ export interface AppDeps {
   exclusions: ExclusionsRepository;
   /** Replay, time travel and verifiable receipts. */
   history: HistoryService;
+  /** Events of many rounds (backend/src/events). */
+  events: EventsRepository;
   log: (message: string, error: unknown) => void;
 }
 
@@ -112,14 +116,15 @@ function securityHeaders(config: ServerConfig): RequestHandler {
 }
 
 /**
- * The single page, for its client-side routes only: `/`, `/admin` and `/r/<id>[/board|/screen|/verify]`. A round's
- * page answers 404 (with the page, which shows "unknown round") when there is no such round or the public may
- * not see it yet; a projector with the round's screen key (`?key=`) sees a draft too, like the API.
+ * The single page, for its client-side routes only: `/`, `/admin[/r/<id>/<tab>]`, `/r/<id>[/board|/screen|/verify]`
+ * and `/e/<id>[/screen]`. A round's page answers 404 (with the page, which shows "unknown round") when there is
+ * no such round or the public may not see it yet; a projector with the round's screen key (`?key=`) sees a draft
+ * too, like the API.
  */
 /** A console tab's path segment (frontend/src/lib/routes.ts TAB_SEGMENT). */
 const CONSOLE_TAB = /^[a-z][a-z-]{0,31}$/;
 
-function pagesRouter(staticDir: string, rounds: RoundsRepository): express.Router {
+function pagesRouter(staticDir: string, rounds: RoundsRepository, events: EventsRepository): express.Router {
   const router = express.Router();
   const page = (status: number) => (_req: express.Request, res: express.Response) => {
     res.status(status);
@@ -153,6 +158,16 @@ function pagesRouter(staticDir: string, rounds: RoundsRepository): express.Route
       status = found ? 200 : 404;
     } catch (error) {
       // Not a round id: 404. Redis away: still the page (503), which shows its own "try again" from the API.
+      status = error instanceof AppError ? 404 : 503;
+    }
+    page(status)(req, res);
+  });
+  // An event's phone page and screen: 404 (with the page) for an unknown event, as for rounds.
+  router.get(["/e/:id", "/e/:id/screen"], async (req, res) => {
+    let status: number;
+    try {
+      status = (await events.get(eventIdParam(req.params.id))) ? 200 : 404;
+    } catch (error) {
       status = error instanceof AppError ? 404 : 503;
     }
     page(status)(req, res);
@@ -247,6 +262,15 @@ export function createApp(deps: AppDeps): express.Express {
       bodyLimitBytes: config.adminBodyLimitBytes,
     }),
   );
+  app.use(
+    eventsRouter({
+      events: deps.events,
+      rounds: deps.rounds,
+      admin,
+      throttle: deps.throttle,
+      bodyLimitBytes: config.adminBodyLimitBytes,
+    }),
+  );
   app.use("/api", () => {
     throw new AppError("NOT_FOUND", "No such API route.");
   });
@@ -264,7 +288,7 @@ export function createApp(deps: AppDeps): express.Express {
         },
       }),
     );
-    app.use(pagesRouter(staticDir, deps.rounds));
+    app.use(pagesRouter(staticDir, deps.rounds, deps.events));
   }
   // Anything else (a missing asset, /robots.txt) is a plain 404: never the page, which a browser would take
   // for a script or a stylesheet.

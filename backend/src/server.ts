@@ -7,6 +7,7 @@ import { createApp } from "./app.js";
 import { AuthThrottle } from "./auth/auth-throttle.js";
 import { BallotsService } from "./ballots/ballots.service.js";
 import type { HttpLimits, ServerConfig } from "./config.js";
+import { EventsRepository } from "./events/events.repository.js";
 import { HistoryRepository } from "./history/history.repository.js";
 import { HistoryService } from "./history/history.service.js";
 import { originAllowed } from "./http/origin.js";
@@ -14,6 +15,7 @@ import { ExclusionsRepository } from "./integrity/exclusions.repository.js";
 import { IntegrityRepository } from "./integrity/integrity.repository.js";
 import { BoardAccess } from "./leaderboard/board-access.js";
 import { LeaderboardRepository } from "./leaderboard/leaderboard.repository.js";
+import { EventRooms, registerEventRooms } from "./realtime/event-rooms.js";
 import { LiveHub } from "./realtime/live-hub.js";
 import { type IoServer, registerRealtime, roomEmitter } from "./realtime/realtime.js";
 import { RoundsRepository } from "./rounds/rounds.repository.js";
@@ -61,6 +63,7 @@ export function createServer(deps: ServerDeps): LeaderboardServer {
   const integrity = new IntegrityRepository(redis, stats, config.integrityScanLimit);
   const exclusions = new ExclusionsRepository(redis, leaderboard);
   const history = new HistoryService(new HistoryRepository(redis, config.history));
+  const events = new EventsRepository(redis, rounds);
   const app = createApp({
     config,
     redis,
@@ -73,6 +76,7 @@ export function createServer(deps: ServerDeps): LeaderboardServer {
     integrity,
     exclusions,
     history,
+    events,
     log,
   });
   const limits = config.http;
@@ -97,7 +101,10 @@ export function createServer(deps: ServerDeps): LeaderboardServer {
     // clients send none and are let in, as on HTTP). Refused handshakes get 403.
     allowRequest: (req, callback) => callback(null, originAllowed(req, config.trustProxy, config.allowedOrigins)),
   });
+  // Events of many rounds: their rooms are ticked by the hub, beside the rounds.
+  const eventRooms = new EventRooms(events, roomEmitter(io));
   const hub = new LiveHub(leaderboard, roomEmitter(io), {
+    companions: [eventRooms],
     tickMs: config.liveTickMs,
     // Names this process in the shared presence counts; it needs only to differ from other backends'.
     backendId: randomUUID(),
@@ -109,6 +116,11 @@ export function createServer(deps: ServerDeps): LeaderboardServer {
     access,
     voterSecret: config.voterTokenSecret,
     trustProxy: config.trustProxy,
+    limits: { maxRounds: config.socketMaxRounds, joinsPerMinute: config.socketJoinsPerMinute },
+    log,
+  });
+  registerEventRooms(io, {
+    eventRooms,
     limits: { maxRounds: config.socketMaxRounds, joinsPerMinute: config.socketJoinsPerMinute },
     log,
   });

@@ -7,6 +7,7 @@ import type {
   RoundResetNotice,
   RoundSummary,
 } from "./schemas.js";
+import type { EventJoin, EventLeave, EventView } from "./show-events.js";
 
 /** The ack of a client command: the result, or a known error. */
 export type Ack<T> = { ok: T } | { error: ApiError };
@@ -20,6 +21,9 @@ export interface ClientToServerEvents {
    */
   "board:join": (payload: BoardJoin, ack: (result: Ack<Leaderboard>) => void) => void;
   "board:leave": (payload: BoardLeave) => void;
+  /** Follow an event: the ack carries its public view; `event:updated` follows when the organiser moves on. */
+  "event:join": (payload: EventJoin, ack: (result: Ack<EventView>) => void) => void;
+  "event:leave": (payload: EventLeave) => void;
 }
 
 /** Server notices are past tense. */
@@ -27,6 +31,8 @@ export interface ServerToClientEvents {
   "leaderboard:updated": (update: LeaderboardUpdate) => void;
   "round:updated": (round: RoundSummary) => void;
   "round:reset": (notice: RoundResetNotice) => void;
+  /** An event's public view changed: its current round, order or title, or its current draft round opened. */
+  "event:updated": (event: EventView) => void;
 }
 
 /** Socket.IO room of a round. */

@@ -36,6 +36,8 @@ export const LIMITS = {
   integrityMinBallotsForCv: 5,
   /** Gaps between a network's ballots with a coefficient of variation below this look machine-made (people: ~1). */
   integrityRegularCv: 0.5,
+  /** Rounds in one event (初赛, 复赛, 决赛, or one per award category); bounds the import and the public view. */
+  eventRoundsMax: 50,
   /** A minute's share of an option counts as a surge from this many ballots in the minute ... */
   integritySurgeMinBallots: 10,
   /** ... when it is at least this many times the option's share over the whole scan. */

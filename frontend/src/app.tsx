@@ -15,6 +15,11 @@ const AdminPage = lazy(() => import("./features/admin/admin-page").then((m) => (
 // Verifiable receipts: the "verify my ballot" page, on demand too.
 const VerifyPage = lazy(() => import("./features/verify/verify-page").then((m) => ({ default: m.VerifyPage })));
 const ScreenPage = lazy(() => import("./features/screen/screen-page").then((m) => ({ default: m.ScreenPage })));
+// Events of many rounds: the phone page (which shows the vote page) and the projector, on demand too.
+const EventPage = lazy(() => import("./features/event/event-page").then((m) => ({ default: m.EventPage })));
+const EventScreenPage = lazy(() =>
+  import("./features/event/event-screen-page").then((m) => ({ default: m.EventScreenPage })),
+);
 
 function NotFoundPage() {
   useDocumentTitle(t("notFound.title"));
@@ -49,9 +54,16 @@ function Page({ route }: { route: Route }) {
           <VerifyPage roundId={route.roundId} />
         </Suspense>
       );
+    case "event":
+      return (
+        <Suspense fallback={<Loading />}>
+          <EventPage eventId={route.eventId} />
+        </Suspense>
+      );
     case "notFound":
       return <NotFoundPage />;
     case "screen":
+    case "eventScreen":
       return null; // rendered by App without the site chrome
   }
 }
@@ -76,6 +88,13 @@ export function App() {
   }, [key]);
 
   // The projector screen fills the whole window: no site header, no page margins.
+  if (route.page === "eventScreen") {
+    return (
+      <Suspense fallback={null}>
+        <EventScreenPage key={pathname} eventId={route.eventId} />
+      </Suspense>
+    );
+  }
   if (route.page === "screen") {
     return (
       <Suspense fallback={null}>

@@ -67,6 +67,8 @@ export class LiveHub {
       backendId: string;
       presence: PresenceSink;
       log: (message: string, error: unknown) => void;
+      /** Others ticked with the rounds, on the same timer (the event rooms of backend/src/realtime/event-rooms.ts). */
+      companions?: { tick(): Promise<void> }[];
     },
   ) {}
 
@@ -122,8 +124,16 @@ export class LiveHub {
     }, delay);
   }
 
-  /** One tick: find the rounds that changed, read them, send one update per round and audience. */
+  /** One tick: the rounds' and, beside them, the companions' (event rooms). */
   async tick(nowMs = Date.now()): Promise<void> {
+    await Promise.all([
+      this.tickRounds(nowMs),
+      ...(this.options.companions ?? []).map((companion) => companion.tick()),
+    ]);
+  }
+
+  /** Find the rounds that changed, read them, send one update per round and audience. */
+  private async tickRounds(nowMs: number): Promise<void> {
     for (const roundId of this.snapshots.keys()) {
       if (this.watchers(roundId) > 0) continue;
       this.snapshots.delete(roundId);

@@ -106,8 +106,8 @@ function rateLimited(message: string): { error: ApiError } {
   return { error: { code: "RATE_LIMITED", message } };
 }
 
-/** Counts a `board:join` in the socket's current minute; false when it is one too many. */
-function countJoin(data: SocketData, joinsPerMinute: number, nowMs = Date.now()): boolean {
+/** Counts a `board:join` (or `event:join`) in the socket's current minute; false when it is one too many. */
+export function countJoin(data: SocketData, joinsPerMinute: number, nowMs = Date.now()): boolean {
   if (nowMs - data.joins.windowStartMs >= JOIN_WINDOW_MS) data.joins = { windowStartMs: nowMs, count: 0 };
   data.joins.count++;
   return data.joins.count <= joinsPerMinute;

@@ -3,6 +3,8 @@
  * Redis Cluster slot. A reset starts a new epoch with new keys; earlier epochs stay readable.
  */
 export const roundIndexKey = "lb:rounds";
+/** ZSET eventId -> creation time (ms): every event of many rounds (backend/src/events). */
+export const eventIndexKey = "lb:events";
 export const configKey = (name: string) => `lb:config:${name}`;
 /** Prefix of the voter limits' counters (rate-limiter-flexible adds `:<ip or network>`). */
 export const voterLimitKeyPrefix = (name: string) => `lb:limit:${name}`;
@@ -77,5 +79,17 @@ export function roundKeys(roundId: string) {
         excludedReasons: `${e}:excluded-reasons`,
       };
     },
+  };
+}
+
+/** Keys of an event of many rounds: one hash tag per event (`{event:<id>}`), as for rounds. */
+export function eventKeys(eventId: string) {
+  const base = `lb:{event:${eventId}}`;
+  return {
+    /**
+     * HASH id, title, rounds (JSON array of round ids, in order), current (a round id, '' before the first),
+     * version (grows with every change: the live hub reads it each tick), createdAt, updatedAt, screenKey.
+     */
+    meta: `${base}:meta`,
   };
 }

@@ -57,4 +57,13 @@ describe("matchRoute", () => {
     expect(paths.screen("a-1", "k/1")).toBe("/r/a-1/screen?key=k%2F1");
     expect(matchRoute(paths.home())).toEqual({ page: "home" });
   });
+
+  it("maps an event's phone page and screen, and round-trips their paths", () => {
+    expect(matchRoute("/e/finals")).toEqual({ page: "event", eventId: "finals" });
+    expect(matchRoute("/e/finals/screen")).toEqual({ page: "eventScreen", eventId: "finals" });
+    expect(matchRoute("/e/finals/board")).toEqual({ page: "notFound" });
+    expect(matchRoute("/e")).toEqual({ page: "notFound" });
+    expect(matchRoute(paths.event("f-1"))).toEqual({ page: "event", eventId: "f-1" });
+    expect(paths.eventScreen("f-1", "k/1")).toBe("/e/f-1/screen?key=k%2F1");
+  });
 });

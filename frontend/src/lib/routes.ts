@@ -7,6 +7,9 @@ export type Route =
   | { page: "verify"; roundId: string }
   /** The console; a round and its tab (`/admin/r/<id>/<tab>`, the host's phone remote is the tab `remote`). */
   | { page: "admin"; roundId?: string; tab?: string }
+  // Events of many rounds: the phone and the projector follow the event's current round.
+  | { page: "event"; eventId: string }
+  | { page: "eventScreen"; eventId: string }
   | { page: "notFound" };
 
 /** Builds links, so that a path is spelled in one place only. */
@@ -25,6 +28,11 @@ export const paths = {
   /** The projector screen; the key travels in the query so that a projector can simply be given the link. */
   screen: (roundId: string, screenKey: string) =>
     `/r/${encodeURIComponent(roundId)}/screen?key=${encodeURIComponent(screenKey)}`,
+  /** An event's phone page: the vote page of whatever round is current. */
+  event: (eventId: string) => `/e/${encodeURIComponent(eventId)}`,
+  /** An event's projector, with the event's screen key. */
+  eventScreen: (eventId: string, screenKey: string) =>
+    `/e/${encodeURIComponent(eventId)}/screen?key=${encodeURIComponent(screenKey)}`,
 };
 
 /** What a console tab's path segment may be; the server answers the page for the same ones (app.ts). */
@@ -59,6 +67,10 @@ export function matchRoute(pathname: string): Route {
     if (segments.length === 3 && third === "board") return { page: "board", roundId };
     if (segments.length === 3 && third === "screen") return { page: "screen", roundId };
     if (segments.length === 3 && third === "verify") return { page: "verify", roundId };
+  }
+  if (first === "e" && roundId) {
+    if (segments.length === 2) return { page: "event", eventId: roundId };
+    if (segments.length === 3 && third === "screen") return { page: "eventScreen", eventId: roundId };
   }
   return { page: "notFound" };
 }

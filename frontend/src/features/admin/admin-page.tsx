@@ -12,6 +12,7 @@ import { ta } from "./admin-messages";
 import { type AdminSession, SessionProvider, tokenAccepted, useSession } from "./admin-session";
 import { readAdminToken, writeAdminToken } from "./admin-token";
 import { CreateRound } from "./create-round";
+import { EventsSection } from "./events/events-section";
 import { REMOTE_TAB, RemoteView } from "./remote-view";
 import { RoundDetail } from "./round-detail";
 import "./admin.css";
@@ -201,6 +202,8 @@ function Console({ roundId, tab, onSignOut }: { roundId?: string; tab?: string; 
           onDeleted={deleted}
         />
       )}
+      {/* Events of many rounds: their own section (features/admin/events). */}
+      <EventsSection />
     </article>
   );
 }

@@ -49,16 +49,20 @@ function ScreenProblem({ theme, title, body }: { theme: ScreenTheme; title: stri
   );
 }
 
-function LiveScreen({
+/** Exported for the event screen (features/event), which shows it for the event's current round. */
+export function LiveScreen({
   roundId,
   screenKey,
   top,
   theme,
+  votePath,
 }: {
   roundId: string;
   screenKey: string;
   top: number;
   theme: ScreenTheme;
+  /** Where the QR code sends phones: the round's vote page unless an event's page follows the rounds. */
+  votePath?: string;
 }) {
   const live = useLiveLeaderboard(roundId, { view: "screen", screenKey });
   // The title comes from the light round list; `round:updated` replaces it live.
@@ -85,7 +89,7 @@ function LiveScreen({
   // With the QR code gone (voting closed) the compact list has the whole column.
   const pages = restPages(entries, top, showQr ? 8 : 18);
   const totalVotes = entries.reduce((sum, entry) => sum + entry.votes, 0);
-  const voteUrl = new URL(paths.vote(roundId), publicOrigin);
+  const voteUrl = new URL(votePath ?? paths.vote(roundId), publicOrigin);
   const hasAside = showQr || pages.length > 0;
 
   return (
