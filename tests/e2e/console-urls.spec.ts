@@ -84,7 +84,7 @@ describe("console URLs", () => {
 
       // Choosing a round in the list moves to its URL too.
       const other = await app.api.createRound(smallRound(2), "urls-other");
-      await page.getByRole("button", { name: "Refresh" }).click();
+      await page.getByRole("button", { name: "Refresh", exact: true }).click();
       await page.locator(`[data-round="${other.id}"] button`).click();
       await page.waitForURL(`**/admin/r/${other.id}/live`);
       await page.locator(`[data-round-detail="${other.id}"]`).waitFor();

@@ -6,7 +6,7 @@ const en = {
   "events.help":
     "An event runs rounds in order (heats, semi-final, final, or one round per award). Its phone link and its screen link follow the round you make current.",
   "events.empty": "No events yet. Make one from rounds below, or import a file.",
-  "events.refresh": "Refresh",
+  "events.refresh": "Refresh events",
   "events.new": "New event",
   "events.import.open": "Import event file",
   "events.col.event": "Event",
@@ -55,7 +55,7 @@ const zhCN: Record<keyof typeof en, string> = {
   "events.help":
     "一个活动按顺序进行多轮投票（初赛、复赛、决赛，或每个奖项一轮）。活动的手机链接和大屏链接会跟随你设为当前的那一轮。",
   "events.empty": "还没有活动。可以用下面的投票组成活动，或导入文件。",
-  "events.refresh": "刷新",
+  "events.refresh": "刷新活动列表",
   "events.new": "新建活动",
   "events.import.open": "导入活动文件",
   "events.col.event": "活动",
