@@ -46,6 +46,8 @@ async function openScreen(page: Page, roundId: string, key: string, query: strin
   await page.locator(".screen-list .screen-row").first().waitFor();
   await page.locator(".screen-qr img").waitFor();
   await waitForCountsSettled(page);
+  // Rows fade in and glide as they arrive: measure the page once they stand still.
+  await page.waitForFunction(() => document.getAnimations().every((a) => a.playState !== "running"));
 }
 
 /** Waits until every count has finished ticking (each shows its final value). */
