@@ -69,6 +69,8 @@ interface Measures {
   overflowing: string[];
   roundTitleCut: boolean;
   captionLines: number;
+  /** Words of the QR caption that wrap across lines. */
+  captionWordsBroken: string[];
   urlPartsBroken: number;
   urlCut: boolean;
   textFontMin: number;
@@ -119,6 +121,14 @@ function measure(page: Page): Promise<Measures> {
     const caption = document.querySelector(".screen-qr strong") as HTMLElement;
     const captionRange = document.createRange();
     captionRange.selectNodeContents(caption);
+    const captionWordsBroken: string[] = [];
+    const captionText = caption.firstChild as Text;
+    for (const word of (captionText.textContent ?? "").matchAll(/\S+/g)) {
+      const range = document.createRange();
+      range.setStart(captionText, word.index);
+      range.setEnd(captionText, word.index + word[0].length);
+      if (range.getClientRects().length !== 1) captionWordsBroken.push(word[0]);
+    }
     const url = document.querySelector(".screen-url") as HTMLElement;
     const urlParts = [...url.querySelectorAll(":scope > span")];
 
@@ -171,6 +181,7 @@ function measure(page: Page): Promise<Measures> {
       roundTitleCut:
         roundTitle.scrollHeight > roundTitle.clientHeight + 1 || roundTitle.scrollWidth > roundTitle.clientWidth + 1,
       captionLines: captionRange.getClientRects().length,
+      captionWordsBroken,
       urlPartsBroken: urlParts.filter((part) => part.getClientRects().length !== 1).length,
       urlCut: url.scrollHeight > url.clientHeight + 1 || url.scrollWidth > url.clientWidth + 1,
       textFontMin,
@@ -213,6 +224,7 @@ describe("projector screen layout", () => {
             overflowing: [],
             roundTitleCut: false,
             captionLines: 1,
+            captionWordsBroken: [],
             urlPartsBroken: 0,
             urlCut: false,
             lowContrast: [],
@@ -230,6 +242,26 @@ describe("projector screen layout", () => {
       }
     },
   );
+
+  it("4:3 in English: the longer caption wraps between words, nothing is cut", async () => {
+    const round = await createRound(suite.app, demoRound(), { open: false });
+    const key = await screenKey(round.id);
+    const { context, page } = await newPage(suite.browser, {
+      baseURL: suite.app.urls[0] as string,
+      locale: "en-US",
+      viewport: { width: 1024, height: 768 },
+    });
+    try {
+      await openScreen(page, round.id, key, "top=10");
+      await page.locator('.screen[data-status="draft"]').waitFor();
+      const m = await measure(page);
+      expect(m).toMatchObject({ captionWordsBroken: [], cutTitles: [], overflowing: [], roundTitleCut: false });
+      expect(await page.locator(".screen-qr strong").textContent()).toBe("Scan to read the options");
+      await screenshot(page, "screen-layout-1024x768-draft-en");
+    } finally {
+      await context.close();
+    }
+  });
 
   it("reads in both themes: every text at WCAG AA contrast (4.5:1, large text 3:1)", async () => {
     const round = await createRound(suite.app, demoRound());
