@@ -192,7 +192,8 @@ function measure(page: Page): Promise<Measures> {
   });
 }
 
-describe("projector screen layout", () => {
+// Three page loads and measurements per viewport: more than the default 30 s on a busy machine.
+describe("projector screen layout", { timeout: 90_000 }, () => {
   let busy: { round: RoundView; key: string } | undefined;
   /** One round with 120 ballots for every viewport. */
   async function busyRound(): Promise<{ round: RoundView; key: string }> {
