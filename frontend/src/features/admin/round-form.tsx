@@ -366,7 +366,14 @@ export function RoundForm({ mode, initial, lockedReason = null, onSubmit, onCanc
             {lockedReason}
           </p>
         )}
-        <div className="table-scroll console-options">
+        {/* a11y: a scrolling box must be reachable by keyboard even when its inputs are disabled (axe
+            scrollable-region-focusable); a named region says what the keyboard landed on. */}
+        <section
+          className="table-scroll console-options"
+          aria-label={ta("admin.form.options", { count: draft.options.length })}
+          // biome-ignore lint/a11y/noNoninteractiveTabindex: a scrolling region must take focus to scroll by keyboard.
+          tabIndex={0}
+        >
           <table className="console-table">
             <thead>
               <tr>
@@ -430,7 +437,7 @@ export function RoundForm({ mode, initial, lockedReason = null, onSubmit, onCanc
               ))}
             </tbody>
           </table>
-        </div>
+        </section>
         <button
           type="button"
           className="button button-secondary"

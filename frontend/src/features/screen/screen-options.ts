@@ -29,17 +29,44 @@ export function parseScreenOptions(search: string): ScreenOptions {
 
 export interface RestPage {
   entries: LeaderboardEntry[];
-  /** 1-based positions in the whole board, for "ranks 11–20 of 64". */
+  /** Competition ranks of the page's first and last rows, for the heading "ranks 9–18 of 64". */
   from: number;
   to: number;
 }
 
-/** The options below the top rows, cut into pages that the screen shows one after another. */
-export function restPages(entries: readonly LeaderboardEntry[], top: number, pageSize: number): RestPage[] {
+/**
+ * Where a list of `size` rows starting at `start` should end: before a tie group that the plain cut would split,
+ * so that a three-way tie at 9th is seen together. Early in a vote many options share few votes; a cut that would
+ * leave fewer than half the rows keeps the plain cut instead (the tied rows still show their shared rank).
+ */
+function cutBefore(entries: readonly LeaderboardEntry[], start: number, size: number): number {
+  const plain = Math.min(entries.length, start + size);
+  const last = entries[plain - 1];
+  const next = entries[plain];
+  if (!last || !next || last.rank !== next.rank) return plain;
+  let cut = plain - 1;
+  while (cut > start && entries[cut - 1]?.rank === last.rank) cut -= 1;
+  return cut - start >= Math.ceil(size / 2) ? cut : plain;
+}
+
+/** The full rows (at most `top`, never splitting a tie) and the options after them, for the side panel. */
+export function splitBoard(
+  entries: readonly LeaderboardEntry[],
+  top: number,
+): { main: LeaderboardEntry[]; rest: LeaderboardEntry[] } {
+  const cut = cutBefore(entries, 0, top);
+  return { main: entries.slice(0, cut), rest: entries.slice(cut) };
+}
+
+/** The side panel's options cut into pages that the screen shows one after another; pages end between ties too. */
+export function restPages(rest: readonly LeaderboardEntry[], pageSize: number): RestPage[] {
   const pages: RestPage[] = [];
-  for (let start = top; start < entries.length; start += pageSize) {
-    const slice = entries.slice(start, start + pageSize);
-    pages.push({ entries: slice, from: start + 1, to: start + slice.length });
+  const size = Math.max(1, pageSize);
+  for (let start = 0; start < rest.length; ) {
+    const end = cutBefore(rest, start, size);
+    const slice = rest.slice(start, end);
+    pages.push({ entries: slice, from: slice[0]?.rank ?? 0, to: slice[slice.length - 1]?.rank ?? 0 });
+    start = end;
   }
   return pages;
 }

@@ -1,8 +1,8 @@
-import type { LeaderboardEntry, RoundStatus } from "@lb/common";
-import { memo, useEffect, useMemo, useRef, useState } from "react";
+import type { RoundStatus } from "@lb/common";
+import { Fragment, useEffect, useMemo, useRef, useState } from "react";
 import { QrCode } from "../../components/qr-code";
 import { useDocumentTitle } from "../../components/use-document-title";
-import { formatNumber, t } from "../../i18n";
+import { t } from "../../i18n";
 import { api } from "../../lib/api";
 import { paths } from "../../lib/routes";
 import { useAsync } from "../../lib/use-async";
@@ -12,12 +12,12 @@ import { ReplayScreen } from "../replay/replay-screen";
 import { PublishedHead } from "../verify/published-head";
 import { CountUp } from "./count-up";
 import { ScreenBoard } from "./screen-board";
+import { useFitText } from "./screen-fit";
 import { ts } from "./screen-messages";
-import { parseScreenOptions, type RestPage, restPages, type ScreenTheme } from "./screen-options";
+import { parseScreenOptions, type ScreenTheme, splitBoard } from "./screen-options";
+import { RestList } from "./screen-rest";
 import "./screen.css";
 
-/** Seconds each page of the compact list stays up. */
-const PAGE_MS = 8_000;
 /** How long the "reset" banner stays after the counts go back to zero. */
 const RESET_BANNER_MS = 3_500;
 
@@ -86,12 +86,16 @@ export function LiveScreen({
   const entries = board?.entries ?? [];
   const hidden = board?.resultsHidden ?? false;
   const showQr = status !== "closed";
-  // With the QR code gone (voting closed) the compact list has the whole column.
-  const pages = restPages(entries, top, showQr ? 8 : 18);
+  // A tie straddling the last full row moves whole to the side panel (see splitBoard).
+  const { main, rest } = splitBoard(entries, top);
   const totalVotes = entries.reduce((sum, entry) => sum + entry.votes, 0);
+  // Phones open what the QR code names: PUBLIC_URL when set (an event screen names the event page).
   const voteUrl = new URL(votePath ?? paths.vote(roundId), publicOrigin);
-  const hasAside = showQr || pages.length > 0;
+  const hasAside = showQr || (!hidden && rest.length > 0);
 
+  // Layout (screen.css): a grid of four areas. "title" and "status" form the header row, of a fixed height;
+  // "body" holds the top rows, "aside" the QR code and the side panel. Overlays of other features (countdown,
+  // freeze, reveal) go after the aside as siblings, positioned over the grid.
   return (
     <div
       className={`screen screen-${theme} screen-status-${status ?? "unknown"}${hasAside ? "" : " screen-wide"}`}
@@ -99,13 +103,11 @@ export function LiveScreen({
       data-epoch={board?.epoch}
       data-results-hidden={hidden}
     >
-      <header className="screen-header">
-        <h1 className="screen-round-title">{summary?.title ?? roundId}</h1>
+      <ScreenTitle title={summary?.title ?? roundId} />
+
+      <section className="screen-status" aria-label={ts("screen.statusLabel")}>
         <p className="screen-state">
           {status && <span className={`screen-pill screen-pill-${status}`}>{ts(`screen.status.${status}`)}</span>}
-          {board && board.totalBallots === 0 && status === "open" && (
-            <span className="screen-hint">{ts("screen.noBallots")}</span>
-          )}
           <span className={`screen-connection screen-connection-${live.connection}`} role="status">
             {t(`board.connection.${live.connection}`)}
           </span>
@@ -126,28 +128,26 @@ export function LiveScreen({
             </div>
           )}
         </dl>
-      </header>
+      </section>
 
       <main className="screen-body">
         {hidden ? (
           <p className="screen-hidden">{ts("screen.hidden")}</p>
         ) : (
-          <ScreenBoard entries={entries} top={top} epoch={board?.epoch ?? 0} />
+          <ScreenBoard entries={entries} rows={main} top={top} epoch={board?.epoch ?? 0} />
         )}
       </main>
 
       {hasAside && (
         <aside className="screen-aside">
           {showQr && (
-            <figure className="screen-qr">
-              <QrCode className="screen-qr-code" text={voteUrl.href} label={ts("screen.scan")} />
-              <figcaption>
-                <strong>{ts(status === "draft" ? "screen.scanPreview" : "screen.scan")}</strong>
-                <span className="screen-url">{`${voteUrl.host}${voteUrl.pathname}`}</span>
-              </figcaption>
-            </figure>
+            <ScreenQr
+              voteUrl={voteUrl}
+              caption={ts(status === "draft" ? "screen.scanPreview" : "screen.scan")}
+              hint={board && board.totalBallots === 0 && status === "open" ? ts("screen.noBallots") : undefined}
+            />
           )}
-          {!hidden && pages.length > 0 && <RestList pages={pages} total={entries.length} />}
+          {!hidden && rest.length > 0 && <RestList rest={rest} total={entries.length} />}
         </aside>
       )}
 
@@ -165,6 +165,50 @@ export function LiveScreen({
   );
 }
 
+/**
+ * The round's title in the header row's fixed box, at the largest size that fits it whole (up to three lines on
+ * a 4:3 projector): a long title is never cut, and nothing in it depends on the counts.
+ */
+function ScreenTitle({ title }: { title: string }) {
+  const heading = useRef<HTMLHeadingElement>(null);
+  useFitText(heading, 2.2, 5, [title]);
+  return (
+    <header className="screen-header">
+      <h1 className="screen-round-title" ref={heading}>
+        {title}
+      </h1>
+    </header>
+  );
+}
+
+/**
+ * The QR code at a third of the screen's height or more, on a white card, with the short vote URL in large type
+ * under it. The URL breaks only after a "/" (each part is kept whole) and its size fits two lines.
+ */
+function ScreenQr({ voteUrl, caption, hint }: { voteUrl: URL; caption: string; hint?: string }) {
+  const shortUrl = `${voteUrl.host}${voteUrl.pathname}`;
+  const url = useRef<HTMLSpanElement>(null);
+  useFitText(url, 1.8, 3.4, [shortUrl]);
+  return (
+    <figure className="screen-qr">
+      <QrCode className="screen-qr-code" text={voteUrl.href} label={caption} />
+      <figcaption>
+        <strong>{caption}</strong>
+        <span className="screen-url" ref={url}>
+          {shortUrl.split(/(?<=\/)/).map((part, index) => (
+            // biome-ignore lint/suspicious/noArrayIndexKey: the parts of one fixed string, never reordered.
+            <Fragment key={index}>
+              <span>{part}</span>
+              <wbr />
+            </Fragment>
+          ))}
+        </span>
+        {hint && <span className="screen-hint">{hint}</span>}
+      </figcaption>
+    </figure>
+  );
+}
+
 /** True for a few seconds after the board moves to a new epoch (a reset), so the audience sees why it is empty. */
 function useResetBanner(epoch: number | undefined): boolean {
   const seen = useRef(epoch);
@@ -179,44 +223,3 @@ function useResetBanner(epoch: number | undefined): boolean {
   }, [epoch]);
   return visible;
 }
-
-/** The options below the top rows, a page at a time, so that every option of a long round gets its moment. */
-function RestList({ pages, total }: { pages: RestPage[]; total: number }) {
-  const [index, setIndex] = useState(0);
-  useEffect(() => {
-    if (pages.length < 2) return;
-    const timer = setInterval(() => setIndex((current) => current + 1), PAGE_MS);
-    return () => clearInterval(timer);
-  }, [pages.length]);
-  const pageIndex = index % pages.length;
-  const page = pages[pageIndex] as RestPage;
-  return (
-    <section className="screen-rest" aria-label={ts("screen.rest", { from: page.from, to: page.to, total })}>
-      <h2>{ts("screen.rest", { from: page.from, to: page.to, total })}</h2>
-      <ol className="screen-rest-list" key={pageIndex}>
-        {page.entries.map((entry) => (
-          <RestRow key={entry.optionId} entry={entry} />
-        ))}
-      </ol>
-      {pages.length > 1 && (
-        <p className="screen-dots" aria-hidden="true">
-          {pages.map((p, i) => (
-            <span key={p.from} className={i === pageIndex ? "screen-dot screen-dot-on" : "screen-dot"} />
-          ))}
-        </p>
-      )}
-    </section>
-  );
-}
-
-/** Memoized like the top rows: an update re-renders only the rest rows whose entry changed. */
-const RestRow = memo(function RestRow({ entry }: { entry: LeaderboardEntry }) {
-  return (
-    <li className="screen-rest-row" data-option={entry.optionId} data-rank={entry.rank} data-votes={entry.votes}>
-      <span className="screen-rest-rank">{entry.rank}</span>
-      <span className="screen-rest-number">{entry.number}</span>
-      <span className="screen-rest-title">{entry.title}</span>
-      <span className="screen-rest-votes">{formatNumber(entry.votes)}</span>
-    </li>
-  );
-});
