@@ -5,6 +5,7 @@ import { formatNumber } from "../../i18n";
 import { api } from "../../lib/api";
 import { useAsync } from "../../lib/use-async";
 import { ScreenBoard } from "../screen/screen-board";
+import { splitBoard } from "../screen/screen-options";
 import "../screen/screen.css";
 import "./replay.css";
 import { type HistoryAccess, historyApi } from "./history-api";
@@ -99,7 +100,7 @@ function ReplayPlayer({ feed, top, title }: { feed: ReplayFeed; top: number; tit
         </dl>
       </header>
       <main className="screen-body">
-        <ScreenBoard entries={entries} top={top} epoch={feed.epoch} />
+        <ScreenBoard entries={entries} rows={splitBoard(entries, top).main} top={top} epoch={feed.epoch} />
       </main>
       <div className="replay-controls" data-frame={index} data-frames={feed.frames.length} data-playing={playing}>
         <button
