@@ -55,15 +55,16 @@ async function loadVoteData(roundId: string, signal: AbortSignal): Promise<VoteD
 
 export function VotePage({ roundId }: { roundId: string }) {
   const checking = useSecurityCheck();
+  // `vote-page` scopes the voter page's dark mode and compact site header (vote.css) from the first render on.
   return (
-    <>
+    <div className="vote-page">
       {checking && (
         <p className="notice security-check" role="status">
           {t("error.CHALLENGE_REQUIRED")}
         </p>
       )}
       <VotePageContent roundId={roundId} />
-    </>
+    </div>
   );
 }
 

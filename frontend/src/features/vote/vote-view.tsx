@@ -1,7 +1,6 @@
 import type { ApiError, Leaderboard, RoundRules, RoundView } from "@lb/common";
 import { type KeyboardEvent, useCallback, useDeferredValue, useEffect, useMemo, useRef, useState } from "react";
 import { ErrorNotice, Loading } from "../../components/async-view";
-import { Paragraphs } from "../../components/paragraphs";
 import { StatusBadge } from "../../components/status-badge";
 import { formatNumber, t } from "../../i18n";
 import { readStored, writeStored } from "../../lib/storage";
@@ -11,6 +10,7 @@ import type { OutboxState } from "./ballot-outbox";
 import { BallotReceiptView } from "./ballot-receipt";
 import { OptionCard } from "./option-card";
 import { PicksTray } from "./picks-tray";
+import { RoundDescription } from "./round-description";
 import { RulesDialog } from "./rules-dialog";
 import { parseQuery, searchOptions } from "./search";
 import { canSubmit, choicesInOptionOrder, isPickDisabled, type SubmitCheck, toggleChoice } from "./selection";
@@ -19,7 +19,7 @@ import { useBallotOutbox } from "./use-ballot-outbox";
 import { useOnline, useSecondsUntil, useServerNow } from "./use-clock";
 import type { VoteData } from "./vote-page";
 import { clockOffset, type VotePhase, votePhase } from "./vote-phase";
-import { formatWhen, picksRuleText } from "./vote-text";
+import { descriptionStatesMax, formatWhen, picksRuleText } from "./vote-text";
 import { rememberTicket } from "./vote-ticket";
 
 type Tab = "vote" | "board";
@@ -118,11 +118,7 @@ export function VoteView({ data, onReload }: { data: VoteData; onReload: () => v
             </div>
           )}
         </dl>
-        {round.description.trim() !== "" && (
-          <div className="round-description">
-            <Paragraphs text={round.description} />
-          </div>
-        )}
+        {round.description.trim() !== "" && <RoundDescription text={round.description} />}
       </header>
       <RulesDialog rules={round.rules} open={rulesOpen} onClose={() => setRulesOpen(false)} />
 
@@ -157,6 +153,7 @@ export function VoteView({ data, onReload }: { data: VoteData; onReload: () => v
             phase={phase}
             outbox={outbox}
             votesById={votesById}
+            votesPending={board === null && round.rules.resultsVisibility === "always"}
             readOnly={receipt !== null || phase.kind === "ended"}
             mine={receipt?.choices}
             needsTicket={tickets && !ticket}
@@ -283,6 +280,7 @@ function Ballot({
   phase,
   outbox,
   votesById,
+  votesPending,
   readOnly,
   mine,
   needsTicket,
@@ -291,6 +289,8 @@ function Ballot({
   phase: VotePhase;
   outbox: Outbox;
   votesById: Map<string, number> | null;
+  /** The rules show counts but the first live board has not come yet: keep their space (no layout shift). */
+  votesPending: boolean;
   readOnly: boolean;
   mine: readonly string[] | undefined;
   /** A tickets round without a ticket yet: picks can be made, not sent. */
@@ -337,11 +337,16 @@ function Ballot({
   };
 
   return (
-    <section className="ballot" aria-labelledby="ballot-heading">
-      <h2 id="ballot-heading" className="ballot-heading">
+    <section className={readOnly ? "ballot" : "ballot ballot-picking"} aria-labelledby="ballot-heading">
+      {/* The rule once: a round whose own description already says "choose up to 15" does not hear it again
+          (the heading still names the section for screen readers; the picks bar shows "0 / 15" either way). */}
+      <h2
+        id="ballot-heading"
+        className={descriptionStatesMax(round.description, maxChoices) ? "visually-hidden" : "ballot-heading"}
+      >
         {picksRuleText(round.rules)}
       </h2>
-      <search className="search">
+      <search className={query === "" ? "search" : "search search-active"}>
         <label htmlFor="option-search" className="visually-hidden">
           {t("vote.search.label")}
         </label>
@@ -358,13 +363,14 @@ function Ballot({
         {query !== "" && (
           <button
             type="button"
-            className="button button-secondary"
+            className="search-clear"
+            aria-label={t("vote.search.clear")}
             onClick={() => {
               setQuery("");
               searchInput.current?.focus();
             }}
           >
-            {t("vote.search.clear")}
+            <span aria-hidden="true">×</span>
           </button>
         )}
       </search>
@@ -372,12 +378,7 @@ function Ballot({
         {matches && t("vote.search.count", { count: matches.length, total: round.options.length })}
       </p>
       {matches?.length === 0 && (
-        <div className="notice search-empty">
-          <p>{t("vote.search.none", { query: deferredQuery.trim() })}</p>
-          <button type="button" className="button" onClick={() => setQuery("")}>
-            {t("vote.search.clear")}
-          </button>
-        </div>
+        <p className="notice search-empty">{t("vote.search.none", { query: deferredQuery.trim() })}</p>
       )}
       <ul className="option-list">
         {visible.map((match) => {
@@ -390,7 +391,7 @@ function Ballot({
               mode={readOnly ? "read" : "pick"}
               checked={checked}
               disabled={pending !== null || isPickDisabled(choices, option.id, { minChoices, maxChoices })}
-              votes={votesById ? (votesById.get(option.id) ?? 0) : null}
+              votes={votesById ? (votesById.get(option.id) ?? 0) : votesPending ? "pending" : null}
               titleRanges={match.title}
               descriptionRanges={match.description}
               onToggle={onToggle}
@@ -428,7 +429,9 @@ function Ballot({
                   {t("vote.submit")}
                 </button>
               </div>
-              <p id="pick-reason" className="pick-reason">
+              {/* Nothing picked yet: the reason ("choose at least 1") still describes the disabled button for
+                  screen readers, without a third line on a phone. */}
+              <p id="pick-reason" className={choices.length === 0 ? "pick-reason visually-hidden" : "pick-reason"}>
                 {reasonText(check, needsTicket)}
               </p>
             </>
