@@ -24,6 +24,9 @@ import { rememberTicket } from "./vote-ticket";
 
 type Tab = "vote" | "board";
 
+/** Cards rendered with the page itself: more than a tall phone shows above the fold. */
+const FIRST_CARDS = 8;
+
 /** Picks survive a reload (a voter on a bad network may well reload) but not the browser session. */
 const picksKey = (round: RoundView) => `lb.picks.${round.id}.${round.epoch}`;
 
@@ -47,7 +50,10 @@ function reasonText(check: SubmitCheck, needsTicket = false): string | null {
 export function VoteView({ data, onReload }: { data: VoteData; onReload: () => void }) {
   const { voterToken, ticket } = data;
   const tickets = data.round.rules.electorate === "tickets";
-  const live = useLiveLeaderboard(data.round.id, { view: "vote" });
+  // A first visit shows the round before its voter token is there; the live board connects once it is (in the
+  // handshake, so the server knows who may see results), rather than connecting twice.
+  const waitingForVoter = data.voterToken === null && data.pendingVoter !== undefined;
+  const live = useLiveLeaderboard(data.round.id, { view: "vote" }, { connect: !waitingForVoter });
   // The live notice carries the round's current status and rules; the loaded view carries its options.
   const summary = live.round?.epoch === data.round.epoch ? live.round : null;
   const round: RoundView = summary ? { ...data.round, ...summary, options: data.round.options } : data.round;
@@ -325,7 +331,13 @@ function Ballot({
     if (deferredQuery.trim() === "") return null;
     return searchOptions(round.options, parseQuery(deferredQuery));
   }, [round.options, deferredQuery]);
-  const visible = matches ?? round.options.map((option) => ({ option, title: undefined, description: undefined }));
+  const visible = useMemo(
+    () => matches ?? round.options.map((option) => ({ option, title: undefined, description: undefined })),
+    [matches, round.options],
+  );
+  // The first cards (all a phone shows) render with the page; the rest follow in a background render that React
+  // splits into short slices, so a slow phone's main thread is never blocked for long on arrival (Lighthouse TBT).
+  const listed = useDeferredValue(visible, visible.slice(0, FIRST_CARDS));
 
   const byId = new Map(round.options.map((option) => [option.id, option]));
   const pickedOptions = choices.map((id) => byId.get(id)).filter((option) => option !== undefined);
@@ -380,8 +392,9 @@ function Ballot({
       {matches?.length === 0 && (
         <p className="notice search-empty">{t("vote.search.none", { query: deferredQuery.trim() })}</p>
       )}
-      <ul className="option-list">
-        {visible.map((match) => {
+      {/* Busy while the deferred render of the other cards is on its way (tests wait for it too). */}
+      <ul className="option-list" aria-busy={listed !== visible}>
+        {listed.map((match) => {
           const { option } = match;
           const checked = shown.includes(option.id);
           return (
