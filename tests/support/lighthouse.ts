@@ -82,27 +82,29 @@ const median = (values: number[]): number => {
     : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
 };
 
-/** `runs` runs one after the other, and the median of each figure (Lighthouse's own advice for noisy machines). */
+/** The median of each figure over some runs (Lighthouse's own advice for noisy machines). */
+export function medianFigures(results: readonly LighthouseFigures[]): LighthouseFigures {
+  const of = (key: keyof LighthouseFigures) => median(results.map((figures) => figures[key]));
+  return {
+    score: of("score"),
+    fcpMs: of("fcpMs"),
+    lcpMs: of("lcpMs"),
+    tbtMs: of("tbtMs"),
+    cls: of("cls"),
+    speedIndexMs: of("speedIndexMs"),
+    mainThreadMs: of("mainThreadMs"),
+    totalBytes: of("totalBytes"),
+  };
+}
+
+/** `runs` runs one after the other, and their medians. */
 export async function lighthouseMedians(
   url: string,
   runs: number,
 ): Promise<{ runs: LighthouseFigures[]; median: LighthouseFigures }> {
   const results: LighthouseFigures[] = [];
   for (let i = 0; i < runs; i++) results.push(await lighthouseOnce(url));
-  const of = (key: keyof LighthouseFigures) => median(results.map((figures) => figures[key]));
-  return {
-    runs: results,
-    median: {
-      score: of("score"),
-      fcpMs: of("fcpMs"),
-      lcpMs: of("lcpMs"),
-      tbtMs: of("tbtMs"),
-      cls: of("cls"),
-      speedIndexMs: of("speedIndexMs"),
-      mainThreadMs: of("mainThreadMs"),
-      totalBytes: of("totalBytes"),
-    },
-  };
+  return { runs: results, median: medianFigures(results) };
 }
 
 /** One line per run and the medians, for a log or BENCHMARKS.md. */
