@@ -26,6 +26,7 @@ import { VoterGate } from "./integrity/voter-gate.js";
 import type { BoardAccess } from "./leaderboard/board-access.js";
 import type { LeaderboardRepository } from "./leaderboard/leaderboard.repository.js";
 import { leaderboardRouter } from "./leaderboard/leaderboard.routes.js";
+import { roundPreloadLink } from "./rounds/round-preload.js";
 import type { RoundsRepository } from "./rounds/rounds.repository.js";
 import { roundsRouter } from "./rounds/rounds.routes.js";
 import type { StatsRepository } from "./stats/stats.repository.js";
@@ -156,6 +157,8 @@ function pagesRouter(staticDir: string, rounds: RoundsRepository, events: Events
         audience === "everyone" ||
         (audience === "organisers" && key !== undefined && (await rounds.isScreenKey(id, key)));
       status = found ? 200 : 404;
+      // The voter's page: start fetching the round beside the JavaScript (rounds/round-preload.ts).
+      if (found && view === undefined) res.setHeader("Link", roundPreloadLink(id));
     } catch (error) {
       // Not a round id: 404. Redis away: still the page (503), which shows its own "try again" from the API.
       status = error instanceof AppError ? 404 : 503;

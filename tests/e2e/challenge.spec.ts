@@ -54,7 +54,8 @@ describe("challenge", { timeout: 60_000 }, () => {
     try {
       await page.goto(`/r/${round.id}`);
       await page.locator(".vote h1").waitFor();
-      expect(minted).toEqual([428, 200]);
+      // A first visit shows the round while its token is on its way: wait for the token, not the heading.
+      await expect.poll(() => minted, { timeout: 10_000 }).toEqual([428, 200]);
     } finally {
       await context.close();
     }

@@ -34,6 +34,9 @@ export async function openVotePage(
   const { context, page } = await newPage(browser, { baseURL: app.urls[0] as string, locale });
   await page.goto(`/r/${roundId}`);
   await page.locator(".vote h1").waitFor();
+  // The cards past the first few arrive in a background render; the list says when it is whole (a closed round
+  // opens on its results tab, without the list).
+  await page.waitForFunction(() => document.querySelector('.option-list[aria-busy="true"]') === null);
   return { page, close: () => context.close() };
 }
 

@@ -36,9 +36,10 @@ describe("vote page", { timeout: 60_000 }, () => {
       // Chinese substring search over titles and descriptions, with highlights.
       const search = page.getByRole("searchbox", { name: "搜索选项" });
       await search.fill("粮食");
-      const expected = round.options
-        .filter((option) => option.title.includes("粮食") || option.description.includes("粮食"))
-        .map((option) => String(option.number));
+      // Title matches first, then options found only in their description, each in option order.
+      const inTitle = round.options.filter((option) => option.title.includes("粮食"));
+      const inText = round.options.filter((o) => !o.title.includes("粮食") && o.description.includes("粮食"));
+      const expected = [...inTitle, ...inText].map((option) => String(option.number));
       expect(expected.length).toBeGreaterThan(0);
       await page.getByText(`显示 ${expected.length} / 64 项`).waitFor();
       expect(await optionNumbers(page)).toEqual(expected);

@@ -62,9 +62,9 @@ export function ballotsRouter(options: {
     const roundId = roundIdParam(req.params.id);
     const ticket = res.locals.ticket as string | undefined;
     const who = ticket ? { ticket } : { voterId: (res.locals as VoterLocals).voterId };
-    const receipt = await options.ballots.mine(roundId, who);
-    if (!receipt) throw new AppError("NOT_FOUND", "No ballot of this voter or ticket in the round's current epoch.");
-    res.json(receipt);
+    // "Not voted yet" is an ordinary answer, not an error: 200 with null, so a voter's first visit (which always
+    // asks) logs no failed request in the browser.
+    res.json((await options.ballots.mine(roundId, who)) ?? null);
   });
 
   // Every refused ballot is counted by reason for the organiser's live panel, then answered as usual.

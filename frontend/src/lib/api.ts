@@ -152,16 +152,12 @@ export const api = {
    * The receipt of this voter (or this ticket) in the round's current epoch (today's in daily rounds), or null
    * when there is none yet. A ticket that is not one of the round's fails with TICKET_INVALID.
    */
-  async getMyBallot(roundId: string, credential: VoterCredential, signal?: AbortSignal): Promise<BallotReceipt | null> {
-    try {
-      return await request<BallotReceipt>(`${roundPath(roundId)}/my-ballot`, {
-        headers: credentialHeaders(credential),
-        signal,
-      });
-    } catch (error) {
-      if (error instanceof ApiRequestError && error.code === "NOT_FOUND") return null;
-      throw error;
-    }
+  getMyBallot(roundId: string, credential: VoterCredential, signal?: AbortSignal): Promise<BallotReceipt | null> {
+    // The server answers 200 with null for "no ballot yet".
+    return request<BallotReceipt | null>(`${roundPath(roundId)}/my-ballot`, {
+      headers: credentialHeaders(credential),
+      signal,
+    });
   },
 
   /**

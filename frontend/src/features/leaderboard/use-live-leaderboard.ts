@@ -25,7 +25,12 @@ export type LiveLeaderboardAccess = Omit<BoardJoin, "roundId">;
  * whenever an update does not build on the board it holds, so it always converges on the server's state.
  * Shared by the leaderboard page and, later, the projector screen.
  */
-export function useLiveLeaderboard(roundId: string, access: LiveLeaderboardAccess = {}): LiveLeaderboard {
+export function useLiveLeaderboard(
+  roundId: string,
+  access: LiveLeaderboardAccess = {},
+  /** `connect: false` holds the connection back (the vote page until it knows its voter, so it connects once). */
+  { connect = true }: { connect?: boolean } = {},
+): LiveLeaderboard {
   const [board, setBoard] = useState<Leaderboard | null>(null);
   const [round, setRound] = useState<RoundSummary | null>(null);
   const [connection, setConnection] = useState<ConnectionState>("connecting");
@@ -102,7 +107,7 @@ export function useLiveLeaderboard(roundId: string, access: LiveLeaderboardAcces
     socket.on("round:updated", onRoundUpdated);
 
     if (socket.connected) onConnect();
-    else socket.connect();
+    else if (connect) socket.connect();
 
     return () => {
       disposed = true;
@@ -115,7 +120,7 @@ export function useLiveLeaderboard(roundId: string, access: LiveLeaderboardAcces
       rejoinRef.current = () => {};
       if (socket.connected) socket.emit("board:leave", { roundId });
     };
-  }, [roundId, view, screenKey, adminToken]);
+  }, [roundId, view, screenKey, adminToken, connect]);
 
   const rejoin = useCallback(() => rejoinRef.current(), []);
   return { board, round, connection, error, rejoin };

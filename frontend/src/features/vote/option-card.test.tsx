@@ -39,6 +39,8 @@ describe("OptionCard", () => {
     setLocale("zh-CN");
     expect(render({ votes: 22026 })).toContain('<span class="option-votes">22,026票</span>');
     setLocale("en");
+    // Space kept while the first live counts are on their way, so they arrive without moving anything.
+    expect(render({ votes: "pending" })).toContain('<span class="option-votes">–</span>');
   });
 
   it("collapses a long description behind a button that says it expands", () => {

@@ -11,8 +11,8 @@ export interface OptionCardProps {
   mode: "pick" | "read";
   checked: boolean;
   disabled: boolean;
-  /** Votes so far, or null when the round's rules hide them from this voter. */
-  votes: number | null;
+  /** Votes so far; "pending" while the first live board is on its way (space kept); null when hidden. */
+  votes: number | "pending" | null;
   titleRanges?: readonly MatchRange[];
   descriptionRanges?: readonly MatchRange[];
   onToggle: (optionId: string) => void;
@@ -85,11 +85,16 @@ export const OptionCard = memo(function OptionCard(props: OptionCardProps) {
             {checked && <span className="option-mine">{t("vote.option.picked")}</span>}
           </div>
         )}
-        {votes !== null && <span className="option-votes">{votesText(votes)}</span>}
       </div>
       {body && (
         <div className="option-body" id={bodyId}>
           {body}
+        </div>
+      )}
+      {/* The card's last row: "show more" on the left, the count on the right. Not beside the title: the title
+          keeps three quarters of a phone's width. */}
+      {(collapsible || votes !== null) && (
+        <div className="option-foot">
           {collapsible && (
             <button
               type="button"
@@ -101,6 +106,7 @@ export const OptionCard = memo(function OptionCard(props: OptionCardProps) {
               {t(expanded ? "vote.option.collapse" : "vote.option.expand")}
             </button>
           )}
+          {votes !== null && <span className="option-votes">{votes === "pending" ? "–" : votesText(votes)}</span>}
         </div>
       )}
     </li>

@@ -39,6 +39,21 @@ describe("searchOptions", () => {
     expect(found).toEqual([12, 120, 5]);
   });
 
+  it("ranks options whose title matches above those found only in their description", () => {
+    // The demo round's case: 检疫 is in #44's title and only in #3's description; #44 comes first.
+    const demo = [
+      option(3, "稳生产，“船铁直转”保障企业供应链", "……海关实施检疫监管……"),
+      option(12, "突破欧盟贸易壁垒", "出口检疫……"),
+      option(44, "优化出境竹木草制品检疫查检监管模式", "竹木草制品"),
+    ];
+    expect(searchOptions(demo, parseQuery("检疫")).map((match) => match.option.number)).toEqual([44, 3, 12]);
+    // A title match on one term of several still ranks it up; numbers stay first.
+    expect(searchOptions(demo, parseQuery("竹木 4")).map((match) => match.option.number)).toEqual([44]);
+    expect(numbers("port")).toEqual([2]);
+    expect(numbers("海")).toEqual([1, 10]); // 1 by title, 10 by description only
+    expect(numbers("口岸")).toEqual([12]);
+  });
+
   it("finds Chinese substrings in titles and descriptions", () => {
     expect(numbers("海铁")).toEqual([1]);
     expect(numbers("海关")).toEqual([10]);

@@ -62,7 +62,8 @@ export function mergeRanges(ranges: readonly MatchRange[]): MatchRange[] {
  * Options matching every term, with what to highlight. A term matches when it is a prefix of the option number
  * or occurs in the title or description (plain substring search, which is what Chinese text needs: it has no
  * spaces between words). A voter typing a number most likely means that option, so the option with exactly that
- * number comes first, then those whose number starts with it, then the rest, each group in option order.
+ * number comes first, then those whose number starts with it; then options whose title has a term (what a voter
+ * scans), then those found only in their description; each group in option order.
  */
 export function searchOptions(options: readonly Option[], query: SearchQuery): OptionMatch[] {
   const results: (OptionMatch & { order: number })[] = [];
@@ -85,7 +86,7 @@ export function searchOptions(options: readonly Option[], query: SearchQuery): O
       description.push(...inDescription);
     }
     if (!all) continue;
-    const order = exactNumber ? 0 : numberMatch ? 1 : 2;
+    const order = exactNumber ? 0 : numberMatch ? 1 : title.length > 0 ? 2 : 3;
     results.push({ option, numberMatch, order, title: mergeRanges(title), description: mergeRanges(description) });
   }
   // Array.prototype.sort is stable, so each group keeps the options' order.

@@ -1,15 +1,15 @@
 import type { BallotReceipt, RoundView } from "@lb/common";
-import { useEffect } from "react";
+import { useEffect, useState } from "react";
 import { ErrorNotice, Loading } from "../../components/async-view";
 import { useDocumentTitle } from "../../components/use-document-title";
 import { t } from "../../i18n";
-import { ApiRequestError, api } from "../../lib/api";
+import { ApiRequestError, api, asApiRequestError } from "../../lib/api";
 import { setSocketCredential } from "../../lib/socket";
-import { useAsync } from "../../lib/use-async";
+import { type AsyncState, useAsync } from "../../lib/use-async";
 import { useSecurityCheck } from "./security-check";
 import { rememberTicket, storedTicket, takeTicketFromUrl } from "./vote-ticket";
 import { VoteView } from "./vote-view";
-import { ensureVoterToken } from "./voter-token";
+import { ensureVoterToken, storedVoterToken } from "./voter-token";
 import "./vote.css";
 
 export interface VoteData {
@@ -24,17 +24,35 @@ export interface VoteData {
   receipt: BallotReceipt | null;
   /** `Date.now()` when the round arrived, to set the clock against the server's `serverTime`. */
   receivedAt: number;
+  /**
+   * A first visit to an open round (no token kept from before): the page shows the round at once while the token
+   * and the receipt (null, unless a cookie still names an earlier voter) are on their way. Until then
+   * `voterToken` is null and nothing can be sent.
+   */
+  pendingVoter?: Promise<{ voterToken: string; receipt: BallotReceipt | null }>;
 }
 
 async function loadVoteData(roundId: string, signal: AbortSignal): Promise<VoteData> {
   const urlTicket = takeTicketFromUrl(roundId);
-  // A phone that scanned a ticket is in a tickets round: it needs no voter token. Otherwise the token is asked
-  // for beside the round, so that open rounds (the common case) load in one round trip.
+  // A phone that scanned a ticket is in a tickets round: it needs no voter token. Otherwise the token, and then
+  // this voter's receipt, are asked for beside the round, so that open rounds (the common case) show as soon as
+  // the round is there rather than one more round trip after it.
+  const kept = urlTicket ? null : storedVoterToken();
   const token = urlTicket ? null : ensureVoterToken(roundId);
+  // A returning voter's receipt is asked for with the kept token at once, beside the token check.
+  const keptReceipt = kept ? api.getMyBallot(roundId, { voterToken: kept }, signal) : null;
+  keptReceipt?.catch(() => {}); // a kept token the server no longer accepts: the fresh token asks again
+  const openReceipt = token?.then(async (voterToken) => ({
+    voterToken,
+    receipt: await (voterToken === kept && keptReceipt
+      ? keptReceipt
+      : api.getMyBallot(roundId, { voterToken }, signal)),
+  }));
+  openReceipt?.catch(() => {}); // awaited below in open rounds; a tickets round does not need it
   const round = await api.getRound(roundId, signal);
   const receivedAt = Date.now();
   if (round.rules.electorate === "tickets") {
-    token?.catch(() => {}); // not needed here; a failure to mint one does not matter
+    // The token (and the receipt asked for with it) is not needed here; a failure to get it does not matter.
     const ticket = urlTicket ?? storedTicket(roundId);
     if (!ticket) return { round, voterToken: null, ticket: null, refusedTicket: null, receipt: null, receivedAt };
     try {
@@ -48,29 +66,71 @@ async function loadVoteData(roundId: string, signal: AbortSignal): Promise<VoteD
       return { round, voterToken: null, ticket: null, refusedTicket: ticket, receipt: null, receivedAt };
     }
   }
-  const voterToken = await (token ?? ensureVoterToken(roundId));
+  if (!openReceipt) {
+    // A ticket link to a round that is open after all: vote with a voter token instead.
+    const voterToken = await ensureVoterToken(roundId);
+    setSocketCredential({ voterToken });
+    const receipt = await api.getMyBallot(roundId, { voterToken }, signal);
+    return { round, voterToken, ticket: null, refusedTicket: null, receipt, receivedAt };
+  }
+  if (!kept) {
+    // First visit: show the round now; the live board reconnects with the token once it is there.
+    const pendingVoter = openReceipt.then((voter) => {
+      setSocketCredential({ voterToken: voter.voterToken });
+      return voter;
+    });
+    return { round, voterToken: null, ticket: null, refusedTicket: null, receipt: null, receivedAt, pendingVoter };
+  }
+  const { voterToken, receipt } = await openReceipt;
   // Before the live board connects, so the server knows from the handshake who may see results.
   setSocketCredential({ voterToken });
-  const receipt = await api.getMyBallot(roundId, { voterToken }, signal);
   return { round, voterToken, ticket: null, refusedTicket: null, receipt, receivedAt };
+}
+
+/**
+ * The loaded data, completed by its `pendingVoter` once that arrives (a first visit's token and receipt); a
+ * failure to get them (a network outside the round's, say) shows as a failure to load.
+ */
+function useWithPendingVoter(state: AsyncState<VoteData>): AsyncState<VoteData> {
+  const pending = state.status === "done" ? state.value.pendingVoter : undefined;
+  const [settled, setSettled] = useState<{ from: Promise<unknown>; state: AsyncState<VoteData> } | null>(null);
+  useEffect(() => {
+    if (!pending || state.status !== "done") return;
+    let current = true;
+    const data = state.value;
+    pending.then(
+      ({ voterToken, receipt }) => {
+        if (current) setSettled({ from: pending, state: { status: "done", value: { ...data, voterToken, receipt } } });
+      },
+      (error: unknown) => {
+        if (current) setSettled({ from: pending, state: { status: "failed", error: asApiRequestError(error) } });
+      },
+    );
+    return () => {
+      current = false;
+    };
+  }, [pending, state]);
+  return pending && settled?.from === pending ? settled.state : state;
 }
 
 export function VotePage({ roundId }: { roundId: string }) {
   const checking = useSecurityCheck();
+  // `vote-page` scopes the voter page's dark mode and compact site header (vote.css) from the first render on.
   return (
-    <>
+    <div className="vote-page">
       {checking && (
         <p className="notice security-check" role="status">
           {t("error.CHALLENGE_REQUIRED")}
         </p>
       )}
       <VotePageContent roundId={roundId} />
-    </>
+    </div>
   );
 }
 
 function VotePageContent({ roundId }: { roundId: string }) {
-  const { state, reload } = useAsync((signal) => loadVoteData(roundId, signal), [roundId]);
+  const { state: loaded, reload } = useAsync((signal) => loadVoteData(roundId, signal), [roundId]);
+  const state = useWithPendingVoter(loaded);
   useDocumentTitle(state.status === "done" ? state.value.round.title : undefined);
   const unreachable = state.status === "failed" && (state.error.status === 0 || state.error.status >= 500);
 

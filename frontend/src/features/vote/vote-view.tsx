@@ -1,7 +1,6 @@
 import type { ApiError, Leaderboard, RoundRules, RoundView } from "@lb/common";
 import { type KeyboardEvent, useCallback, useDeferredValue, useEffect, useMemo, useRef, useState } from "react";
 import { ErrorNotice, Loading } from "../../components/async-view";
-import { Paragraphs } from "../../components/paragraphs";
 import { StatusBadge } from "../../components/status-badge";
 import { formatNumber, t } from "../../i18n";
 import { setSocketCredential } from "../../lib/socket";
@@ -12,6 +11,7 @@ import type { OutboxState } from "./ballot-outbox";
 import { BallotReceiptView } from "./ballot-receipt";
 import { OptionCard } from "./option-card";
 import { PicksTray } from "./picks-tray";
+import { RoundDescription } from "./round-description";
 import { RulesDialog } from "./rules-dialog";
 import { parseQuery, searchOptions } from "./search";
 import { canSubmit, choicesInOptionOrder, isPickDisabled, type SubmitCheck, toggleChoice } from "./selection";
@@ -20,10 +20,13 @@ import { useBallotOutbox } from "./use-ballot-outbox";
 import { useOnline, useSecondsUntil, useServerNow } from "./use-clock";
 import type { VoteData } from "./vote-page";
 import { clockOffset, type VotePhase, votePhase } from "./vote-phase";
-import { formatWhen, picksRuleText } from "./vote-text";
+import { descriptionStatesMax, formatWhen, picksRuleText } from "./vote-text";
 import { rememberTicket } from "./vote-ticket";
 
 type Tab = "vote" | "board";
+
+/** Cards rendered with the page itself: more than a tall phone shows above the fold. */
+const FIRST_CARDS = 8;
 
 /** Picks survive a reload (a voter on a bad network may well reload) but not the browser session. */
 const picksKey = (round: RoundView) => `lb.picks.${round.id}.${round.epoch}`;
@@ -48,7 +51,10 @@ function reasonText(check: SubmitCheck, needsTicket = false): string | null {
 export function VoteView({ data, onReload }: { data: VoteData; onReload: () => void }) {
   const { voterToken, ticket } = data;
   const tickets = data.round.rules.electorate === "tickets";
-  const live = useLiveLeaderboard(data.round.id, { view: "vote" });
+  // A first visit shows the round before its voter token is there; the live board connects once it is (in the
+  // handshake, so the server knows who may see results), rather than connecting twice.
+  const waitingForVoter = data.voterToken === null && data.pendingVoter !== undefined;
+  const live = useLiveLeaderboard(data.round.id, { view: "vote" }, { connect: !waitingForVoter });
   // The live notice carries the round's current status and rules; the loaded view carries its options.
   const summary = live.round?.epoch === data.round.epoch ? live.round : null;
   const round: RoundView = summary ? { ...data.round, ...summary, options: data.round.options } : data.round;
@@ -124,11 +130,7 @@ export function VoteView({ data, onReload }: { data: VoteData; onReload: () => v
             </div>
           )}
         </dl>
-        {round.description.trim() !== "" && (
-          <div className="round-description">
-            <Paragraphs text={round.description} />
-          </div>
-        )}
+        {round.description.trim() !== "" && <RoundDescription text={round.description} />}
       </header>
       <RulesDialog rules={round.rules} open={rulesOpen} onClose={() => setRulesOpen(false)} />
 
@@ -163,6 +165,7 @@ export function VoteView({ data, onReload }: { data: VoteData; onReload: () => v
             phase={phase}
             outbox={outbox}
             votesById={votesById}
+            votesPending={board === null && round.rules.resultsVisibility === "always"}
             readOnly={receipt !== null || phase.kind === "ended"}
             mine={receipt?.choices}
             needsTicket={tickets && !ticket}
@@ -289,6 +292,7 @@ function Ballot({
   phase,
   outbox,
   votesById,
+  votesPending,
   readOnly,
   mine,
   needsTicket,
@@ -297,6 +301,8 @@ function Ballot({
   phase: VotePhase;
   outbox: Outbox;
   votesById: Map<string, number> | null;
+  /** The rules show counts but the first live board has not come yet: keep their space (no layout shift). */
+  votesPending: boolean;
   readOnly: boolean;
   mine: readonly string[] | undefined;
   /** A tickets round without a ticket yet: picks can be made, not sent. */
@@ -331,7 +337,13 @@ function Ballot({
     if (deferredQuery.trim() === "") return null;
     return searchOptions(round.options, parseQuery(deferredQuery));
   }, [round.options, deferredQuery]);
-  const visible = matches ?? round.options.map((option) => ({ option, title: undefined, description: undefined }));
+  const visible = useMemo(
+    () => matches ?? round.options.map((option) => ({ option, title: undefined, description: undefined })),
+    [matches, round.options],
+  );
+  // The first cards (all a phone shows) render with the page; the rest follow in a background render that React
+  // splits into short slices, so a slow phone's main thread is never blocked for long on arrival (Lighthouse TBT).
+  const listed = useDeferredValue(visible, visible.slice(0, FIRST_CARDS));
 
   const byId = new Map(round.options.map((option) => [option.id, option]));
   const pickedOptions = choices.map((id) => byId.get(id)).filter((option) => option !== undefined);
@@ -343,11 +355,16 @@ function Ballot({
   };
 
   return (
-    <section className="ballot" aria-labelledby="ballot-heading">
-      <h2 id="ballot-heading" className="ballot-heading">
+    <section className={readOnly ? "ballot" : "ballot ballot-picking"} aria-labelledby="ballot-heading">
+      {/* The rule once: a round whose own description already says "choose up to 15" does not hear it again
+          (the heading still names the section for screen readers; the picks bar shows "0 / 15" either way). */}
+      <h2
+        id="ballot-heading"
+        className={descriptionStatesMax(round.description, maxChoices) ? "visually-hidden" : "ballot-heading"}
+      >
         {picksRuleText(round.rules)}
       </h2>
-      <search className="search">
+      <search className={query === "" ? "search" : "search search-active"}>
         <label htmlFor="option-search" className="visually-hidden">
           {t("vote.search.label")}
         </label>
@@ -364,13 +381,14 @@ function Ballot({
         {query !== "" && (
           <button
             type="button"
-            className="button button-secondary"
+            className="search-clear"
+            aria-label={t("vote.search.clear")}
             onClick={() => {
               setQuery("");
               searchInput.current?.focus();
             }}
           >
-            {t("vote.search.clear")}
+            <span aria-hidden="true">×</span>
           </button>
         )}
       </search>
@@ -378,15 +396,11 @@ function Ballot({
         {matches && t("vote.search.count", { count: matches.length, total: round.options.length })}
       </p>
       {matches?.length === 0 && (
-        <div className="notice search-empty">
-          <p>{t("vote.search.none", { query: deferredQuery.trim() })}</p>
-          <button type="button" className="button" onClick={() => setQuery("")}>
-            {t("vote.search.clear")}
-          </button>
-        </div>
+        <p className="notice search-empty">{t("vote.search.none", { query: deferredQuery.trim() })}</p>
       )}
-      <ul className="option-list">
-        {visible.map((match) => {
+      {/* Busy while the deferred render of the other cards is on its way (tests wait for it too). */}
+      <ul className="option-list" aria-busy={listed !== visible}>
+        {listed.map((match) => {
           const { option } = match;
           const checked = shown.includes(option.id);
           return (
@@ -396,7 +410,7 @@ function Ballot({
               mode={readOnly ? "read" : "pick"}
               checked={checked}
               disabled={pending !== null || isPickDisabled(choices, option.id, { minChoices, maxChoices })}
-              votes={votesById ? (votesById.get(option.id) ?? 0) : null}
+              votes={votesById ? (votesById.get(option.id) ?? 0) : votesPending ? "pending" : null}
               titleRanges={match.title}
               descriptionRanges={match.description}
               onToggle={onToggle}
@@ -434,7 +448,9 @@ function Ballot({
                   {t("vote.submit")}
                 </button>
               </div>
-              <p id="pick-reason" className="pick-reason">
+              {/* Nothing picked yet: the reason ("choose at least 1") still describes the disabled button for
+                  screen readers, without a third line on a phone. */}
+              <p id="pick-reason" className={choices.length === 0 ? "pick-reason visually-hidden" : "pick-reason"}>
                 {reasonText(check, needsTicket)}
               </p>
             </>

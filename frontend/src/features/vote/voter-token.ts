@@ -8,6 +8,11 @@ const MAX_RATE_LIMITED_WAITS = 10;
 
 let pending: Promise<string> | null = null;
 
+/** The token this browser kept from an earlier visit, or null on a first visit (or with storage blocked). */
+export function storedVoterToken(): string | null {
+  return readStored("localStorage", STORAGE_KEY);
+}
+
 /** Asks for a token, solving a challenge when asked and waiting out Retry-After (with jitter, so a hall spreads). */
 async function mint(roundId: string | undefined): Promise<string> {
   for (let waits = 0; ; waits++) {
