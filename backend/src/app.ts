@@ -24,6 +24,8 @@ import type { LeaderboardRepository } from "./leaderboard/leaderboard.repository
 import { leaderboardRouter } from "./leaderboard/leaderboard.routes.js";
 import type { RoundsRepository } from "./rounds/rounds.repository.js";
 import { roundsRouter } from "./rounds/rounds.routes.js";
+import type { ShowRepository } from "./show/show.repository.js";
+import { showRouter } from "./show/show.routes.js";
 import type { StatsRepository } from "./stats/stats.repository.js";
 import { votersRouter } from "./voters/voters.routes.js";
 
@@ -68,6 +70,7 @@ export interface AppDeps {
   throttle: AuthThrottle;
   integrity: IntegrityRepository;
   exclusions: ExclusionsRepository;
+  show: ShowRepository;
   log: (message: string, error: unknown) => void;
 }
 
@@ -217,6 +220,7 @@ export function createApp(deps: AppDeps): express.Express {
       bodyLimitBytes: config.adminBodyLimitBytes,
     }),
   );
+  app.use(showRouter({ show: deps.show, admin }));
   app.use("/api", () => {
     throw new AppError("NOT_FOUND", "No such API route.");
   });

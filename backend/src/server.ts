@@ -15,6 +15,7 @@ import { LeaderboardRepository } from "./leaderboard/leaderboard.repository.js";
 import { LiveHub } from "./realtime/live-hub.js";
 import { type IoServer, registerRealtime, roomEmitter } from "./realtime/realtime.js";
 import { RoundsRepository } from "./rounds/rounds.repository.js";
+import { ShowRepository, showDue } from "./show/show.repository.js";
 import { StatsRepository } from "./stats/stats.repository.js";
 
 export interface ServerDeps {
@@ -58,6 +59,7 @@ export function createServer(deps: ServerDeps): LeaderboardServer {
   const access = new BoardAccess(redis, rounds, config.adminToken, throttle);
   const integrity = new IntegrityRepository(redis, stats, config.integrityScanLimit);
   const exclusions = new ExclusionsRepository(redis, leaderboard);
+  const show = new ShowRepository(redis, rounds, leaderboard);
   const app = createApp({
     config,
     redis,
@@ -69,6 +71,7 @@ export function createServer(deps: ServerDeps): LeaderboardServer {
     throttle,
     integrity,
     exclusions,
+    show,
     log,
   });
   const limits = config.http;
@@ -99,6 +102,8 @@ export function createServer(deps: ServerDeps): LeaderboardServer {
     backendId: randomUUID(),
     presence: stats,
     log,
+    // Closes rounds at closesAt and freezes them when scheduled (exactly once over every backend).
+    show: { due: showDue, settle: (before, nowMs) => show.settle(before, nowMs) },
   });
   registerRealtime(io, {
     hub,

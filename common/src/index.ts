@@ -6,6 +6,7 @@ export * from "./lifecycle.js";
 export * from "./limits.js";
 export * from "./public-url.js";
 export * from "./schemas.js";
+export * from "./show.js";
 export * from "./ticket-code.js";
 export * from "./tickets.js";
 export * from "./visibility.js";

@@ -7,7 +7,7 @@ import { clientAddress } from "../integrity/client-address.js";
 import type { RoundsRepository } from "../rounds/rounds.repository.js";
 import type { StatsRepository } from "../stats/stats.repository.js";
 import { optionalVoterId } from "../voters/voters.routes.js";
-import { type BoardAccess, canSeeResults, hideResults } from "./board-access.js";
+import { type BoardAccess, boardFor } from "./board-access.js";
 import type { LeaderboardRepository } from "./leaderboard.repository.js";
 
 export const SCREEN_KEY_HEADER = "x-screen-key";
@@ -72,7 +72,7 @@ export function leaderboardRouter(options: {
       voterId: optionalVoterId(options.voterSecret, req),
       clientIp: clientAddress(req.ip).ip,
     });
-    res.json(canSeeResults(viewer, snapshot) ? snapshot.board : hideResults(snapshot.board));
+    res.json(boardFor(viewer, snapshot));
   });
 
   router.get("/api/rounds/:id/results.csv", admin, async (req, res) => {
