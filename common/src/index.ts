@@ -7,6 +7,7 @@ export * from "./limits.js";
 export * from "./public-url.js";
 export * from "./schemas.js";
 export * from "./show.js";
+export * from "./show-requests.js";
 export * from "./ticket-code.js";
 export * from "./tickets.js";
 export * from "./visibility.js";

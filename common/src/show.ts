@@ -1,4 +1,3 @@
-import { z } from "zod";
 import { rankEntries } from "./leaderboard.js";
 import type { LeaderboardEntry } from "./schemas.js";
 
@@ -50,26 +49,6 @@ export interface ShowResponse {
   epoch: number;
   show: ShowState | null;
 }
-
-/** `POST /api/rounds/:id/screen-results`. */
-export const ScreenResultsRequestSchema = z.strictObject({ hidden: z.boolean() });
-export type ScreenResultsRequest = z.infer<typeof ScreenResultsRequestSchema>;
-
-/** `POST /api/rounds/:id/freeze`: now (empty body), or by itself `beforeCloseSeconds` before `closesAt`. */
-export const FreezeRequestSchema = z.strictObject({
-  beforeCloseSeconds: z.int().min(1).max(SHOW_LIMITS.freezeBeforeMaxSeconds).optional(),
-});
-export type FreezeRequest = z.infer<typeof FreezeRequestSchema>;
-
-/** `PATCH /api/rounds/:id/show`: the round's countdown warnings and the length of its reveal. */
-export const ShowSettingsSchema = z.strictObject({
-  countdownWarnings: z
-    .array(z.int().min(1).max(SHOW_LIMITS.countdownWarningMaxSeconds))
-    .max(SHOW_LIMITS.countdownWarningsMax)
-    .optional(),
-  revealTop: z.int().min(SHOW_LIMITS.revealTopMin).max(SHOW_LIMITS.revealTopMax).optional(),
-});
-export type ShowSettings = z.infer<typeof ShowSettingsSchema>;
 
 type Votes = ReadonlyMap<string, number>;
 

@@ -6,6 +6,7 @@ import { formatNumber, t } from "../../i18n";
 import { adminApi, api, asApiRequestError } from "../../lib/api";
 import { useAsync } from "../../lib/use-async";
 import { useLiveLeaderboard } from "../leaderboard/use-live-leaderboard";
+import { ShowControls } from "../show/show-controls";
 import { ta } from "./admin-messages";
 import { useSession } from "./admin-session";
 import { IntegrityPanel } from "./integrity-panel";
@@ -94,7 +95,13 @@ export function RoundDetail({
                 ))}
               </div>
               <div role="tabpanel" id={`${tabsId}-panel`} aria-labelledby={`${tabsId}-tab-${tab}`}>
-                {tab === "live" && <LivePanel round={current} connection={live.connection} />}
+                {tab === "live" && (
+                  <>
+                    {/* The show (features/show): add time, hide on screens, freeze, reveal. */}
+                    <ShowControls round={current} board={live.board} />
+                    <LivePanel round={current} connection={live.connection} />
+                  </>
+                )}
                 {tab === "integrity" && <IntegrityPanel round={current} />}
                 {tab === "share" && <SharePanel roundId={view.id} />}
                 {tab === "tickets" && <TicketsPanel round={current} />}

@@ -7,6 +7,7 @@ import { api } from "../../lib/api";
 import { paths } from "../../lib/routes";
 import { useAsync } from "../../lib/use-async";
 import { useLiveLeaderboard } from "../leaderboard/use-live-leaderboard";
+import { ScreenCountdown, ScreenShowBody } from "../show/screen-show";
 import { CountUp } from "./count-up";
 import { ScreenBoard } from "./screen-board";
 import { ts } from "./screen-messages";
@@ -87,6 +88,8 @@ function LiveScreen({
           {board && board.totalBallots === 0 && status === "open" && (
             <span className="screen-hint">{ts("screen.noBallots")}</span>
           )}
+          {/* The show (features/show): countdown to closesAt. */}
+          <ScreenCountdown summary={summary} board={board} />
           <span className={`screen-connection screen-connection-${live.connection}`} role="status">
             {t(`board.connection.${live.connection}`)}
           </span>
@@ -110,11 +113,14 @@ function LiveScreen({
       </header>
 
       <main className="screen-body">
-        {hidden ? (
-          <p className="screen-hidden">{ts("screen.hidden")}</p>
-        ) : (
-          <ScreenBoard entries={entries} top={top} epoch={board?.epoch ?? 0} />
-        )}
+        {/* The show (features/show): results-hidden card, frozen and revealing board, podium. */}
+        <ScreenShowBody board={board}>
+          {hidden ? (
+            <p className="screen-hidden">{ts("screen.hidden")}</p>
+          ) : (
+            <ScreenBoard entries={entries} top={top} epoch={board?.epoch ?? 0} />
+          )}
+        </ScreenShowBody>
       </main>
 
       {hasAside && (

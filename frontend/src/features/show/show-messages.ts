@@ -1,0 +1,61 @@
+import { createTranslator } from "../../i18n";
+
+/** The show's strings (countdown, freeze, reveal, podium, console controls): small, shared by its surfaces. */
+const en = {
+  "show.countdown.label": "Voting closes in",
+  "show.countdown.closed": "Voting has closed",
+  "show.countdown.warn": "{time} left to vote",
+  "show.frozen": "Frozen",
+  "show.frozen.body": "Standings as at {time}; votes still count and are revealed after the close",
+  "show.hidden.title": "Results hidden",
+  "show.hidden.body": "The results will be back on this screen shortly",
+  "show.reveal.title": "The reveal",
+  "show.reveal.step": "Step {step} of {steps}",
+  "show.podium.title": "The winners",
+  "show.podium.votes": "{votes} votes",
+  "show.controls.heading": "Show",
+  "show.controls.addTime": "+{minutes} min",
+  "show.controls.closesAt": "Closes at {time}",
+  "show.controls.noClose": "No closing time set",
+  "show.controls.hide": "Hide results on screens",
+  "show.controls.unhide": "Show results on screens",
+  "show.controls.freeze": "Freeze the public board",
+  "show.controls.unfreeze": "Unfreeze (live again)",
+  "show.controls.frozenSince": "Public board frozen since {time}",
+  "show.controls.revealNext": "Next reveal step",
+  "show.controls.revealWaits": "The reveal starts once the round is closed (freeze it first)",
+  "show.controls.revealAt": "Reveal: step {step} of {steps}",
+  "show.controls.podium": "Podium shown",
+  "show.controls.done": "Done",
+};
+
+const zhCN: Record<keyof typeof en, string> = {
+  "show.countdown.label": "距投票结束",
+  "show.countdown.closed": "投票已结束",
+  "show.countdown.warn": "投票还剩 {time}",
+  "show.frozen": "结果冻结",
+  "show.frozen.body": "显示 {time} 时的排名；投票仍在计入，结束后揭晓",
+  "show.hidden.title": "结果暂时隐藏",
+  "show.hidden.body": "结果稍后将在大屏上重新显示",
+  "show.reveal.title": "揭晓",
+  "show.reveal.step": "第 {step} 步，共 {steps} 步",
+  "show.podium.title": "获奖名单",
+  "show.podium.votes": "{votes} 票",
+  "show.controls.heading": "现场",
+  "show.controls.addTime": "+{minutes} 分钟",
+  "show.controls.closesAt": "结束时间 {time}",
+  "show.controls.noClose": "未设置结束时间",
+  "show.controls.hide": "大屏隐藏结果",
+  "show.controls.unhide": "大屏显示结果",
+  "show.controls.freeze": "冻结公开排名",
+  "show.controls.unfreeze": "解除冻结（恢复实时）",
+  "show.controls.frozenSince": "公开排名自 {time} 起冻结",
+  "show.controls.revealNext": "揭晓下一步",
+  "show.controls.revealWaits": "投票结束后开始揭晓（请先冻结）",
+  "show.controls.revealAt": "揭晓：第 {step} 步，共 {steps} 步",
+  "show.controls.podium": "已显示领奖台",
+  "show.controls.done": "完成",
+};
+
+export const showMessages = { en, "zh-CN": zhCN };
+export const tshow = createTranslator(showMessages);
