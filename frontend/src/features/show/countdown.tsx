@@ -9,7 +9,7 @@ const TICK_MS = 250;
  * arrives (the time it took to arrive is the error: well under a second on a venue's network).
  */
 export function useServerOffset(serverTime: string | undefined): number {
-  // biome-ignore lint/correctness/useExhaustiveDependencies: measured once per new serverTime, at its arrival.
+  // Measured once per new serverTime, at its arrival.
   return useMemo(() => {
     const server = serverTime ? Date.parse(serverTime) : Number.NaN;
     return Number.isNaN(server) ? 0 : server - Date.now();
