@@ -252,4 +252,54 @@ describe("freeze and reveal", () => {
     // The organiser always sees the final board.
     expect(votesOf(await api.leaderboard(round.id))).toMatchObject({ "4": 5, "1": 3, "2": 2 });
   });
+
+  it("at a set pace the ticks take the next steps after the organiser's first, once over both backends", async () => {
+    const round = await openRound({}, 4);
+    await vote(round.id, "1", 3);
+    await vote(round.id, "2", 2);
+    await show("freeze", round.id);
+    await vote(round.id, "4", 5);
+    await api.transition(round.id, "close");
+    const paced = await api.admin<ShowResponse>("PATCH", `/api/rounds/${round.id}/show`, { revealPaceSeconds: 1 });
+    expectStatus(paced, 200);
+    expect(paced.body.show?.revealPaceSeconds).toBe(1);
+    const notices = await Promise.all(
+      [0, 1].map(async (backend) => {
+        const socket = await socketOn(backend);
+        const recorder = record(socket, "round:updated");
+        await joinBoard(socket, round.id);
+        return recorder;
+      }),
+    );
+    const seen = notices.map((n) => n.events.length);
+    const first = await show("reveal/next", round.id);
+    const last = (first.show?.reveal?.steps ?? 0) + 1;
+    expect(first.show?.reveal?.step).toBe(1);
+    expect(last).toBeGreaterThan(2);
+    // Nobody presses again: each later step comes by itself a second after the one before, announced once on
+    // each backend (the steps after the first are the ticks').
+    await Promise.all(
+      notices.map((n, index) => n.waitFor(() => n.events.length >= (seen[index] ?? 0) + last, 3_000 + last * 2_000)),
+    );
+    expect((await publicBoard(round.id, 1)).show?.reveal?.podium).toBe(true);
+  });
+
+  it("freezes by itself the set time before closesAt", async () => {
+    const round = await openRound({ closesAt: new Date(Date.now() + 60_500).toISOString() });
+    await vote(round.id, "1", 2);
+    const socket = await socketOn(0);
+    const notices = record(socket, "round:updated");
+    await joinBoard(socket, round.id);
+    const scheduled = await show("freeze", round.id, { beforeCloseSeconds: 60 });
+    expect(scheduled.show).toMatchObject({ freezeBeforeSeconds: 60, frozenAt: null });
+    await notices.waitFor(() => true);
+    // Within a second the tick freezes it; then ballots count unseen.
+    await notices.waitFor(() => notices.events.length >= 2, 5_000);
+    await vote(round.id, "2", 3);
+    const board = await publicBoard(round.id);
+    expect(board.show?.frozenAt).not.toBeNull();
+    expect(votesOf(board)).toMatchObject({ "1": 2, "2": 0 });
+    expect(votesOf(await api.leaderboard(round.id))).toMatchObject({ "1": 2, "2": 3 });
+    expectError(await api.admin("POST", `/api/rounds/${round.id}/freeze`, { beforeCloseSeconds: 0 }), "INVALID_BODY");
+  });
 });

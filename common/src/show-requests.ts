@@ -21,5 +21,12 @@ export const ShowSettingsSchema = z.strictObject({
     .max(SHOW_LIMITS.countdownWarningsMax)
     .optional(),
   revealTop: z.int().min(SHOW_LIMITS.revealTopMin).max(SHOW_LIMITS.revealTopMax).optional(),
+  /** One reveal step every N seconds once the organiser has taken the first; null: by hand only. */
+  revealPaceSeconds: z
+    .int()
+    .min(SHOW_LIMITS.revealPaceMinSeconds)
+    .max(SHOW_LIMITS.revealPaceMaxSeconds)
+    .nullable()
+    .optional(),
 });
 export type ShowSettings = z.infer<typeof ShowSettingsSchema>;

@@ -11,6 +11,9 @@ export const SHOW_LIMITS = {
   defaultRevealTop: 10,
   revealTopMin: 3,
   revealTopMax: 50,
+  /** A paced reveal: one step every this many seconds, after the organiser's first step. */
+  revealPaceMinSeconds: 1,
+  revealPaceMaxSeconds: 300,
   /** A scheduled freeze: at most this many seconds before `closesAt`. */
   freezeBeforeMaxSeconds: 24 * 3600,
 } as const;
@@ -31,6 +34,8 @@ export interface ShowState {
   /** Seconds before `closesAt` at which the countdown warns (largest first). */
   countdownWarnings: number[];
   revealTop: number;
+  /** Seconds between reveal steps taken by the server after the organiser's first one (null: by hand only). */
+  revealPaceSeconds: number | null;
 }
 
 export interface RevealState {

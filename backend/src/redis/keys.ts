@@ -72,8 +72,8 @@ export function roundKeys(roundId: string) {
         excludedReasons: `${e}:excluded-reasons`,
         /**
          * HASH, the show (backend/src/show): hidden ('1': screens hide results), freezeBefore (s), frozenAt (ms),
-         * frozenTally ('optionId:votes,...' at the freeze), frozenSeq, revealStep, warnings ('60,10'), revealTop,
-         * autoClosedAt (ms).
+         * frozenTally ('optionId:votes,...' at the freeze), frozenSeq, revealStep, revealAt (ms of the last step),
+         * revealPace (s), warnings ('60,10'), revealTop, autoClosedAt (ms).
          */
         show: `${e}:show`,
       };

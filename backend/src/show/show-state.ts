@@ -19,6 +19,9 @@ export interface ShowRecord {
   revealStep: number;
   countdownWarnings: number[];
   revealTop: number;
+  revealPaceSeconds: number | null;
+  /** ms of the last reveal step (the pace counts from it). */
+  revealAt: number | null;
 }
 
 const numberOrNull = (value: string | undefined) => (value ? Number(value) : null);
@@ -40,6 +43,8 @@ export function parseShow(hash: Record<string, string>): ShowRecord | null {
     revealStep: Number(hash.revealStep ?? 0),
     countdownWarnings: warnings ?? [...SHOW_LIMITS.defaultCountdownWarnings],
     revealTop: Number(hash.revealTop ?? SHOW_LIMITS.defaultRevealTop),
+    revealPaceSeconds: numberOrNull(hash.revealPace),
+    revealAt: numberOrNull(hash.revealAt),
   };
 }
 
@@ -66,6 +71,7 @@ export function showState(show: ShowRecord, board: Leaderboard): ShowState {
     reveal,
     countdownWarnings: [...show.countdownWarnings].sort((a, b) => b - a),
     revealTop: show.revealTop,
+    revealPaceSeconds: show.revealPaceSeconds,
   };
 }
 

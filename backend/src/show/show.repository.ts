@@ -63,7 +63,8 @@ export class ShowRepository {
     const set: Record<string, string> = {};
     if (settings.countdownWarnings) set.warnings = settings.countdownWarnings.join(",");
     if (settings.revealTop !== undefined) set.revealTop = String(settings.revealTop);
-    return this.update(roundId, set);
+    if (settings.revealPaceSeconds) set.revealPace = String(settings.revealPaceSeconds);
+    return this.update(roundId, set, settings.revealPaceSeconds === null ? ["revealPace"] : []);
   }
 
   /** Freezes the public board now, or schedules it `beforeCloseSeconds` before `closesAt` (the live tick does it). */
@@ -83,7 +84,7 @@ export class ShowRepository {
 
   /** Ends the freeze (and any reveal): every surface shows the live board again. */
   unfreeze(roundId: string): Promise<ShowResponse> {
-    return this.update(roundId, {}, ["frozenAt", "frozenTally", "frozenSeq", "revealStep", "freezeBefore"]);
+    return this.update(roundId, {}, ["frozenAt", "frozenTally", "frozenSeq", "revealStep", "revealAt", "freezeBefore"]);
   }
 
   /** One step of the reveal: the next option's hidden votes, then the podium. */
@@ -94,7 +95,7 @@ export class ShowRepository {
       roundId,
       (epoch) => {
         const k = keysOf(roundId, epoch);
-        return showScripts.revealNext.run(this.redis, [k.meta, k.state, k.show], [epoch, last]);
+        return showScripts.revealNext.run(this.redis, [k.meta, k.state, k.show], [epoch, last, ""]);
       },
       snapshot.board.epoch,
       {
@@ -120,6 +121,12 @@ export class ShowRepository {
     const roundId = before.board.roundId;
     const epoch = before.board.epoch;
     if (freezeDue(before, nowMs)) await this.runFreeze(roundId, epoch, "scheduled").catch(() => undefined);
+    if (paceDue(before, nowMs) && before.show) {
+      const k = keysOf(roundId, epoch);
+      const last = lastRevealStep(before.show, before.board);
+      const pace = (before.show.revealPaceSeconds ?? 0) * 1000;
+      await showScripts.revealNext.run(this.redis, [k.meta, k.state, k.show], [epoch, last, pace]);
+    }
     if (closeDue(before, nowMs)) {
       const k = keysOf(roundId, epoch);
       await showScripts.autoClose.run(this.redis, [k.meta, k.state, k.show], [epoch, new Date(nowMs).toISOString()]);
@@ -150,7 +157,18 @@ export function freezeDue(snapshot: RoundSnapshot, nowMs: number): boolean {
   );
 }
 
+/**
+ * A paced reveal whose next step is due: the organiser took the first step, the pace has passed since the last,
+ * and the podium is not reached yet.
+ */
+export function paceDue(snapshot: RoundSnapshot, nowMs: number): boolean {
+  const show = snapshot.show;
+  const reveal = snapshot.board.show?.reveal;
+  if (!show || !reveal || show.revealPaceSeconds === null || show.revealAt === null) return false;
+  return !reveal.podium && nowMs >= show.revealAt + show.revealPaceSeconds * 1000;
+}
+
 /** Whether the tick must act on the round (and read it afresh) although its seq has not moved. */
 export function showDue(snapshot: RoundSnapshot, nowMs: number): boolean {
-  return closeDue(snapshot, nowMs) || freezeDue(snapshot, nowMs);
+  return closeDue(snapshot, nowMs) || freezeDue(snapshot, nowMs) || paceDue(snapshot, nowMs);
 }

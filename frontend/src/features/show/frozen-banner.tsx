@@ -1,4 +1,5 @@
 import { tshow } from "./show-messages";
+import "./show.css";
 
 /** "结果冻结 / Frozen": the standings shown are those at the freeze, while ballots keep counting unseen. */
 export function FrozenBanner({ frozenAt, className = "" }: { frozenAt: string; className?: string }) {

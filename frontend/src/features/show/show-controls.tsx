@@ -10,6 +10,8 @@ import "./show.css";
 
 /** Minutes the "add time" buttons add to `closesAt`. */
 const ADD_MINUTES = [1, 5] as const;
+/** Reveal paces offered (seconds between steps once the organiser took the first); 0: by hand. */
+const PACES = [0, 3, 5, 10, 20] as const;
 
 /**
  * The console's show controls: add time, hide results on screens, freeze, the reveal's next step. The state shown
@@ -112,6 +114,23 @@ export function ShowControls({ round, board }: { round: RoundView; board: Leader
           {tshow("show.controls.revealNext")}
         </button>
       </div>
+      <label className="inline-fields">
+        {tshow("show.controls.pace")}{" "}
+        <select
+          value={show?.revealPaceSeconds ?? 0}
+          disabled={busy || round.archived}
+          onChange={(event) => {
+            const seconds = Number(event.target.value);
+            run(() => showApi.settings(round.id, { revealPaceSeconds: seconds === 0 ? null : seconds }, session.token));
+          }}
+        >
+          {PACES.map((seconds) => (
+            <option key={seconds} value={seconds}>
+              {seconds === 0 ? tshow("show.controls.paceManual") : tshow("show.controls.paceEvery", { seconds })}
+            </option>
+          ))}
+        </select>
+      </label>
       <p className="muted" role="status" data-testid="show-state">
         {frozen && tshow("show.controls.frozenSince", { time: new Date(frozen).toLocaleTimeString() })}{" "}
         {reveal

@@ -26,7 +26,9 @@ const en = {
   "show.controls.revealWaits": "The reveal starts once the round is closed (freeze it first)",
   "show.controls.revealAt": "Reveal: step {step} of {steps}",
   "show.controls.podium": "Podium shown",
-  "show.controls.done": "Done",
+  "show.controls.pace": "Reveal pace",
+  "show.controls.paceManual": "By hand",
+  "show.controls.paceEvery": "A step every {seconds} s after the first",
 };
 
 const zhCN: Record<keyof typeof en, string> = {
@@ -54,7 +56,9 @@ const zhCN: Record<keyof typeof en, string> = {
   "show.controls.revealWaits": "投票结束后开始揭晓（请先冻结）",
   "show.controls.revealAt": "揭晓：第 {step} 步，共 {steps} 步",
   "show.controls.podium": "已显示领奖台",
-  "show.controls.done": "完成",
+  "show.controls.pace": "揭晓节奏",
+  "show.controls.paceManual": "手动",
+  "show.controls.paceEvery": "第一步后每 {seconds} 秒一步",
 };
 
 export const showMessages = { en, "zh-CN": zhCN };
