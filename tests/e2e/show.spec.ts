@@ -56,23 +56,28 @@ const screenOrder = (page: Page) =>
   page.$$eval(".screen-list .screen-row", (rows) => rows.map((row) => (row as HTMLElement).dataset.option ?? ""));
 
 describe("the show", () => {
-  it("counts down on the screen and a phone, warns, and the round closes by itself into final results", async () => {
-    const closesAt = new Date(Date.now() + 8_000).toISOString();
+  it("counts down on the screen and a phone, warns, and the round closes by itself into final results", {
+    timeout: 60_000,
+  }, async () => {
+    // Far away while the pages load (a loaded machine may take seconds), then brought near as the console's
+    // "add time" does: by a PATCH of rules.closesAt, which reaches the open pages live.
     const round = await app.api.createOpenRound({
       ...smallRound(3),
       title: "Countdown round",
-      rules: { minChoices: 1, maxChoices: 1, closesAt },
+      rules: { minChoices: 1, maxChoices: 1, closesAt: new Date(Date.now() + 300_000).toISOString() },
     });
     await votes(round.id, "2", 2);
     const screen = await openScreen(round.id, await screenKey(round.id));
     const { page: phone } = await newPage(browser, { baseURL, locale: "zh-CN" });
     await phone.goto(`/r/${round.id}`);
     const countdown = screen.locator(".show-countdown-screen");
-    await countdown.waitFor();
+    await screen.locator('.show-countdown-screen[data-warning="0"]').waitFor();
     await phone.locator(".show-countdown-phone").getByText("距投票结束").waitFor();
+    const closesAt = new Date(Date.now() + 12_000).toISOString();
+    expectStatus(await app.api.patchRound(round.id, { rules: { closesAt } }), 200);
     // Under 10 s: the second warning mark (60 s, 10 s) is passed on both.
-    await screen.locator('.show-countdown-screen[data-warning="2"]').waitFor();
-    await phone.locator('.show-countdown-phone[data-warning="2"]').waitFor();
+    await screen.locator('.show-countdown-screen[data-warning="2"]').waitFor({ timeout: 12_000 });
+    await phone.locator('.show-countdown-phone[data-warning="2"]').waitFor({ timeout: 12_000 });
     const seconds = Number(await countdown.getAttribute("data-seconds"));
     expect(seconds).toBeGreaterThan(0);
     expect(seconds).toBeLessThanOrEqual(10);
@@ -90,7 +95,9 @@ describe("the show", () => {
     await phone.context().close();
   });
 
-  it("freezes, then reveals from the console to the podium on two screens in step, one reloaded mid-reveal", async () => {
+  it("freezes, then reveals from the console to the podium on two screens in step, one reloaded mid-reveal", {
+    timeout: 60_000,
+  }, async () => {
     const round = await app.api.createOpenRound({
       ...smallRound(6),
       title: "Finale",
