@@ -160,8 +160,10 @@ describe("idle sockets follow every change of access", () => {
     // Moved in the tick that announced the end, before the notice was sent.
     expect(watchers.map(inResults)).toEqual([true, true]);
 
-    // And back when the organiser extends the window: the next ballot carries no votes to them.
+    // And back when the organiser extends the window and reopens the round (closed by itself at closesAt): the
+    // next ballot carries no votes to them.
     expectStatus(await api.patchRound(round.id, { rules: { closesAt: inMs(3_600_000) } }), 200);
+    await api.transition(round.id, "open");
     await Promise.all(watchers.map((w) => w.notices.waitFor((s) => s.votingOpen)));
     expect(watchers.map(inResults)).toEqual([false, false]);
     expect(await changesAt(watchers, 1, await ballot(round.id, "2"))).toEqual([[], []]);

@@ -29,6 +29,8 @@ import { leaderboardRouter } from "./leaderboard/leaderboard.routes.js";
 import { roundPreloadLink } from "./rounds/round-preload.js";
 import type { RoundsRepository } from "./rounds/rounds.repository.js";
 import { roundsRouter } from "./rounds/rounds.routes.js";
+import type { ShowRepository } from "./show/show.repository.js";
+import { showRouter } from "./show/show.routes.js";
 import type { StatsRepository } from "./stats/stats.repository.js";
 import { votersRouter } from "./voters/voters.routes.js";
 
@@ -77,6 +79,7 @@ export interface AppDeps {
   history: HistoryService;
   /** Events of many rounds (backend/src/events). */
   events: EventsRepository;
+  show: ShowRepository;
   log: (message: string, error: unknown) => void;
 }
 
@@ -274,6 +277,7 @@ export function createApp(deps: AppDeps): express.Express {
       bodyLimitBytes: config.adminBodyLimitBytes,
     }),
   );
+  app.use(showRouter({ show: deps.show, admin }));
   app.use("/api", () => {
     throw new AppError("NOT_FOUND", "No such API route.");
   });

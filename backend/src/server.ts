@@ -19,6 +19,7 @@ import { EventRooms, registerEventRooms } from "./realtime/event-rooms.js";
 import { LiveHub } from "./realtime/live-hub.js";
 import { type IoServer, registerRealtime, roomEmitter } from "./realtime/realtime.js";
 import { RoundsRepository } from "./rounds/rounds.repository.js";
+import { ShowRepository, showDue } from "./show/show.repository.js";
 import { StatsRepository } from "./stats/stats.repository.js";
 
 export interface ServerDeps {
@@ -64,6 +65,7 @@ export function createServer(deps: ServerDeps): LeaderboardServer {
   const exclusions = new ExclusionsRepository(redis, leaderboard);
   const history = new HistoryService(new HistoryRepository(redis, config.history));
   const events = new EventsRepository(redis, rounds);
+  const show = new ShowRepository(redis, rounds, leaderboard);
   const app = createApp({
     config,
     redis,
@@ -77,6 +79,7 @@ export function createServer(deps: ServerDeps): LeaderboardServer {
     exclusions,
     history,
     events,
+    show,
     log,
   });
   const limits = config.http;
@@ -110,6 +113,8 @@ export function createServer(deps: ServerDeps): LeaderboardServer {
     backendId: randomUUID(),
     presence: stats,
     log,
+    // Closes rounds at closesAt and freezes them when scheduled (exactly once over every backend).
+    show: { due: showDue, settle: (before, nowMs) => show.settle(before, nowMs) },
   });
   registerRealtime(io, {
     hub,

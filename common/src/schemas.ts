@@ -2,6 +2,7 @@ import { z } from "zod";
 import type { ErrorCode } from "./errors.js";
 import type { ExcludedSummary } from "./integrity.js";
 import { LIMITS } from "./limits.js";
+import type { ShowState } from "./show.js";
 import { TicketCodeSchema } from "./tickets.js";
 
 /** URL-safe slug: lower-case letters, digits and dashes, starting with a letter or digit. */
@@ -342,6 +343,8 @@ export interface Leaderboard {
   entries: LeaderboardEntry[];
   /** Ballots the organiser excluded, and why; omitted when none is (`totalBallots` already leaves them out). */
   excluded?: ExcludedSummary;
+  /** The show (hide switch, freeze, reveal, countdown marks); omitted while the round has none set. */
+  show?: ShowState;
 }
 
 export interface LeaderboardChange {

@@ -6,6 +6,7 @@ import { AppError } from "../http/app-error.js";
 import { ticketHash } from "../integrity/ticket-code.js";
 import { roundKeys } from "../redis/keys.js";
 import type { RoundsRepository } from "../rounds/rounds.repository.js";
+import { publicBoard } from "../show/show-state.js";
 import { voterHash } from "../voters/voter-token.js";
 import type { RoundSnapshot } from "./leaderboard.repository.js";
 
@@ -115,15 +116,35 @@ export function viewerNow(grant: Grant, epoch: number, screenKey: string | null)
   }
 }
 
-/** Whether a socket holding `grant` may get this snapshot's votes and ranks, given the round's current screen key. */
+/**
+ * Whether a socket holding `grant` gets this snapshot's live votes and ranks (the results room), given the round's
+ * current screen key. While the show freezes the public board only the organiser does: everyone else who may see
+ * results gets the frozen board at join and updates without changes (the hidden room), like the rules' hidden.
+ */
 export function grantSeesResults(grant: Grant, snapshot: RoundSnapshot, screenKey: string | null): boolean {
   const viewer = viewerNow(grant, snapshot.board.epoch, screenKey);
-  return viewer !== null && canSeeResults(viewer, snapshot);
+  return viewer !== null && canSeeResults(viewer, snapshot) && (viewer.kind === "admin" || !frozen(snapshot));
 }
 
-/** Whether the viewer may see this snapshot's votes and ranks. */
+/**
+ * Whether the viewer may see this snapshot's votes and ranks: the round's rules, and for screens the show's
+ * "hide results on screens" switch.
+ */
 export function canSeeResults(viewer: Viewer, snapshot: RoundSnapshot): boolean {
+  if (viewer.kind === "screen" && snapshot.show?.screenResultsHidden) return false;
   return resultsVisible(viewer, snapshot.summary.rules, snapshot.summary.votingEnded);
+}
+
+const frozen = (snapshot: RoundSnapshot) => (snapshot.show?.frozenAt ?? null) !== null;
+
+/**
+ * The board a viewer gets (HTTP and `board:join`): nothing when it may not see results (null: a screen whose key
+ * was replaced), the live board for the organiser, the public one (frozen, or resolved up to the reveal's step)
+ * for everyone else.
+ */
+export function boardFor(viewer: Viewer | null, snapshot: RoundSnapshot): Leaderboard {
+  if (viewer === null || !canSeeResults(viewer, snapshot)) return hideResults(snapshot.board);
+  return viewer.kind === "admin" ? snapshot.board : publicBoard(snapshot.board, snapshot.show);
 }
 
 /** A board with votes and ranks taken out: what a viewer who may not see results gets. */

@@ -17,6 +17,7 @@ import {
   type RoundsRepository,
   toSummary,
 } from "../rounds/rounds.repository.js";
+import { parseShow, type ShowRecord, showState } from "../show/show-state.js";
 
 /** Audit entries read from Redis per round trip while streaming or recounting. */
 const AUDIT_BATCH = 1000;
@@ -25,6 +26,8 @@ const MAX_ATTEMPTS = 5;
 export interface RoundSnapshot {
   summary: RoundSummary;
   board: Leaderboard;
+  /** The epoch's show (hide switch, freeze, reveal), when it has one: see backend/src/show. */
+  show?: ShowRecord;
 }
 
 function tallyFromReply(reply: string[]): Map<string, number> {
@@ -107,12 +110,13 @@ export class LeaderboardRepository {
         .hgetall(epochKeys.state)
         .zrange(epochKeys.tally, 0, -1, "WITHSCORES")
         .hgetall(epochKeys.excludedReasons)
+        .hgetall(epochKeys.show)
         .exec();
       if (!replies) continue;
-      const [meta, stateHash, tallyReply, reasons] = replies.map(([error, value]) => {
+      const [meta, stateHash, tallyReply, reasons, showHash] = replies.map(([error, value]) => {
         if (error) throw error;
         return value;
-      }) as [(string | null)[], Record<string, string>, string[], Record<string, string>];
+      }) as [(string | null)[], Record<string, string>, string[], Record<string, string>, Record<string, string>];
       // A reset landed between reading the epoch and the MULTI: read the new epoch instead.
       if (epoch === undefined && Number(meta[0]) !== wanted) continue;
       const state = parseState(stateHash);
@@ -137,7 +141,12 @@ export class LeaderboardRepository {
       };
       const excluded = excludedSummary(Number(stateHash.excluded ?? 0), reasons);
       if (excluded) board.excluded = excluded;
-      return { board, summary: toSummary(roundId, wanted, metaFromReply(meta.slice(1)), state) };
+      const summary = toSummary(roundId, wanted, metaFromReply(meta.slice(1)), state);
+      // The show: read with the board so that the freeze and the reveal step belong to the same moment.
+      const show = parseShow(showHash);
+      if (!show) return { board, summary };
+      board.show = showState(show, board);
+      return { board, summary, show };
     }
     throw new AppError("UNAVAILABLE", "The round kept changing; try again.");
   }

@@ -9,7 +9,7 @@ import { presentedTicket } from "../integrity/ticket-code.js";
 import type { RoundsRepository } from "../rounds/rounds.repository.js";
 import type { StatsRepository } from "../stats/stats.repository.js";
 import { optionalVoterId } from "../voters/voters.routes.js";
-import { type BoardAccess, canSeeResults, hideResults } from "./board-access.js";
+import { type BoardAccess, boardFor } from "./board-access.js";
 import type { LeaderboardRepository } from "./leaderboard.repository.js";
 
 export const SCREEN_KEY_HEADER = "x-screen-key";
@@ -84,12 +84,10 @@ export function leaderboardRouter(options: {
       ticket: presentedTicket(req.get(TICKET_HEADER)),
       clientIp: clientAddress(req.ip).ip,
     });
-    if (!canSeeResults(viewer, snapshot)) {
-      res.json(hideResults(snapshot.board));
-      return;
-    }
-    // Time travel: the board as the audit log had it at `?at=` (same access as the live board).
-    res.json(query.at ? await history.boardAt(snapshot, Date.parse(query.at)) : snapshot.board);
+    const board = boardFor(viewer, snapshot);
+    // Time travel: the board as the audit log had it at `?at=`, for whoever sees the live results as they are
+    // (not hidden, not frozen by the show: a frozen board must not be scrubbed past).
+    res.json(query.at && board === snapshot.board ? await history.boardAt(snapshot, Date.parse(query.at)) : board);
   });
 
   router.get("/api/rounds/:id/results.csv", admin, async (req, res) => {

@@ -35,6 +35,12 @@ export interface RoomEmitter {
   regroup(roundId: string, base: RoundSnapshot, screenKey: string | null, notify: boolean): void;
 }
 
+/** What the tick asks the show: must it act on a round now (by the clock), and doing it, in Redis. */
+export interface ShowClock {
+  due(before: RoundSnapshot, nowMs: number): boolean;
+  settle(before: RoundSnapshot, nowMs: number): Promise<void>;
+}
+
 export interface PresenceSink {
   reportPresence(roundId: string, backendId: string, counts: ViewCounts): Promise<void>;
 }
@@ -69,6 +75,8 @@ export class LiveHub {
       log: (message: string, error: unknown) => void;
       /** Others ticked with the rounds, on the same timer (the event rooms of backend/src/realtime/event-rooms.ts). */
       companions?: { tick(): Promise<void> }[];
+      /** The show's clock-driven changes (automatic close, scheduled freeze): backend/src/show. */
+      show?: ShowClock;
     },
   ) {}
 
@@ -160,7 +168,8 @@ export class LiveHub {
         version.epoch !== board.epoch ||
         version.seq !== board.seq ||
         votingOpen(summary.status, summary.rules, nowMs) !== summary.votingOpen ||
-        votingEnded(summary.status, summary.rules, nowMs) !== summary.votingEnded
+        votingEnded(summary.status, summary.rules, nowMs) !== summary.votingEnded ||
+        this.options.show?.due(before, nowMs)
       ) {
         changed.push({ roundId, before, screenKey: version.screenKey });
       } else if (this.screenKeys.get(roundId) !== version.screenKey) {
@@ -171,6 +180,8 @@ export class LiveHub {
     }
     await Promise.all([
       ...changed.map(async ({ roundId, before, screenKey }) => {
+        // The show closes (or freezes) the round in Redis first, so that this tick announces the change once.
+        await this.options.show?.settle(before, nowMs).catch((error) => this.options.log("show tick failed", error));
         const after = await this.leaderboard.snapshot(roundId);
         // A join replaced the base while we read; the next tick compares against that one.
         if (this.snapshots.get(roundId) !== before || this.stopped) return;
@@ -227,7 +238,8 @@ export class LiveHub {
     if (
       status !== before.summary.status ||
       open !== before.summary.votingOpen ||
-      ended !== before.summary.votingEnded
+      ended !== before.summary.votingEnded ||
+      showChanged(before, after)
     ) {
       // What a viewer may see can change with these (afterClose): clients rejoin on round:updated.
       toAll("round:updated", after.summary);
@@ -246,9 +258,13 @@ function announced(before: RoundSnapshot, after: RoundSnapshot): boolean {
     a.revision !== b.revision ||
     a.status !== b.status ||
     a.votingOpen !== b.votingOpen ||
-    a.votingEnded !== b.votingEnded
+    a.votingEnded !== b.votingEnded ||
+    showChanged(before, after)
   );
 }
+/** The show (hide switch, freeze, reveal step) changes what viewers see like a rules change does. */
+const showChanged = (before: RoundSnapshot, after: RoundSnapshot) =>
+  JSON.stringify(before.board.show ?? null) !== JSON.stringify(after.board.show ?? null);
 const sameExcluded = (before: Leaderboard, after: Leaderboard) =>
   JSON.stringify(before.excluded ?? null) === JSON.stringify(after.excluded ?? null);
 

@@ -11,7 +11,7 @@ import type { Server } from "socket.io";
 import { AppError } from "../http/app-error.js";
 import { clientAddress } from "../integrity/client-address.js";
 import { presentedTicket } from "../integrity/ticket-code.js";
-import { type BoardAccess, type Grant, grantSeesResults, hideResults } from "../leaderboard/board-access.js";
+import { type BoardAccess, boardFor, type Grant, grantSeesResults, viewerNow } from "../leaderboard/board-access.js";
 import type { RoundSnapshot } from "../leaderboard/leaderboard.repository.js";
 import { emptyViewCounts } from "../stats/stats.repository.js";
 import { verifyVoterToken } from "../voters/voter-token.js";
@@ -184,12 +184,19 @@ export function registerRealtime(
           reply(rateLimited(tooManyRounds));
           return;
         }
-        const audience = audienceOf(grant, base, deps.hub.screenKeyOf(roundId));
+        const knownKey = deps.hub.screenKeyOf(roundId);
+        const audience = audienceOf(grant, base, knownKey);
         // Join and answer in the same turn of the event loop, so no update can fall between the two.
         socket.leave(audienceRoom(roundId, audience === "results" ? "hidden" : "results"));
         socket.join(audienceRoom(roundId, audience));
         socket.data.watching.set(roundId, { view: view ?? "board", grant });
-        reply({ ok: audience === "results" ? base.board : hideResults(base.board) });
+        // The frozen (or revealing) public board when the show freezes it: see boardFor.
+        reply({
+          ok: boardFor(
+            viewerNow(grant, base.board.epoch, knownKey === undefined ? (grant.screenKey ?? null) : knownKey),
+            base,
+          ),
+        });
       } catch (error) {
         const ackError = errorAck(error);
         if (ERROR_STATUS[ackError.error.code] >= 500) deps.log("board:join failed", error);

@@ -77,6 +77,12 @@ export function roundKeys(roundId: string) {
         excluded: `${e}:excluded`,
         /** HASH reason -> ballots out under exclusions with that reason (what the board and the CSV show). */
         excludedReasons: `${e}:excluded-reasons`,
+        /**
+         * HASH, the show (backend/src/show): hidden ('1': screens hide results), freezeBefore (s), frozenAt (ms),
+         * frozenTally ('optionId:votes,...' at the freeze), frozenSeq, revealStep, revealAt (ms of the last step),
+         * revealPace (s), warnings ('60,10'), revealTop, autoClosedAt (ms).
+         */
+        show: `${e}:show`,
       };
     },
   };

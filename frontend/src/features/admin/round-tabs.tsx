@@ -3,6 +3,7 @@ import type { ReactNode } from "react";
 import { formatNumber } from "../../i18n";
 import { adminApi } from "../../lib/api";
 import type { LiveLeaderboard } from "../leaderboard/use-live-leaderboard";
+import { ShowControls } from "../show/show-controls";
 import { type AdminMessageKey, ta } from "./admin-messages";
 import { useSession } from "./admin-session";
 import { IntegrityPanel } from "./integrity-panel";
@@ -35,7 +36,17 @@ export interface RoundTab {
  * `remote` is taken by the phone remote (remote-view.tsx).
  */
 export const ROUND_TABS: readonly RoundTab[] = [
-  { id: "live", label: "admin.tab.live", render: ({ round, live }) => <LivePanel round={round} live={live} /> },
+  {
+    id: "live",
+    label: "admin.tab.live",
+    render: ({ round, live }) => (
+      <>
+        {/* The show (features/show): add time, hide on screens, freeze, reveal. */}
+        <ShowControls round={round} board={live.board} />
+        <LivePanel round={round} live={live} />
+      </>
+    ),
+  },
   { id: "integrity", label: "admin.tab.integrity", render: ({ round }) => <IntegrityPanel round={round} /> },
   { id: "share", label: "admin.tab.share", render: ({ round }) => <SharePanel roundId={round.id} /> },
   { id: "tickets", label: "admin.tab.tickets", render: ({ round }) => <TicketsPanel round={round} /> },

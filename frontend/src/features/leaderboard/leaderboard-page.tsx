@@ -7,6 +7,7 @@ import { api } from "../../lib/api";
 import { Link } from "../../lib/router";
 import { paths } from "../../lib/routes";
 import { useAsync } from "../../lib/use-async";
+import { FrozenBanner } from "../show/frozen-banner";
 import { LeaderboardTable, ResultsHidden } from "./leaderboard-table";
 import { useLiveLeaderboard } from "./use-live-leaderboard";
 
@@ -46,6 +47,8 @@ export function LeaderboardPage({ roundId }: { roundId: string }) {
         <Link href={paths.vote(roundId)}>{t("board.vote")}</Link>
       </p>
       {board?.excluded && <ExcludedNote excluded={board.excluded} />}
+      {/* The show (features/show): standings frozen before the reveal. */}
+      {board?.show?.frozenAt && !board.resultsHidden && <FrozenBanner frozenAt={board.show.frozenAt} />}
       {live.error && <ErrorNotice error={live.error} />}
       {board === null ? (
         !live.error && <Loading />

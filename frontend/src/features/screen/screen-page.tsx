@@ -9,6 +9,7 @@ import { useAsync } from "../../lib/use-async";
 import { usePublicOrigin } from "../../lib/use-public-origin";
 import { useLiveLeaderboard } from "../leaderboard/use-live-leaderboard";
 import { ReplayScreen } from "../replay/replay-screen";
+import { ScreenCountdown, ScreenShowBody } from "../show/screen-show";
 import { PublishedHead } from "../verify/published-head";
 import { CountUp } from "./count-up";
 import { ScreenBoard } from "./screen-board";
@@ -108,6 +109,8 @@ export function LiveScreen({
       <section className="screen-status" aria-label={ts("screen.statusLabel")}>
         <p className="screen-state">
           {status && <span className={`screen-pill screen-pill-${status}`}>{ts(`screen.status.${status}`)}</span>}
+          {/* The show (features/show): countdown to closesAt. */}
+          <ScreenCountdown summary={summary} board={board} />
           <span className={`screen-connection screen-connection-${live.connection}`} role="status">
             {t(`board.connection.${live.connection}`)}
           </span>
@@ -131,11 +134,14 @@ export function LiveScreen({
       </section>
 
       <main className="screen-body">
-        {hidden ? (
-          <p className="screen-hidden">{ts("screen.hidden")}</p>
-        ) : (
-          <ScreenBoard entries={entries} rows={main} top={top} epoch={board?.epoch ?? 0} />
-        )}
+        {/* The show (features/show): results-hidden card, frozen and revealing board, podium. */}
+        <ScreenShowBody board={board}>
+          {hidden ? (
+            <p className="screen-hidden">{ts("screen.hidden")}</p>
+          ) : (
+            <ScreenBoard entries={entries} rows={main} top={top} epoch={board?.epoch ?? 0} />
+          )}
+        </ScreenShowBody>
       </main>
 
       {hasAside && (

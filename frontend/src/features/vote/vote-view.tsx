@@ -7,6 +7,7 @@ import { setSocketCredential } from "../../lib/socket";
 import { readStored, writeStored } from "../../lib/storage";
 import { LeaderboardTable, ResultsHidden } from "../leaderboard/leaderboard-table";
 import { type ConnectionState, useLiveLeaderboard } from "../leaderboard/use-live-leaderboard";
+import { PhoneShow } from "../show/phone-show";
 import type { OutboxState } from "./ballot-outbox";
 import { BallotReceiptView } from "./ballot-receipt";
 import { OptionCard } from "./option-card";
@@ -135,6 +136,8 @@ export function VoteView({ data, onReload }: { data: VoteData; onReload: () => v
       <RulesDialog rules={round.rules} open={rulesOpen} onClose={() => setRulesOpen(false)} />
 
       <PhaseBanner phase={phase} voted={receipt !== null} onShowBoard={() => setTab("board")} />
+      {/* The show (features/show): countdown to closesAt, "Frozen" note. */}
+      <PhoneShow round={round} board={board} offsetMs={offset} open={phase.kind === "open"} />
       <ConnectionBanner online={online} connection={live.connection} />
 
       <Tabs tab={tab} onChange={setTab} />
