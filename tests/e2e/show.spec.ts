@@ -131,6 +131,7 @@ describe("the show", () => {
     await screenshot(first, "show-frozen");
 
     await detail.getByRole("button", { name: "Close voting" }).click();
+    await detail.getByRole("button", { name: "Close voting for everyone" }).click();
     for (const screen of [first, second]) {
       await screen.locator('[data-testid="show-frozen"][data-reveal-step="0"]').getByText("Step 0 of 4").waitFor();
     }
