@@ -13,6 +13,7 @@ import { IntegrityRepository } from "./integrity/integrity.repository.js";
 import { BoardAccess } from "./leaderboard/board-access.js";
 import { LeaderboardRepository } from "./leaderboard/leaderboard.repository.js";
 import { LiveHub } from "./realtime/live-hub.js";
+import { servesSockets, takesBallots, withoutBallots } from "./realtime/process-role.js";
 import { type IoServer, registerRealtime, roomEmitter } from "./realtime/realtime.js";
 import { RoundsRepository } from "./rounds/rounds.repository.js";
 import { StatsRepository } from "./stats/stats.repository.js";
@@ -82,7 +83,8 @@ export function createServer(deps: ServerDeps): LeaderboardServer {
       // Node looks for late requests every 30 s by default, which would stretch a 10 s limit to 40 s.
       connectionsCheckingInterval: connectionsCheckingInterval(limits),
     },
-    app,
+    // ROLE=live: ballots go to ingest processes (see process-role.ts).
+    takesBallots(config.role) ? app : withoutBallots(app),
   );
   // Past the cap the kernel's accepted socket is closed at once: the process keeps its memory and descriptors.
   httpServer.maxConnections = limits.maxConnections;
@@ -91,9 +93,11 @@ export function createServer(deps: ServerDeps): LeaderboardServer {
     maxHttpBufferSize: SOCKET_MAX_MESSAGE_BYTES,
     // A page of another site must not open a socket here (browsers always send Origin on sockets; other
     // clients send none and are let in, as on HTTP). Refused handshakes get 403.
-    allowRequest: (req, callback) => callback(null, originAllowed(req, config.trustProxy, config.allowedOrigins)),
+    // ROLE=ingest serves no sockets (see process-role.ts).
+    allowRequest: (req, callback) =>
+      callback(null, servesSockets(config.role) && originAllowed(req, config.trustProxy, config.allowedOrigins)),
   });
-  const hub = new LiveHub(leaderboard, roomEmitter(io), {
+  const hub = new LiveHub(leaderboard, roomEmitter(io, config.liveFanoutSlice), {
     tickMs: config.liveTickMs,
     // Names this process in the shared presence counts; it needs only to differ from other backends'.
     backendId: randomUUID(),
@@ -108,7 +112,8 @@ export function createServer(deps: ServerDeps): LeaderboardServer {
     limits: { maxRounds: config.socketMaxRounds, joinsPerMinute: config.socketJoinsPerMinute },
     log,
   });
-  hub.start();
+  // ROLE=ingest: no live ticks (no socket can join anyway).
+  if (servesSockets(config.role)) hub.start();
 
   let closing: Promise<void> | undefined;
   const close = () => {

@@ -11,6 +11,8 @@ import { type BoardAccess, canSeeResults, hideResults } from "./board-access.js"
 import type { LeaderboardRepository } from "./leaderboard.repository.js";
 
 export const SCREEN_KEY_HEADER = "x-screen-key";
+/** The audit export's type; app.ts compresses it (compression's own list of types does not). */
+export const NDJSON = "application/x-ndjson";
 
 /** `?epoch=N` plus, on the leaderboard, `?screenKey=` for screens that cannot set headers. */
 const LeaderboardQuerySchema = EpochQuerySchema.extend({ screenKey: z.string().max(128).optional() });
@@ -85,7 +87,7 @@ export function leaderboardRouter(options: {
 
   router.get("/api/rounds/:id/audit", admin, async (req, res) => {
     const { id, epoch } = await epochOf(req);
-    res.type("application/x-ndjson");
+    res.type(NDJSON);
     res.setHeader("Content-Disposition", `attachment; filename="${id}-epoch-${epoch}-audit.ndjson"`);
     for await (const batch of leaderboard.audit(id, epoch)) {
       const chunk = batch.map((entry) => `${JSON.stringify(entry)}\n`).join("");
