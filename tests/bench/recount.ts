@@ -15,7 +15,7 @@ import { createHash, randomUUID } from "node:crypto";
 import { get } from "node:http";
 import { performance } from "node:perf_hooks";
 import { parseArgs } from "node:util";
-import { createRedisClient, roundKeys } from "@lb/backend";
+import { createRedisClient, parseAuditEntry, roundKeys } from "@lb/backend";
 import type { RecountResult } from "@lb/common";
 import {
   makeChoices,
@@ -69,6 +69,28 @@ function download(port: number, path: string, headers: Record<string, string>): 
       res.on("error", reject);
     }).on("error", reject);
   });
+}
+
+/**
+ * The reference, alternated with each recount in the same run: the log read as the recount read it before
+ * (2026-12-01), one XRANGE of 1000 entries after another, each entry parsed into an AuditLine, the ballots' picks
+ * counted. It runs in this process, which is as busy as the backend's; the ratio resists a busy machine better
+ * than the milliseconds do.
+ */
+async function sequentialParse(redis: ReturnType<typeof createRedisClient>, audit: string): Promise<number> {
+  const started = performance.now();
+  const votes = new Map<string, number>();
+  let start = "-";
+  for (;;) {
+    const batch = await redis.xrange(audit, start, "+", "COUNT", 1000);
+    for (const [, fields] of batch) {
+      const line = parseAuditEntry(fields);
+      if (line.kind === "ballot") for (const choice of line.choices) votes.set(choice, (votes.get(choice) ?? 0) + 1);
+    }
+    if (batch.length < 1000) break;
+    start = `(${batch[batch.length - 1]?.[0]}`;
+  }
+  return performance.now() - started;
 }
 
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? Number.NaN;
@@ -161,6 +183,7 @@ async function main(): Promise<number> {
   const roundBytes = Object.values(usage).reduce((sum, bytes) => sum + bytes, 0);
 
   const recounts: number[] = [];
+  const references: number[] = [];
   let recount: RecountResult | undefined;
   for (let run = 0; run < runs; run++) {
     // Not httpRequest: its 30 s timeout is shorter than a recount of millions on a busy machine (--time-limit bounds it).
@@ -181,7 +204,11 @@ async function main(): Promise<number> {
       ).on("error", reject);
     });
     recounts.push(performance.now() - started);
-    progress(`recount ${run + 1}: ${recounts.at(-1)?.toFixed(0)} ms, matches ${recount.matches}`);
+    references.push(await sequentialParse(redis, keys.audit));
+    progress(
+      `recount ${run + 1}: ${recounts.at(-1)?.toFixed(0)} ms, matches ${recount.matches}; ` +
+        `reference (sequential XRANGE + parseAuditEntry) ${references.at(-1)?.toFixed(0)} ms`,
+    );
   }
   const exports: { raw: Download[]; gzip: Download[] } = { raw: [], gzip: [] };
   for (let run = 0; run < runs; run++) {
@@ -200,6 +227,8 @@ async function main(): Promise<number> {
     fillSeconds: Math.round(fillSeconds * 10) / 10,
     recountMs: Math.round(median(recounts)),
     recountRunsMs: recounts.map(Math.round),
+    sequentialParseMs: Math.round(median(references)),
+    recountToSequential: Math.round((median(recounts) / median(references)) * 100) / 100,
     exportRawMs: Math.round(median(exports.raw.map((d) => d.ms))),
     exportRawBytes: exports.raw[0]?.bytes,
     exportGzipMs: Math.round(median(exports.gzip.map((d) => d.ms))),
@@ -219,6 +248,10 @@ async function main(): Promise<number> {
     console.log(`Recount benchmark, ${new Date().toISOString()}, source ${report.source}, ${report.redis}`);
     console.log(`round: ${ballots} ballots (demo data, 1-15 picks), filled in ${report.fillSeconds} s`);
     console.log(`recount: median ${report.recountMs} ms of ${runs} (${report.recountRunsMs.join(", ")} ms)`);
+    console.log(
+      `reference, the log read as before (sequential XRANGE + parseAuditEntry, in this process): median ` +
+        `${report.sequentialParseMs} ms; recount / reference ${report.recountToSequential}`,
+    );
     console.log(
       `audit export: raw ${mb(report.exportRawBytes)} in ${report.exportRawMs} ms; gzip ${mb(report.exportGzipBytes)} in ${report.exportGzipMs} ms (content-encoding ${report.exportGzipEncoding})`,
     );

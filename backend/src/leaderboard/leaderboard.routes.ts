@@ -89,17 +89,22 @@ export function leaderboardRouter(options: {
     const { id, epoch } = await epochOf(req);
     res.type(NDJSON);
     res.setHeader("Content-Disposition", `attachment; filename="${id}-epoch-${epoch}-audit.ndjson"`);
-    // One close listener for the whole export (one per wait would pile up on a long one; compression hands
-    // `drain` listeners to its gzip stream, where `res.off` cannot remove them).
+    // One drain and one close listener for the whole export: one per wait would pile up on a long export
+    // (compression hands `drain` listeners to its gzip stream, where `once` cannot remove them).
     let wake: (() => void) | undefined;
-    res.once("close", () => wake?.());
+    const wakeUp = () => {
+      const waiting = wake;
+      wake = undefined;
+      waiting?.();
+    };
+    res.on("drain", wakeUp);
+    res.once("close", wakeUp);
     for await (const batch of leaderboard.audit(id, epoch)) {
       const chunk = batch.map((entry) => `${JSON.stringify(entry)}\n`).join("");
       // Respect back-pressure: a slow client must not make us buffer the whole log.
-      if (!res.write(chunk)) {
+      if (!res.write(chunk) && !res.destroyed) {
         await new Promise<void>((resolve) => {
           wake = resolve;
-          res.once("drain", resolve);
         });
       }
       if (res.destroyed) return;
