@@ -97,7 +97,7 @@ export function createServer(deps: ServerDeps): LeaderboardServer {
     allowRequest: (req, callback) =>
       callback(null, servesSockets(config.role) && originAllowed(req, config.trustProxy, config.allowedOrigins)),
   });
-  const hub = new LiveHub(leaderboard, roomEmitter(io, config.liveFanoutSlice), {
+  const hub = new LiveHub(leaderboard, roomEmitter(io, config.liveFanoutSlice, log), {
     tickMs: config.liveTickMs,
     // Names this process in the shared presence counts; it needs only to differ from other backends'.
     backendId: randomUUID(),

@@ -81,7 +81,7 @@ interface FanoutJob {
  * got a snapshot that already counts it); one that left the room meanwhile is skipped. Broadcasts reach a
  * socket in the order they were sent; `flush` resolves when every broadcast sent so far has been written.
  */
-function slicedFanout(io: IoServer, sliceSockets: number) {
+function slicedFanout(io: IoServer, sliceSockets: number, log: (message: string, error: unknown) => void) {
   const rooms = io.of("/").adapter.rooms;
   const jobs: FanoutJob[] = [];
   let scheduled = false;
@@ -94,10 +94,15 @@ function slicedFanout(io: IoServer, sliceSockets: number) {
       const count = Math.min(budget, job.ids.length - job.sent);
       const members = rooms.get(job.room);
       const part = job.ids.slice(job.sent, job.sent + count).filter((id) => members?.has(id));
-      if (part.length > 0) job.send(part);
       job.sent += count;
       budget -= count;
       if (job.sent >= job.ids.length) jobs.shift();
+      // A slice that fails is logged and the queue goes on: a stuck queue would stop every later update and tick.
+      try {
+        if (part.length > 0) job.send(part);
+      } catch (error) {
+        log("live update slice failed", error);
+      }
     }
     if (jobs.length > 0) {
       scheduled = true;
@@ -126,10 +131,14 @@ function slicedFanout(io: IoServer, sliceSockets: number) {
   };
 }
 
-export function roomEmitter(io: IoServer, sliceSockets: number): RoomEmitter {
+export function roomEmitter(
+  io: IoServer,
+  sliceSockets: number,
+  log: (message: string, error: unknown) => void,
+): RoomEmitter {
   const sockets = io.of("/").sockets;
   const rooms = io.of("/").adapter.rooms;
-  const fanout = slicedFanout(io, sliceSockets);
+  const fanout = slicedFanout(io, sliceSockets, log);
   return {
     emit: (room, event, ...args) => fanout.add(room, (ids) => io.to(ids).emit(event, ...args)),
     flush: () => fanout.flush(),
