@@ -25,7 +25,7 @@ import { ticketsRouter } from "./integrity/tickets.routes.js";
 import { VoterGate } from "./integrity/voter-gate.js";
 import type { BoardAccess } from "./leaderboard/board-access.js";
 import type { LeaderboardRepository } from "./leaderboard/leaderboard.repository.js";
-import { leaderboardRouter } from "./leaderboard/leaderboard.routes.js";
+import { leaderboardRouter, NDJSON } from "./leaderboard/leaderboard.routes.js";
 import { roundPreloadLink } from "./rounds/round-preload.js";
 import type { RoundsRepository } from "./rounds/rounds.repository.js";
 import { roundsRouter } from "./rounds/rounds.routes.js";
@@ -190,7 +190,12 @@ export function createApp(deps: AppDeps): express.Express {
   // First: a cross-site POST/PATCH/PUT/DELETE is refused before anything reads its body or Redis.
   app.use(requireAllowedOrigin({ trustProxy: config.trustProxy, allowedOrigins: config.allowedOrigins }));
   // Phones on event Wi-Fi: the voter's JavaScript and a round's long descriptions shrink about 3x with gzip.
-  app.use(compression());
+  // NDJSON (the audit export, hundreds of MB on a big round) is not in compression's list of compressible types.
+  app.use(
+    compression({
+      filter: (req, res) => compression.filter(req, res) || String(res.getHeader("content-type")).startsWith(NDJSON),
+    }),
+  );
   app.use(securityHeaders(config));
 
   app.get("/healthz", (_req, res) => {

@@ -27,6 +27,13 @@ const EnvSchema = z
     VOTER_TOKEN_SECRET: z.string().min(32, "must be at least 32 characters").optional(),
     /** Live update tick: at most one leaderboard update per round per tick. */
     LIVE_TICK_MS: z.coerce.number().int().min(10).max(10_000).default(100),
+    /** Sockets an update is written to per turn of the event loop; a bigger room gets it over several turns. */
+    LIVE_FANOUT_SLICE: z.coerce.number().int().min(1).max(100_000).default(200),
+    /**
+     * What this process serves: `all` (everything), `ingest` (the HTTP API and pages, no Socket.IO and no live
+     * ticks), `live` (Socket.IO with its live ticks, pages and reads; ballots refused with 503 UNAVAILABLE).
+     */
+    ROLE: z.enum(["all", "ingest", "live"]).default("all"),
     /** Largest accepted ballot request body. */
     BALLOT_BODY_LIMIT_BYTES: z.coerce.number().int().min(256).max(1_048_576).default(4096),
     /** Largest accepted organiser request body (a round with long option descriptions). */
@@ -124,11 +131,17 @@ function isOrigin(value: string): boolean {
   }
 }
 
+export type ProcessRole = "all" | "ingest" | "live";
+
 /** What `createServer` needs: secrets resolved, nothing read from the environment. */
 export interface ServerConfig {
   adminToken: string;
   voterTokenSecret: string;
   liveTickMs: number;
+  /** Sockets written per event-loop turn when sending one update (LIVE_FANOUT_SLICE). */
+  liveFanoutSlice: number;
+  /** What this process serves (ROLE): `ingest` runs no Socket.IO, `live` takes no ballots. */
+  role: ProcessRole;
   ballotBodyLimitBytes: number;
   adminBodyLimitBytes: number;
   /** Node's http.Server limits (see HTTP_* in the environment). */
@@ -227,6 +240,8 @@ export function defaultServerConfig(
 ): ServerConfig {
   return {
     liveTickMs: 100,
+    liveFanoutSlice: 200,
+    role: "all",
     ballotBodyLimitBytes: 4096,
     adminBodyLimitBytes: 2_097_152,
     http: defaultHttpLimits,

@@ -64,6 +64,8 @@ async function main(): Promise<void> {
     adminToken: await sharedSecret(redis, "admin-token", adminTokenFromEnv),
     voterTokenSecret: await sharedSecret(redis, "voter-token-secret", env.VOTER_TOKEN_SECRET),
     liveTickMs: env.LIVE_TICK_MS,
+    liveFanoutSlice: env.LIVE_FANOUT_SLICE,
+    role: env.ROLE,
     ballotBodyLimitBytes: env.BALLOT_BODY_LIMIT_BYTES,
     adminBodyLimitBytes: env.ADMIN_BODY_LIMIT_BYTES,
     http: httpLimitsFromEnv(env),
@@ -111,7 +113,7 @@ async function main(): Promise<void> {
   const address = server.httpServer.address();
   const port = typeof address === "object" && address ? address.port : env.PORT;
   const urls = startupUrls({ publicUrl: env.PUBLIC_URL, host: env.HOST, port });
-  console.log(`listening on ${urls.base}`);
+  console.log(`listening on ${urls.base}${env.ROLE === "all" ? "" : ` (ROLE=${env.ROLE})`}`);
   for (const other of urls.others) console.log(`  also on:      ${other}`);
   if (urls.warning) console.log(`  note: ${urls.warning}`);
   if (!config.voterLimits.enabled) {

@@ -17,6 +17,7 @@ import { BoardAccess } from "./leaderboard/board-access.js";
 import { LeaderboardRepository } from "./leaderboard/leaderboard.repository.js";
 import { EventRooms, registerEventRooms } from "./realtime/event-rooms.js";
 import { LiveHub } from "./realtime/live-hub.js";
+import { servesSockets, takesBallots, withoutBallots } from "./realtime/process-role.js";
 import { type IoServer, registerRealtime, roomEmitter } from "./realtime/realtime.js";
 import { RoundsRepository } from "./rounds/rounds.repository.js";
 import { ShowRepository, showDue } from "./show/show.repository.js";
@@ -93,7 +94,8 @@ export function createServer(deps: ServerDeps): LeaderboardServer {
       // Node looks for late requests every 30 s by default, which would stretch a 10 s limit to 40 s.
       connectionsCheckingInterval: connectionsCheckingInterval(limits),
     },
-    app,
+    // ROLE=live: ballots go to ingest processes (see process-role.ts).
+    takesBallots(config.role) ? app : withoutBallots(app),
   );
   // Past the cap the kernel's accepted socket is closed at once: the process keeps its memory and descriptors.
   httpServer.maxConnections = limits.maxConnections;
@@ -102,11 +104,15 @@ export function createServer(deps: ServerDeps): LeaderboardServer {
     maxHttpBufferSize: SOCKET_MAX_MESSAGE_BYTES,
     // A page of another site must not open a socket here (browsers always send Origin on sockets; other
     // clients send none and are let in, as on HTTP). Refused handshakes get 403.
-    allowRequest: (req, callback) => callback(null, originAllowed(req, config.trustProxy, config.allowedOrigins)),
+    // ROLE=ingest serves no sockets (see process-role.ts).
+    allowRequest: (req, callback) =>
+      callback(null, servesSockets(config.role) && originAllowed(req, config.trustProxy, config.allowedOrigins)),
   });
+  // One emitter for every room: updates go out in slices of LIVE_FANOUT_SLICE sockets per event-loop turn.
+  const rooms = roomEmitter(io, config.liveFanoutSlice, log);
   // Events of many rounds: their rooms are ticked by the hub, beside the rounds.
-  const eventRooms = new EventRooms(events, roomEmitter(io));
-  const hub = new LiveHub(leaderboard, roomEmitter(io), {
+  const eventRooms = new EventRooms(events, rooms);
+  const hub = new LiveHub(leaderboard, rooms, {
     companions: [eventRooms],
     tickMs: config.liveTickMs,
     // Names this process in the shared presence counts; it needs only to differ from other backends'.
@@ -129,7 +135,8 @@ export function createServer(deps: ServerDeps): LeaderboardServer {
     limits: { maxRounds: config.socketMaxRounds, joinsPerMinute: config.socketJoinsPerMinute },
     log,
   });
-  hub.start();
+  // ROLE=ingest: no live ticks (no socket can join anyway).
+  if (servesSockets(config.role)) hub.start();
 
   let closing: Promise<void> | undefined;
   const close = () => {

@@ -102,6 +102,8 @@ interface Options {
   rate: number;
   seconds: number;
   tickMs: number;
+  /** Two backend processes, ROLE=ingest for the ballots and ROLE=live for the watchers, instead of one. */
+  split: boolean;
   timeLimitS: number;
   json: boolean;
 }
@@ -112,6 +114,8 @@ const USAGE = `Usage: npm run bench:fanout -- [options]
   --rate N          ballots per second, sent open-loop: on a fixed schedule, whatever the answers do (default 200)
   --seconds N       how long ballots are sent (default 10)
   --tick MS         the backend's LIVE_TICK_MS: at most one update per round per tick (default 100)
+  --split           two backend processes on the one Redis: ballots to one with ROLE=ingest, watchers to one with
+                    ROLE=live (default: one process with ROLE=all serves both)
   --time-limit S    abort the whole run after S seconds (default 180)
   --json            print one machine-readable JSON line on stdout (the table goes to stderr)
   --help            this text
@@ -131,6 +135,7 @@ function checkedOptions(argv: string[]): Options {
       seconds: { type: "string", default: "10" },
       tick: { type: "string", default: "100" },
       "time-limit": { type: "string", default: "180" },
+      split: { type: "boolean", default: false },
       json: { type: "boolean", default: false },
       help: { type: "boolean", default: false },
     },
@@ -147,6 +152,7 @@ function checkedOptions(argv: string[]): Options {
     seconds: wholeNumber("seconds", values.seconds, 1, 600),
     // The backend's own bounds for LIVE_TICK_MS.
     tickMs: wholeNumber("tick", values.tick, 10, 10_000),
+    split: values.split,
     timeLimitS: wholeNumber("time-limit", values["time-limit"], 10, 3600),
     json: values.json,
   };
@@ -671,9 +677,19 @@ async function main(): Promise<number> {
   const redis = await startRedis();
 
   // 2. The real backend process, with the tick under test.
-  const target = await startBackend(redis.url, { LIVE_TICK_MS: String(options.tickMs) });
+  // With --split, two processes that share their secrets: the ballots' one (measured as "backend") and the watchers'.
+  const env = {
+    LIVE_TICK_MS: String(options.tickMs),
+    ADMIN_TOKEN: randomBytes(24).toString("base64url"),
+    VOTER_TOKEN_SECRET: randomBytes(32).toString("hex"),
+  };
+  const target = await startBackend(redis.url, { ...env, ...(options.split ? { ROLE: "ingest" } : {}) });
+  const live = options.split ? await startBackend(redis.url, { ...env, ROLE: "live" }) : target;
   const { server: backend, port: backendPort, auth } = target;
-  progress(`backend: node backend/dist/main.js listening on 127.0.0.1:${backendPort} (LIVE_TICK_MS=${options.tickMs})`);
+  progress(
+    `backend: node backend/dist/main.js listening on 127.0.0.1:${backendPort} (LIVE_TICK_MS=${options.tickMs})` +
+      (options.split ? `, ROLE=ingest; watchers on a ROLE=live one at 127.0.0.1:${live.port}` : ""),
+  );
   const controlAgent = newAgent(MINT_CONCURRENCY);
 
   // 3. One round from the demo data, created and opened by the organiser.
@@ -693,7 +709,7 @@ async function main(): Promise<number> {
   // 5. The watchers, connected and joined before the first ballot: every one starts from the same board.
   const connectStarted = performance.now();
   const threads = WatcherThreads.start(WATCHER_THREADS);
-  const initialBoard = await threads.connect(`http://127.0.0.1:${backendPort}`, roundId, null, options.watchers);
+  const initialBoard = await threads.connect(`http://127.0.0.1:${live.port}`, roundId, null, options.watchers);
   if (!initialBoard) throw new Error("watcher 0 got no board");
   progress(
     `watchers: ${options.watchers} connected and joined in ${((performance.now() - connectStarted) / 1000).toFixed(1)} s ` +
@@ -820,6 +836,7 @@ async function main(): Promise<number> {
   serviceAgent.destroy();
   controlAgent.destroy();
   await stopChecked(backend, problems);
+  if (live !== target) await stopChecked(live.server, problems);
 
   // 8. Baseline: the bare Socket.IO server broadcasts the same updates to the same number of watchers (same
   // threads, same handler, same applyLeaderboardUpdate), one per POST /emit, at the service's update rate.
@@ -888,6 +905,8 @@ async function main(): Promise<number> {
       rate: options.rate,
       seconds: options.seconds,
       tickMs: options.tickMs,
+      split: options.split,
+      liveFanoutSlice: Number(process.env.LIVE_FANOUT_SLICE ?? 200),
       ballots: ballotCount,
       seed: BALLOT_SEED,
       watcherThreads: WATCHER_THREADS,
@@ -1044,6 +1063,8 @@ function renderTable(result: {
     rate: number;
     seconds: number;
     tickMs: number;
+    split: boolean;
+    liveFanoutSlice: number;
     ballots: number;
     watcherThreads: number;
     redis: string;
@@ -1081,7 +1102,8 @@ function renderTable(result: {
       `${machine.memoryGiB} GiB; load average at the end ${machine.loadAverage.join(" ")}`,
     `run: ${options.watchers} watchers (WebSocket, view "board", ${options.watcherThreads} threads), ` +
       `${options.rate} ballots/s open-loop for ${options.seconds} s (${options.ballots} ballots, ` +
-      `${result.ballots.meanPicks.toFixed(1)} picks on average), LIVE_TICK_MS ${options.tickMs}`,
+      `${result.ballots.meanPicks.toFixed(1)} picks on average), LIVE_TICK_MS ${options.tickMs}, ` +
+      `LIVE_FANOUT_SLICE ${options.liveFanoutSlice}${options.split ? ", ballots to ROLE=ingest, watchers on ROLE=live" : ""}`,
     `redis: ${options.redis}`,
     "",
     row(["latency per (message, watcher)", "min ms", "p50 ms", "p95 ms", "p99 ms", "max ms", "pairs".padStart(11)]),

@@ -22,6 +22,8 @@ import { parseShow, type ShowRecord, showState } from "../show/show-state.js";
 /** Audit entries read from Redis per round trip while streaming or recounting. */
 const AUDIT_BATCH = 1000;
 const MAX_ATTEMPTS = 5;
+/** Slices of the audit log the recount reads at once (see scanAudit). */
+const RECOUNT_LANES = 4;
 
 export interface RoundSnapshot {
   summary: RoundSummary;
@@ -41,6 +43,34 @@ function fieldRecord(fields: string[]): Record<string, string> {
   const record: Record<string, string> = {};
   for (let i = 0; i + 1 < fields.length; i += 2) record[fields[i] as string] = fields[i + 1] as string;
   return record;
+}
+
+/**
+ * The `choices` of a ballot entry straight from its fields, undefined for an exclusion or undo: the recount reads
+ * a million entries, and building each one's AuditLine (dates, arrays) cost most of its time. Which entry is
+ * which is parseAuditEntry's rule, the one reading of the format.
+ */
+function ballotChoices(fields: string[]): string | undefined {
+  let choices = "";
+  for (let i = 0; i + 1 < fields.length; i += 2) {
+    if (fields[i] === "exclusion") return undefined;
+    if (fields[i] === "choices") choices = fields[i + 1] as string;
+  }
+  return choices;
+}
+
+function ballotIdOf(fields: string[]): string {
+  for (let i = 0; i + 1 < fields.length; i += 2) if (fields[i] === "ballot") return fields[i + 1] as string;
+  return "";
+}
+
+const streamIdMs = (id: string) => Number(id.slice(0, id.indexOf("-")));
+
+/** Orders two stream ids (`<ms>-<seq>`) as the stream does. */
+function compareStreamIds(a: string, b: string): number {
+  const [aMs, aSeq] = a.split("-").map(Number) as [number, number];
+  const [bMs, bSeq] = b.split("-").map(Number) as [number, number];
+  return aMs - bMs || aSeq - bSeq;
 }
 
 const splitList = (value: string | undefined) => (value ? value.split(",") : []);
@@ -193,6 +223,36 @@ export class LeaderboardRepository {
   }
 
   /**
+   * Calls `onEntry` for every audit entry from `firstId` to `lastId`, reading RECOUNT_LANES slices of the log's
+   * time span at once (each in batches of AUDIT_BATCH on the one connection): Redis prepares one reply while we
+   * go through another. Entries come in log order within a slice, not across slices.
+   */
+  private async scanAudit(
+    audit: string,
+    firstId: string,
+    lastId: string,
+    onEntry: (id: string, fields: string[]) => void,
+  ): Promise<void> {
+    const from = streamIdMs(firstId);
+    const span = streamIdMs(lastId) + 1 - from;
+    const bounds = Array.from({ length: RECOUNT_LANES + 1 }, (_, i) => from + Math.floor((span * i) / RECOUNT_LANES));
+    await Promise.all(
+      bounds.slice(0, -1).map(async (laneStart, lane) => {
+        const laneEnd = lane === RECOUNT_LANES - 1 ? lastId : String((bounds[lane + 1] as number) - 1);
+        // A span shorter than the lanes leaves some empty (an end id before the start would be an error).
+        if (lane < RECOUNT_LANES - 1 && (bounds[lane + 1] as number) - 1 < laneStart) return;
+        let start = String(laneStart);
+        for (;;) {
+          const batch = await this.redis.xrange(audit, start, laneEnd, "COUNT", AUDIT_BATCH);
+          for (const [id, fields] of batch) onEntry(id, fields);
+          if (batch.length < AUDIT_BATCH) return;
+          start = `(${batch[batch.length - 1]?.[0]}`;
+        }
+      }),
+    );
+  }
+
+  /**
    * Recomputes the tally from the audit log, exclusions and undos included, and checks every live counter
    * against it: votes per option, ballots counted, ballots excluded (the state's counter and the excluded
    * set), and the log's length against the entries read. The live values and the last log id are read in one
@@ -206,47 +266,51 @@ export class LeaderboardRepository {
       .hmget(keys.state, "ballots", "excluded")
       .xrevrange(keys.audit, "+", "-", "COUNT", 1)
       .xlen(keys.audit)
+      .xrange(keys.audit, "-", "+", "COUNT", 1)
       .hlen(keys.excluded)
-      .hlen(keys.exclusions)
       .exec();
-    const [tallyReply, counters, last, auditLength, excludedSetSize, exclusions] = (replies ?? []).map(
-      ([error, value]) => {
-        if (error) throw error;
-        return value;
-      },
-    ) as [string[], (string | null)[], [string, string[]][], number, number, number];
+    const [tallyReply, counters, last, auditLength, first, excludedSetSize] = (replies ?? []).map(([error, value]) => {
+      if (error) throw error;
+      return value;
+    }) as [string[], (string | null)[], [string, string[]][], number, [string, string[]][], number];
     const live = tallyFromReply(tallyReply);
     const recounted = new Map<string, number>([...live.keys()].map((id) => [id, 0]));
+    const firstId = first[0]?.[0];
     const lastId = last[0]?.[0];
-    // Pass 1: replay exclusions and undos in order, which leaves the ballots out at the end. Only when the epoch
-    // ever had one (undone ones included): exclusions are rare, and keeping every ballot's picks in memory
-    // to do it in one pass would not scale.
+    // Pass 1: the votes of every ballot, and the exclusions and undos (rare) kept aside. The log is read in
+    // parallel ranges, so the entries reach us out of order: the exclusions are replayed in log order after.
     const out = new Set<string>();
-    if (lastId && exclusions > 0) {
-      for await (const batch of this.audit(roundId, epoch, lastId)) {
-        for (const line of batch) {
-          if (line.kind === "exclude") for (const id of line.ballotIds) out.add(id);
-          else if (line.kind === "restore") for (const id of line.ballotIds) out.delete(id);
+    let counted = 0;
+    let entries = 0;
+    const exclusionEntries: { id: string; fields: string[] }[] = [];
+    if (firstId && lastId) {
+      await this.scanAudit(keys.audit, firstId, lastId, (id, fields) => {
+        entries++;
+        const choices = ballotChoices(fields);
+        if (choices === undefined) {
+          exclusionEntries.push({ id, fields });
+          return;
         }
+        counted++;
+        for (const choice of choices.split(",")) recounted.set(choice, (recounted.get(choice) ?? 0) + 1);
+      });
+      exclusionEntries.sort((a, b) => compareStreamIds(a.id, b.id));
+      for (const { fields } of exclusionEntries) {
+        const line = parseAuditEntry(fields);
+        if (line.kind === "exclude") for (const id of line.ballotIds) out.add(id);
+        else if (line.kind === "restore") for (const id of line.ballotIds) out.delete(id);
       }
     }
-    // Pass 2: count every ballot, and the votes of those not out.
-    let counted = 0;
+    // Pass 2, only when ballots are out: their votes come off the recount (keeping every ballot's picks in
+    // memory to do it in one pass would not scale).
     let outSeen = 0;
-    let entries = 0;
-    if (lastId) {
-      for await (const batch of this.audit(roundId, epoch, lastId)) {
-        for (const line of batch) {
-          entries++;
-          if (line.kind !== "ballot") continue;
-          counted++;
-          if (out.has(line.ballotId)) {
-            outSeen++;
-            continue;
-          }
-          for (const choice of line.choices) recounted.set(choice, (recounted.get(choice) ?? 0) + 1);
-        }
-      }
+    if (firstId && lastId && out.size > 0) {
+      await this.scanAudit(keys.audit, firstId, lastId, (_id, fields) => {
+        const choices = ballotChoices(fields);
+        if (choices === undefined || !out.has(ballotIdOf(fields))) return;
+        outSeen++;
+        for (const choice of choices.split(",")) recounted.set(choice, (recounted.get(choice) ?? 0) - 1);
+      });
     }
     const differences = [...recounted.entries()]
       .filter(([id, votes]) => live.get(id) !== votes)

@@ -13,6 +13,8 @@ import { type BoardAccess, boardFor } from "./board-access.js";
 import type { LeaderboardRepository } from "./leaderboard.repository.js";
 
 export const SCREEN_KEY_HEADER = "x-screen-key";
+/** The audit export's type; app.ts compresses it (compression's own list of types does not). */
+export const NDJSON = "application/x-ndjson";
 
 /**
  * `?epoch=N` plus, on the leaderboard, `?screenKey=` for screens that cannot set headers, and `?at=<ISO time>`
@@ -101,15 +103,24 @@ export function leaderboardRouter(options: {
 
   router.get("/api/rounds/:id/audit", admin, async (req, res) => {
     const { id, epoch } = await epochOf(req);
-    res.type("application/x-ndjson");
+    res.type(NDJSON);
     res.setHeader("Content-Disposition", `attachment; filename="${id}-epoch-${epoch}-audit.ndjson"`);
+    // One drain and one close listener for the whole export: one per wait would pile up on a long export
+    // (compression hands `drain` listeners to its gzip stream, where `once` cannot remove them).
+    let wake: (() => void) | undefined;
+    const wakeUp = () => {
+      const waiting = wake;
+      wake = undefined;
+      waiting?.();
+    };
+    res.on("drain", wakeUp);
+    res.once("close", wakeUp);
     for await (const batch of leaderboard.audit(id, epoch)) {
       const chunk = batch.map((entry) => `${JSON.stringify(entry)}\n`).join("");
       // Respect back-pressure: a slow client must not make us buffer the whole log.
-      if (!res.write(chunk)) {
-        await new Promise((resolve) => {
-          res.once("drain", resolve);
-          res.once("close", resolve);
+      if (!res.write(chunk) && !res.destroyed) {
+        await new Promise<void>((resolve) => {
+          wake = resolve;
         });
       }
       if (res.destroyed) return;

@@ -88,6 +88,7 @@ function setup() {
   const watchers = { count: 1 };
   const rooms: RoomEmitter = {
     emit: (room, event, ...args) => sent.push({ room, event, payload: args[0] }),
+    flush: async () => {},
     roomSize: (room) => (room.endsWith(":hidden") ? 0 : watchers.count),
     viewCounts: () => ({ ...emptyViewCounts(), screen: 1 }),
     regroup: (_roundId, base, screenKey, notify) => {

@@ -24,6 +24,8 @@ export interface RoomEmitter {
     event: E,
     ...args: Parameters<ServerToClientEvents[E]>
   ): void;
+  /** Resolves when every emit so far has been written to its sockets (emits to big rooms take several turns). */
+  flush(): Promise<void>;
   roomSize(room: string): number;
   /** Sockets watching a round here, by the page they serve. */
   viewCounts(roundId: string): ViewCounts;
@@ -199,6 +201,9 @@ export class LiveHub {
           )
         : []),
     ]);
+    // The tick ends when its updates are out: the next one then builds on them, in order, and the tick's
+    // period includes the fan-out (schedule subtracts it).
+    await this.rooms.flush();
   }
 
   private publish(before: RoundSnapshot, after: RoundSnapshot): void {

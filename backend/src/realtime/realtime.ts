@@ -68,11 +68,83 @@ function audienceOf(grant: Grant, base: RoundSnapshot, knownKey: string | null |
 // biome-ignore lint/complexity/noBannedTypes: Socket.IO's slot for server-to-server events, which we do not use.
 export type IoServer = Server<ClientToServerEvents, ServerToClientEvents, {}, SocketData>;
 
-export function roomEmitter(io: IoServer): RoomEmitter {
+/** One broadcast on its way: the sockets its room held when it was sent, and how many of them have it. */
+interface FanoutJob {
+  room: string;
+  ids: string[];
+  sent: number;
+  send: (ids: string[]) => void;
+}
+
+/**
+ * Sends each broadcast to at most `sliceSockets` sockets per turn of the event loop, in order, and yields
+ * (setImmediate) between slices: writing one update to thousands of sockets in one go would hold ballots'
+ * requests for tens of milliseconds. Each slice is one `io.to(ids).emit`, so an update is encoded once per
+ * slice, not per socket. The sockets are those of the room when the update was sent (a socket that joins later
+ * got a snapshot that already counts it); one that left the room meanwhile is skipped. Broadcasts reach a
+ * socket in the order they were sent; `flush` resolves when every broadcast sent so far has been written.
+ */
+function slicedFanout(io: IoServer, sliceSockets: number, log: (message: string, error: unknown) => void) {
+  const rooms = io.of("/").adapter.rooms;
+  const jobs: FanoutJob[] = [];
+  let scheduled = false;
+  let idle: (() => void)[] = [];
+  const pump = () => {
+    let budget = sliceSockets;
+    while (budget > 0) {
+      const job = jobs[0];
+      if (!job) break;
+      const count = Math.min(budget, job.ids.length - job.sent);
+      const members = rooms.get(job.room);
+      const part = job.ids.slice(job.sent, job.sent + count).filter((id) => members?.has(id));
+      job.sent += count;
+      budget -= count;
+      if (job.sent >= job.ids.length) jobs.shift();
+      // A slice that fails is logged and the queue goes on: a stuck queue would stop every later update and tick.
+      try {
+        if (part.length > 0) job.send(part);
+      } catch (error) {
+        log("live update slice failed", error);
+      }
+    }
+    if (jobs.length > 0) {
+      scheduled = true;
+      setImmediate(() => {
+        scheduled = false;
+        pump();
+      });
+      return;
+    }
+    const waiting = idle;
+    idle = [];
+    for (const resolve of waiting) resolve();
+  };
+  return {
+    add(room: string, send: (ids: string[]) => void): void {
+      const members = rooms.get(room);
+      if (!members || members.size === 0) return;
+      jobs.push({ room, ids: [...members], sent: 0, send });
+      // A small broadcast with nothing ahead of it goes out in this turn, as a plain room emit would.
+      if (!scheduled) pump();
+    },
+    flush(): Promise<void> {
+      if (jobs.length === 0) return Promise.resolve();
+      return new Promise((resolve) => idle.push(resolve));
+    },
+  };
+}
+
+export function roomEmitter(
+  io: IoServer,
+  sliceSockets: number,
+  log: (message: string, error: unknown) => void,
+): RoomEmitter {
   const sockets = io.of("/").sockets;
   const rooms = io.of("/").adapter.rooms;
+  const fanout = slicedFanout(io, sliceSockets, log);
   return {
-    emit: (room, event, ...args) => io.to(room).emit(event, ...args),
+    emit: (room, event, ...args) => fanout.add(room, (ids) => io.to(ids).emit(event, ...args)),
+    flush: () => fanout.flush(),
     roomSize: (room) => rooms.get(room)?.size ?? 0,
     viewCounts(roundId) {
       const counts = emptyViewCounts();
