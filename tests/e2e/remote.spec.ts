@@ -1,3 +1,4 @@
+import type { ShowState } from "@lb/common";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Backends } from "../support/backend.js";
@@ -36,6 +37,31 @@ async function signInHere(page: Page, label = "Admin token", submit = "Sign in")
 const closesAtMs = async (roundId: string) => Date.parse((await app.api.round(roundId)).rules.closesAt ?? "");
 
 describe("the phone remote", () => {
+  it("hides results on screens, freezes and steps the reveal from the phone", async () => {
+    const round = await app.api.createOpenRound(smallRound(3), "remote-show");
+    const show = async () =>
+      (await app.api.admin<{ show: ShowState | null }>("GET", `/api/rounds/${round.id}/show`)).body.show;
+    const { context, page } = await newPage(browser, { baseURL, locale: "en-US", viewport: PHONE_VIEWPORT });
+    try {
+      await page.goto(`/admin/r/${round.id}/remote`);
+      await signInHere(page);
+      const remote = page.locator(`[data-remote-view="${round.id}"]`);
+      await remote.getByRole("button", { name: "Hide results on screens" }).click();
+      await remote.getByRole("button", { name: "Show results on screens" }).waitFor();
+      expect((await show())?.screenResultsHidden).toBe(true);
+      await remote.getByRole("button", { name: "Freeze the public board" }).click();
+      await remote.getByRole("button", { name: "Unfreeze" }).waitFor();
+      expect((await show())?.frozenAt).not.toBeNull();
+      // Closed and frozen: the reveal is the phone's to drive.
+      await app.api.transition(round.id, "close");
+      await remote.locator('[data-remote="reveal-next"]').click();
+      await expect.poll(async () => (await show())?.reveal?.step).toBe(1);
+      await screenshot(page, "remote-show");
+    } finally {
+      await context.close();
+    }
+  });
+
   it("opens, pauses, adds time and closes (confirmed) on a 390x844 phone", async () => {
     const round = await app.api.createRound(smallRound(3), "remote");
     const { context, page } = await newPage(browser, { baseURL, locale: "en-US", viewport: PHONE_VIEWPORT });
@@ -90,7 +116,8 @@ describe("the phone remote", () => {
       await remote.getByRole("button", { name: "Close voting for everyone" }).click();
       await remote.getByText("Status is now: Closed").waitFor();
       expect((await app.api.round(round.id)).status).toBe("closed");
-      expect(await remote.locator('[data-remote="open"]').textContent()).toBe("Reopen voting");
+      // The label follows the live board, which the close reaches a tick after the answer.
+      await expect.poll(() => remote.locator('[data-remote="open"]').textContent()).toBe("Reopen voting");
     } finally {
       await context.close();
     }

@@ -1,4 +1,4 @@
-import { isActionAllowed, type RoundAction, type RoundView } from "@lb/common";
+import { isActionAllowed, type RoundAction } from "@lb/common";
 import { useEffect, useState } from "react";
 import { AsyncView } from "../../components/async-view";
 import { StatusBadge } from "../../components/status-badge";
@@ -12,7 +12,7 @@ import { useLiveLeaderboard } from "../leaderboard/use-live-leaderboard";
 import { ta } from "./admin-messages";
 import { useSession } from "./admin-session";
 import { ConfirmInline } from "./confirm-inline";
-import { REMOTE_ACTIONS } from "./remote-actions";
+import { REMOTE_ACTIONS, type RemoteRound } from "./remote-actions";
 
 /** The URL segment of the remote (`/admin/r/<id>/remote`); no round tab may use it. */
 export const REMOTE_TAB = "remote";
@@ -44,10 +44,11 @@ export function RemoteView({ roundId }: { roundId: string }) {
       <AsyncView state={round.state} onRetry={reload}>
         {(view) => {
           const fresh = live.board?.epoch === view.epoch;
-          const current: RoundView = {
+          const current: RemoteRound = {
             ...view,
             status: fresh && live.board ? live.board.status : view.status,
             totalBallots: fresh && live.board ? live.board.totalBallots : view.totalBallots,
+            show: fresh ? live.board?.show : undefined,
           };
           return <RemoteControls round={current} onChanged={reload} />;
         }}
@@ -59,7 +60,7 @@ export function RemoteView({ roundId }: { roundId: string }) {
   );
 }
 
-function RemoteControls({ round, onChanged }: { round: RoundView; onChanged: () => void }) {
+function RemoteControls({ round, onChanged }: { round: RemoteRound; onChanged: () => void }) {
   const session = useSession();
   const [busy, setBusy] = useState(false);
   const [confirming, setConfirming] = useState<string | null>(null);
