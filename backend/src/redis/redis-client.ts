@@ -15,12 +15,7 @@ export function createRedisClient(
   url: string,
   onError: (error: Error) => void = (error) => console.error(`redis: ${error.message}`),
 ): Redis {
-  // Auto-pipelining: the commands of one event-loop turn (many ballots' EVALSHAs under load) go out in one write.
-  const redis = new Redis(url, {
-    maxRetriesPerRequest: MAX_RETRIES_PER_REQUEST,
-    lazyConnect: true,
-    enableAutoPipelining: true,
-  });
+  const redis = new Redis(url, { maxRetriesPerRequest: MAX_RETRIES_PER_REQUEST, lazyConnect: true });
   redis.on("error", onError);
   return redis;
 }
