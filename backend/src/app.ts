@@ -1,4 +1,6 @@
 import { existsSync } from "node:fs";
+import { IncomingMessage, ServerResponse } from "node:http";
+import { Socket } from "node:net";
 import { join, sep } from "node:path";
 import { type AdminSessionResponse, type PublicUrlResponse, RoundIdSchema } from "@lb/common";
 import compression from "compression";
@@ -7,6 +9,7 @@ import helmet, { strictTransportSecurity } from "helmet";
 import type { Redis } from "ioredis";
 import { requireAdmin } from "./auth/admin-auth.js";
 import type { AuthThrottle } from "./auth/auth-throttle.js";
+import type { FastPathHeaders } from "./ballots/ballot-fast-path.js";
 import { ballotsRouter } from "./ballots/ballots.routes.js";
 import type { BallotsService } from "./ballots/ballots.service.js";
 import type { ServerConfig } from "./config.js";
@@ -22,7 +25,7 @@ import type { IntegrityRepository } from "./integrity/integrity.repository.js";
 import { integrityRouter } from "./integrity/integrity.routes.js";
 import { TicketsRepository } from "./integrity/tickets.repository.js";
 import { ticketsRouter } from "./integrity/tickets.routes.js";
-import { VoterGate } from "./integrity/voter-gate.js";
+import type { VoterGate } from "./integrity/voter-gate.js";
 import type { BoardAccess } from "./leaderboard/board-access.js";
 import type { LeaderboardRepository } from "./leaderboard/leaderboard.repository.js";
 import { leaderboardRouter, NDJSON } from "./leaderboard/leaderboard.routes.js";
@@ -80,6 +83,8 @@ export interface AppDeps {
   /** Events of many rounds (backend/src/events). */
   events: EventsRepository;
   show: ShowRepository;
+  /** The voter gate (shared with the ballot fast path, server.ts). */
+  gate: VoterGate;
   log: (message: string, error: unknown) => void;
 }
 
@@ -117,6 +122,21 @@ function securityHeaders(config: ServerConfig): RequestHandler {
       else next();
     });
   };
+}
+
+/**
+ * The headers `securityHeaders` sets on every answer, for a request over plain HTTP and over TLS: the ballot fast
+ * path (ballots/ballot-fast-path.ts) sends them on its 201s without running helmet per request.
+ */
+export function securityHeaderValues(config: ServerConfig): FastPathHeaders {
+  const headersFor = (secure: boolean) => {
+    const res = new ServerResponse(new IncomingMessage(new Socket()));
+    securityHeaders(config)({ secure } as express.Request, res as express.Response, () => {});
+    return Object.fromEntries(
+      Object.entries(res.getHeaders()).map(([name, value]) => [name, Array.isArray(value) ? value : String(value)]),
+    );
+  };
+  return { plain: headersFor(false), secure: headersFor(true) };
 }
 
 /**
@@ -216,7 +236,7 @@ export function createApp(deps: AppDeps): express.Express {
   app.get("/api/public-url", (_req, res) => {
     res.json({ publicUrl: config.publicUrl ?? null } satisfies PublicUrlResponse);
   });
-  const gate = new VoterGate(deps.redis, config.voterTokenSecret, config.voterLimits);
+  const { gate } = deps;
   app.use(
     votersRouter({
       secret: config.voterTokenSecret,

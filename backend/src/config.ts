@@ -73,6 +73,11 @@ const EnvSchema = z
     REPLAY_MAX_FRAMES: z.coerce.number().int().min(10).max(100_000).default(1200),
     /** Create and open the demo round when the store holds no round. */
     SEED_DEMO: z.stringbool().default(true),
+    /**
+     * Backend processes sharing PORT (node:cluster, each a full backend). 1: no cluster. More only when no client
+     * falls back to Socket.IO long-polling, whose requests must reach one process (the voter page does by default).
+     */
+    WORKERS: z.coerce.number().int().min(1).max(64).default(1),
     /** Other origins (comma-separated `scheme://host[:port]`) whose pages may open sockets and send POST/PATCH/PUT/DELETE. */
     ALLOWED_ORIGINS: z
       .string()

@@ -1,3 +1,4 @@
+import cluster, { type Worker } from "node:cluster";
 import { randomBytes } from "node:crypto";
 import type { Redis } from "ioredis";
 import { ConfigError, type EnvConfig, httpLimitsFromEnv, parseEnv, voterLimitsFromEnv } from "./config.js";
@@ -8,6 +9,7 @@ import { createRedisClient } from "./redis/redis-client.js";
 import { checkRedisDurability } from "./redis/redis-durability.js";
 import { RedisServerNotFoundError, type RedisServerProcess, startRedisServer } from "./redis/redis-server-process.js";
 import { DEMO_ROUND_ID, seedDemoRound } from "./rounds/demo-round.js";
+import { RoundsRepository } from "./rounds/rounds.repository.js";
 import { createServer, type LeaderboardServer } from "./server.js";
 
 /** The only file that reads process.env and listens. */
@@ -52,12 +54,42 @@ function listen(server: LeaderboardServer, env: EnvConfig): Promise<void> {
   });
 }
 
-async function main(): Promise<void> {
-  const env = parseEnv(process.env);
-  const url = await connectRedis(env);
+/** Given by the cluster primary to its workers: the Redis it started or was given (with its password). */
+const WORKER_REDIS_URL = "LB_WORKER_REDIS_URL";
+
+/** The lines an operator reads once the backend listens (printed once, by the primary when there are workers). */
+async function printStartup(
+  env: EnvConfig,
+  port: number,
+  admin: { token: string; fromEnv: boolean },
+  seeded: boolean,
+  rounds: RoundsRepository,
+): Promise<void> {
+  const urls = startupUrls({ publicUrl: env.PUBLIC_URL, host: env.HOST, port });
+  const workers = env.WORKERS > 1 ? ` (${env.WORKERS} worker processes)` : "";
+  console.log(`listening on ${urls.base}${workers}${env.ROLE === "all" ? "" : ` (ROLE=${env.ROLE})`}`);
+  for (const other of urls.others) console.log(`  also on:      ${other}`);
+  if (urls.warning) console.log(`  note: ${urls.warning}`);
+  if (!voterLimitsFromEnv(env).enabled) {
+    console.log("VOTER_LIMITS=off: no per-IP or per-network limits on new voter tokens and ballots");
+  }
+  if (seeded) console.log(`created the demo round "${DEMO_ROUND_ID}" and opened it`);
+  const demo = (await rounds.currentEpoch(DEMO_ROUND_ID)) !== null;
+  if (demo) {
+    console.log(`  vote page:    ${urls.base}/r/${DEMO_ROUND_ID}`);
+    console.log(`  leaderboard:  ${urls.base}/r/${DEMO_ROUND_ID}/board`);
+  }
+  console.log(`  organiser:    ${urls.base}/admin`);
+  if (!admin.fromEnv) console.log(`  admin token:  ${admin.token}  (set ADMIN_TOKEN to choose your own)`);
+}
+
+/** One backend: the whole process (WORKERS=1), or one cluster worker (the primary owns Redis and the messages). */
+async function serve(env: EnvConfig): Promise<void> {
+  const worker = cluster.isWorker;
+  const url = worker ? (process.env[WORKER_REDIS_URL] ?? "") : await connectRedis(env);
   const redis = createRedisClient(url);
   await redis.connect();
-  if (env.REDIS_URL) console.log((await checkRedisDurability(redis)).message);
+  if (env.REDIS_URL && !worker) console.log((await checkRedisDurability(redis)).message);
 
   const adminTokenFromEnv = env.ADMIN_TOKEN;
   const config = {
@@ -87,14 +119,14 @@ async function main(): Promise<void> {
     ...(env.PUBLIC_URL ? { publicUrl: env.PUBLIC_URL } : {}),
   };
   const server = createServer({ config, redis });
-  const seeded = env.SEED_DEMO && (await seedDemoRound(server.rounds));
+  const seeded = !worker && env.SEED_DEMO && (await seedDemoRound(server.rounds));
 
   let shuttingDown = false;
   // Ordered and idempotent: stop accepting and close sockets, then Redis, then the private redis-server.
   const shutdown = async (signal: string) => {
     if (shuttingDown) return;
     shuttingDown = true;
-    console.log(`${signal}: shutting down`);
+    if (!worker) console.log(`${signal}: shutting down`);
     await server.close();
     await redis.quit().catch(() => undefined);
     await managed?.stop();
@@ -110,23 +142,88 @@ async function main(): Promise<void> {
     redis.disconnect();
     throw error;
   }
+  if (worker) return;
   const address = server.httpServer.address();
   const port = typeof address === "object" && address ? address.port : env.PORT;
-  const urls = startupUrls({ publicUrl: env.PUBLIC_URL, host: env.HOST, port });
-  console.log(`listening on ${urls.base}${env.ROLE === "all" ? "" : ` (ROLE=${env.ROLE})`}`);
-  for (const other of urls.others) console.log(`  also on:      ${other}`);
-  if (urls.warning) console.log(`  note: ${urls.warning}`);
-  if (!config.voterLimits.enabled) {
-    console.log("VOTER_LIMITS=off: no per-IP or per-network limits on new voter tokens and ballots");
-  }
-  if (seeded) console.log(`created the demo round "${DEMO_ROUND_ID}" and opened it`);
-  const demo = (await server.rounds.currentEpoch(DEMO_ROUND_ID)) !== null;
-  if (demo) {
-    console.log(`  vote page:    ${urls.base}/r/${DEMO_ROUND_ID}`);
-    console.log(`  leaderboard:  ${urls.base}/r/${DEMO_ROUND_ID}/board`);
-  }
-  console.log(`  organiser:    ${urls.base}/admin`);
-  if (!adminTokenFromEnv) console.log(`  admin token:  ${config.adminToken}  (set ADMIN_TOKEN to choose your own)`);
+  await printStartup(env, port, { token: config.adminToken, fromEnv: !!adminTokenFromEnv }, seeded, server.rounds);
+}
+
+/**
+ * WORKERS > 1: this process starts Redis (or checks REDIS_URL), agrees the secrets, seeds the demo round, then
+ * forks the workers, which share PORT (node:cluster hands connections out in turn). A worker that dies is
+ * replaced; SIGTERM/SIGINT stop the workers, then Redis.
+ */
+async function primary(env: EnvConfig): Promise<void> {
+  const url = await connectRedis(env);
+  const redis = createRedisClient(url);
+  await redis.connect();
+  if (env.REDIS_URL) console.log((await checkRedisDurability(redis)).message);
+  const adminToken = await sharedSecret(redis, "admin-token", env.ADMIN_TOKEN);
+  // Made here once, so that the workers read it instead of racing to create it.
+  await sharedSecret(redis, "voter-token-secret", env.VOTER_TOKEN_SECRET);
+  const rounds = new RoundsRepository(redis);
+  const seeded = env.SEED_DEMO && (await seedDemoRound(rounds));
+
+  const workers = new Set<Worker>();
+  let started = false;
+  let shuttingDown = false;
+  let failStart: (error: Error) => void = () => {};
+  const fork = () => {
+    const worker = cluster.fork({ [WORKER_REDIS_URL]: url });
+    workers.add(worker);
+    worker.once("exit", (code, signal) => {
+      workers.delete(worker);
+      if (shuttingDown) return;
+      const how = signal ? `signal ${signal}` : `code ${code}`;
+      if (!started) {
+        failStart(new ListenError(`a worker process exited (${how}) before it was listening`));
+        return;
+      }
+      console.error(`worker ${worker.process.pid} exited (${how}): starting another`);
+      fork();
+    });
+    return worker;
+  };
+  const stopWorkers = async () => {
+    const exits = [...workers].map((worker) => new Promise((resolve) => worker.once("exit", resolve)));
+    for (const worker of workers) worker.process.kill("SIGTERM");
+    await Promise.all(exits);
+  };
+  const shutdown = async (signal: string) => {
+    if (shuttingDown) return;
+    shuttingDown = true;
+    console.log(`${signal}: shutting down`);
+    await stopWorkers();
+    await redis.quit().catch(() => undefined);
+    await managed?.stop();
+    process.exit(0);
+  };
+  process.on("SIGTERM", () => shutdown("SIGTERM"));
+  process.on("SIGINT", () => shutdown("SIGINT"));
+
+  const port = await new Promise<number>((resolve, reject) => {
+    failStart = reject;
+    let listening = 0;
+    for (let index = 0; index < env.WORKERS; index++) {
+      fork().once("listening", (address) => {
+        listening += 1;
+        if (listening === env.WORKERS) resolve(address.port);
+      });
+    }
+  }).catch(async (error: unknown) => {
+    shuttingDown = true;
+    await stopWorkers();
+    redis.disconnect();
+    throw error;
+  });
+  started = true;
+  await printStartup(env, port, { token: adminToken, fromEnv: !!env.ADMIN_TOKEN }, seeded, rounds);
+}
+
+async function main(): Promise<void> {
+  const env = parseEnv(process.env);
+  if (cluster.isPrimary && env.WORKERS > 1) await primary(env);
+  else await serve(env);
 }
 
 main().catch(async (error: unknown) => {

@@ -3,8 +3,10 @@ import { createServer as createHttpServer, type Server as HttpServer } from "nod
 import type { Express } from "express";
 import type { Redis } from "ioredis";
 import { Server } from "socket.io";
-import { createApp } from "./app.js";
+import { createApp, securityHeaderValues } from "./app.js";
 import { AuthThrottle } from "./auth/auth-throttle.js";
+import { ballotFastPath } from "./ballots/ballot-fast-path.js";
+import { ballotReceiver } from "./ballots/ballots.routes.js";
 import { BallotsService } from "./ballots/ballots.service.js";
 import type { HttpLimits, ServerConfig } from "./config.js";
 import { EventsRepository } from "./events/events.repository.js";
@@ -13,6 +15,7 @@ import { HistoryService } from "./history/history.service.js";
 import { originAllowed } from "./http/origin.js";
 import { ExclusionsRepository } from "./integrity/exclusions.repository.js";
 import { IntegrityRepository } from "./integrity/integrity.repository.js";
+import { VoterGate } from "./integrity/voter-gate.js";
 import { BoardAccess } from "./leaderboard/board-access.js";
 import { LeaderboardRepository } from "./leaderboard/leaderboard.repository.js";
 import { EventRooms, registerEventRooms } from "./realtime/event-rooms.js";
@@ -67,6 +70,7 @@ export function createServer(deps: ServerDeps): LeaderboardServer {
   const history = new HistoryService(new HistoryRepository(redis, config.history));
   const events = new EventsRepository(redis, rounds);
   const show = new ShowRepository(redis, rounds, leaderboard);
+  const gate = new VoterGate(redis, config.voterTokenSecret, config.voterLimits);
   const app = createApp({
     config,
     redis,
@@ -81,7 +85,23 @@ export function createServer(deps: ServerDeps): LeaderboardServer {
     history,
     events,
     show,
+    gate,
     log,
+  });
+  // Plain ballots skip Express (issue 8); it answers everything else, and the ballots the fast path refuses.
+  const handler = ballotFastPath({
+    receive: ballotReceiver({
+      ballots,
+      voterSecret: config.voterTokenSecret,
+      bodyLimitBytes: config.ballotBodyLimitBytes,
+      gate,
+      log,
+    }),
+    bodyLimitBytes: config.ballotBodyLimitBytes,
+    trustProxy: config.trustProxy,
+    allowedOrigins: config.allowedOrigins,
+    headers: securityHeaderValues(config),
+    express: app,
   });
   const limits = config.http;
   const httpServer = createHttpServer(
@@ -94,8 +114,8 @@ export function createServer(deps: ServerDeps): LeaderboardServer {
       // Node looks for late requests every 30 s by default, which would stretch a 10 s limit to 40 s.
       connectionsCheckingInterval: connectionsCheckingInterval(limits),
     },
-    // ROLE=live: ballots go to ingest processes (see process-role.ts).
-    takesBallots(config.role) ? app : withoutBallots(app),
+    // ROLE=live: ballots go to ingest processes (see process-role.ts); the others take them on the fast path.
+    takesBallots(config.role) ? handler : withoutBallots(app),
   );
   // Past the cap the kernel's accepted socket is closed at once: the process keeps its memory and descriptors.
   httpServer.maxConnections = limits.maxConnections;

@@ -11,6 +11,12 @@ const port = Number(process.env.PORT ?? "0");
 let received = 0;
 
 const server = createServer((req, res) => {
+  // The wrk script's filler request once every ballot is sent (GET /healthz), answered like the backend does.
+  if (req.method === "GET") {
+    res.writeHead(200, { "content-type": "application/json; charset=utf-8", "content-length": 11 });
+    res.end('{"ok":true}');
+    return;
+  }
   const chunks: Buffer[] = [];
   req.on("data", (chunk: Buffer) => chunks.push(chunk));
   req.on("end", () => {

@@ -6,7 +6,7 @@
  */
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { randomBytes, randomUUID } from "node:crypto";
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { Agent, type IncomingHttpHeaders, request } from "node:http";
 import { createServer as createNetServer } from "node:net";
 import os from "node:os";
@@ -14,7 +14,7 @@ import path from "node:path";
 import { performance } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
 import { type AppendFsync, startRedisServer } from "@lb/backend";
-import type { RoundCreateInput, RoundView, VoterTokenResponse } from "@lb/common";
+import type { RoundCreateInput, RoundView, TicketBatchCreated, VoterTokenResponse } from "@lb/common";
 import { seededRandom } from "../support/rounds.js";
 
 export const repoRoot = fileURLToPath(new URL("../../", import.meta.url));
@@ -438,6 +438,8 @@ export interface CpuSnapshot {
   at: number;
   machineBusyMs: number;
   generator: NodeJS.CpuUsage;
+  /** Ended children's CPU: a load generator run as a child (wrk) is reaped before the snapshot after the run. */
+  reapedMs: number;
   server: number | undefined;
   redis: number | undefined;
 }
@@ -461,16 +463,51 @@ function machineBusyMs(): number {
   return busy;
 }
 
-function processCpuMs(pid: number | undefined): number | undefined {
-  if (pid === undefined) return undefined;
+/** Fields of /proc/<pid>/stat after "(comm) ": [0] is state (field 3), [1] ppid, [11] utime, [12] stime, [13] cutime. */
+function statFields(pid: number | "self"): string[] | undefined {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    // Fields after "(comm) ": state is field 3, utime 14 and stime 15.
-    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS_PER_SECOND;
+    return stat.slice(stat.lastIndexOf(")") + 2).split(" ");
   } catch {
     return undefined;
   }
+}
+
+const ticksToMs = (ticks: number) => (ticks * 1000) / CLOCK_TICKS_PER_SECOND;
+
+/**
+ * CPU of a process and all its descendants (a backend with WORKERS > 1 is a cluster primary and its workers), in
+ * ms; undefined when the process cannot be read.
+ */
+function processCpuMs(pid: number | undefined): number | undefined {
+  if (pid === undefined) return undefined;
+  const own = statFields(pid);
+  if (!own) return undefined;
+  const parents = new Map<number, number>();
+  const cpu = new Map<number, number>();
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    const fields = statFields(Number(entry));
+    if (!fields) continue;
+    parents.set(Number(entry), Number(fields[1]));
+    cpu.set(Number(entry), ticksToMs(Number(fields[11]) + Number(fields[12])));
+  }
+  let total = 0;
+  for (const [candidate, ms] of cpu) {
+    for (let at: number | undefined = candidate; at !== undefined && at > 1; at = parents.get(at)) {
+      if (at === pid) {
+        total += ms;
+        break;
+      }
+    }
+  }
+  return total;
+}
+
+/** CPU of this process's children that have ended and been waited for (the wrk runs), in ms; 0 without /proc. */
+function reapedChildrenCpuMs(): number {
+  const fields = statFields("self");
+  return fields ? ticksToMs(Number(fields[13]) + Number(fields[14])) : 0;
 }
 
 /** The pid of our private redis-server (it names itself "redis-server 127.0.0.1:<port>"), if /proc tells. */
@@ -496,6 +533,7 @@ export function cpuSnapshot(serverPid: number | undefined, redisPid: number | un
     at: performance.now(),
     machineBusyMs: machineBusyMs(),
     generator: process.cpuUsage(),
+    reapedMs: reapedChildrenCpuMs(),
     server: processCpuMs(serverPid),
     redis: processCpuMs(redisPid),
   };
@@ -509,7 +547,7 @@ export function cpuShare(before: CpuSnapshot, after: CpuSnapshot): CpuShare {
   const generatorUs = after.generator.user - before.generator.user + (after.generator.system - before.generator.system);
   const share: CpuShare = {
     machine: cores(after.machineBusyMs - before.machineBusyMs),
-    generator: cores(generatorUs / 1000),
+    generator: cores(generatorUs / 1000 + after.reapedMs - before.reapedMs),
     server: delta(before.server, after.server),
     redis: delta(before.redis, after.redis),
     other: null,
@@ -583,13 +621,18 @@ export async function startBackend(
   return { server, port, auth: { authorization: `Bearer ${adminToken}` } };
 }
 
-/** Creates a round from the demo data with this id and opens it, as the organiser. */
-export async function openDemoRound(agent: Agent, backend: BenchBackend, id: string): Promise<RoundView> {
+/** Creates a round from the demo data with this id and opens it, as the organiser (a tickets round if asked). */
+export async function openDemoRound(
+  agent: Agent,
+  backend: BenchBackend,
+  id: string,
+  electorate: "open" | "tickets" = "open",
+): Promise<RoundView> {
   const demo = JSON.parse(readFileSync(demoRoundFile, "utf8")) as RoundCreateInput;
   const round = await expectJson<RoundView>(
     httpRequest(agent, backend.port, "POST", "/api/rounds", {
       headers: backend.auth,
-      body: JSON.stringify({ ...demo, id }),
+      body: JSON.stringify({ ...demo, id, rules: { ...demo.rules, electorate } }),
     }),
     201,
     `POST /api/rounds (${id})`,
@@ -636,11 +679,25 @@ export async function mintVoters(
   return tokens;
 }
 
-/** One request body per voter: its picks and a fresh idempotency key (and its own address, with `addresses`). */
-export function ballotsFor(tokens: readonly string[], choices: readonly string[][], addresses = false): Ballot[] {
+/**
+ * One request body per voter: its picks and a fresh idempotency key (and its own address, with `addresses`).
+ * With `tickets` (a tickets round) voter i sends ticket i in the body and no token.
+ */
+export function ballotsFor(
+  tokens: readonly string[],
+  choices: readonly string[][],
+  addresses = false,
+  tickets?: readonly string[],
+): Ballot[] {
   return choices.map((picks, index) => ({
-    token: tokens[index] as string,
-    body: Buffer.from(JSON.stringify({ choices: picks, idempotencyKey: randomUUID() })),
+    token: tickets ? "" : (tokens[index] as string),
+    body: Buffer.from(
+      JSON.stringify({
+        choices: picks,
+        idempotencyKey: randomUUID(),
+        ...(tickets ? { ticket: tickets[index] as string } : {}),
+      }),
+    ),
     ...(addresses ? { address: voterAddress(index) } : {}),
   }));
 }
@@ -769,4 +826,116 @@ export async function runMain(main: () => Promise<number>, usage: string): Promi
     await cleanup();
   }
   process.exit(exitCode);
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// wrk as the load generator (ingest.ts): a C program in a process of its own, so that the generator is not the
+// limit (a Node generator in the bench process could not saturate bare node:http on a 2-core machine).
+
+export const wrkScript = fileURLToPath(new URL("./wrk-ballots.lua", import.meta.url));
+
+/** What one wrk run of a list of ballots got back. */
+export interface WrkRun extends Outcomes {
+  count: number;
+  /** Ballots answered (every status but the filler's 200): equals `count` when the run completed. */
+  answered: number;
+  elapsedMs: number;
+  p50Ms: number;
+  p99Ms: number;
+  maxMs: number;
+  /** wrk's socket errors (connect, read, write, timeout). */
+  errors: Record<string, number>;
+}
+
+/**
+ * Sends every ballot once to `urlPath` with `connections` in flight (closed loop: a connection sends its next
+ * request when the previous answer is in), with `wrk -t1`, and returns when every ballot is answered.
+ */
+export async function runWrk(
+  port: number,
+  urlPath: string,
+  ballots: readonly Ballot[],
+  connections: number,
+  timeLimitS: number,
+): Promise<WrkRun> {
+  const dir = mkdtempSync(path.join(os.tmpdir(), "lb-wrk-"));
+  onCleanup(() => rmSync(dir, { recursive: true, force: true }));
+  const file = path.join(dir, "ballots.tsv");
+  writeFileSync(
+    file,
+    ballots.map((ballot) => `${ballot.token}\t${ballot.address ?? ""}\t${ballot.body.toString("utf8")}\n`).join(""),
+  );
+  const args = ["-t1", `-c${connections}`, `-d${timeLimitS}s`, "--timeout", "30s", "-s", wrkScript];
+  const child = spawn("wrk", [...args, `http://127.0.0.1:${port}`, "--", file, urlPath], {
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  children.add(child);
+  onCleanup(() => {
+    if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+  });
+  let result: string | undefined;
+  const tail: string[] = [];
+  onLines(child.stdout, (line) => {
+    if (line === "WRK_DONE") child.kill("SIGINT");
+    else if (line.startsWith("WRK_RESULT ")) result = line.slice("WRK_RESULT ".length);
+    else tail.push(line);
+  });
+  onLines(child.stderr, (line) => tail.push(line));
+  const exit = await abortable(
+    new Promise<string>((resolve) => {
+      child.once("error", (error: NodeJS.ErrnoException) =>
+        resolve(error.code === "ENOENT" ? "wrk is not on PATH (Debian: apt-get install wrk)" : error.message),
+      );
+      child.once("close", (code, how) => resolve(how ? `signal ${how}` : `code ${code}`));
+    }),
+  );
+  children.delete(child);
+  rmSync(dir, { recursive: true, force: true });
+  if (!result) throw new Error(`wrk failed (${exit}): ${tail.slice(-10).join("\n")}`);
+  const parsed = JSON.parse(result) as {
+    durationUs: number;
+    ballots: number;
+    p50Us: number;
+    p99Us: number;
+    maxUs: number;
+    errors: Record<string, number>;
+    statuses: Record<string, number>;
+    samples: Record<string, string>;
+  };
+  const statuses = new Map(Object.entries(parsed.statuses));
+  const unanswered = ballots.length - parsed.ballots;
+  if (unanswered > 0) statuses.set("UNANSWERED", unanswered);
+  return {
+    count: ballots.length,
+    answered: parsed.ballots,
+    elapsedMs: parsed.durationUs / 1000,
+    p50Ms: parsed.p50Us / 1000,
+    p99Ms: parsed.p99Us / 1000,
+    maxMs: parsed.maxUs / 1000,
+    errors: parsed.errors,
+    statuses,
+    samples: new Map(Object.entries(parsed.samples)),
+  };
+}
+
+/** `count` ticket codes of a tickets round, created as the organiser in batches of at most 10,000. */
+export async function createTickets(
+  agent: Agent,
+  backend: BenchBackend,
+  roundId: string,
+  count: number,
+): Promise<string[]> {
+  const codes: string[] = [];
+  for (let batch = 0; codes.length < count; batch += 1) {
+    const created = await expectJson<TicketBatchCreated>(
+      httpRequest(agent, backend.port, "POST", `/api/rounds/${roundId}/tickets`, {
+        headers: backend.auth,
+        body: JSON.stringify({ batch: `bench-${batch}`, count: Math.min(10_000, count - codes.length) }),
+      }),
+      201,
+      `POST /api/rounds/${roundId}/tickets`,
+    );
+    codes.push(...created.tickets.map((ticket) => ticket.code));
+  }
+  return codes;
 }

@@ -1,9 +1,11 @@
 /**
- * Ingest benchmark: how many ballots per second the real backend process accepts end to end (HTTP → Express →
- * one Lua script in Redis with the append-only file on), next to a bare node:http server driven by the same load
- * generator on the same machine, and redis-benchmark's SET rate on the same Redis as a second reference.
+ * Ingest benchmark: how many ballots per second the real backend process accepts end to end (HTTP → the ballot
+ * route → one Lua script in Redis with the append-only file on), next to a bare node:http server driven by the same
+ * load generator (wrk, in a process of its own) on the same machine, alternated in pairs, and redis-benchmark's SET
+ * rate on the same Redis as a second reference.
  *
- *   npm run bench:ingest -- [--voters 20000] [--concurrency 64] [--warmup 1000] [--seed 1] [--appendfsync always|everysec] [--json]
+ *   npm run bench:ingest -- [--voters 20000] [--concurrency 64] [--pairs 3] [--tickets] [--limits on|off]
+ *                           [--workers N] [--appendfsync always|everysec] [--json]
  *
  * A benchmark, not a test: it prints figures. It is bounded in count (--voters) and time (--time-limit), sends
  * traffic only to 127.0.0.1 (or to REDIS_URL), and stops every child process it started, also on error and
@@ -14,14 +16,14 @@ import { randomBytes } from "node:crypto";
 import type { Agent } from "node:http";
 import os from "node:os";
 import path from "node:path";
-import { performance } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import type { AppendFsync } from "@lb/backend";
-import type { Leaderboard, RecountResult } from "@lb/common";
+import type { Leaderboard, RecountResult, RoundView } from "@lb/common";
 import {
   abortable,
   type Ballot,
+  type BenchBackend,
   BUSY_MACHINE_CORES,
   ballotsFor,
   type CpuShare,
@@ -30,6 +32,7 @@ import {
   cpuLine,
   cpuShare,
   cpuSnapshot,
+  createTickets,
   describeError,
   expectJson,
   freePort,
@@ -40,11 +43,10 @@ import {
   onCleanup,
   openDemoRound,
   parsingFlags,
-  percentile,
-  postBallot,
   progress,
   reportNon201,
   runMain,
+  runWrk,
   sourceRevision,
   startBackend,
   startRedis,
@@ -52,6 +54,7 @@ import {
   startTimeLimit,
   throwIfAborted,
   UsageError,
+  type WrkRun,
   wholeNumber,
 } from "./bench-support.js";
 
@@ -70,6 +73,12 @@ interface Options {
   json: boolean;
   /** VOTER_LIMITS of the backend; `on` gives every voter an address (and /24) of its own. */
   limits: "on" | "off";
+  /** Tickets rounds: every ballot carries a ticket of its round instead of a voter token. */
+  tickets: boolean;
+  /** Pairs of runs (bare, then the service), alternating. */
+  pairs: number;
+  /** WORKERS of the backend (its default when not given). */
+  workers: number | undefined;
   redisBenchmark: boolean;
   /** fsync policy of the private redis-server (ignored with REDIS_URL). */
   appendFsync: AppendFsync;
@@ -79,12 +88,15 @@ interface Options {
 
 const USAGE = `Usage: npm run bench:ingest -- [options]
 
-  --voters N          ballots in the measured run, one per voter (default 20000)
-  --concurrency N     requests in flight, each from a different voter (default 64)
-  --warmup N          ballots sent to a separate warm-up round (and to the baseline) first (default 1000)
+  --voters N          ballots in each measured run, one per voter (default 20000; at most 100000 with --tickets)
+  --concurrency N     wrk connections, each with one request in flight (default 64)
+  --warmup N          ballots sent to a separate warm-up round, to each server, first (default 1000)
   --seed N            seed of the random ballots (default 1)
   --time-limit S      abort the whole run after S seconds (default 300)
   --json              print one machine-readable JSON line on stdout (the table goes to stderr)
+  --pairs N           pairs of runs, bare node:http then the service, each pair in a round of its own (default 3)
+  --tickets           tickets rounds: each ballot carries a ticket of its round (created untimed), no voter token
+  --workers N         the backend's WORKERS (default: the backend's own default)
   --limits on|off     the backend's VOTER_LIMITS (default off); on: TRUST_PROXY, and every voter mints and votes
                       from an X-Forwarded-For address in a /24 of its own, so the limits run but are not reached
   --redis-benchmark   also run redis-benchmark when REDIS_URL points to a Redis this script did not start
@@ -112,6 +124,9 @@ function checkedOptions(argv: string[]): Options {
       "time-limit": { type: "string", default: "300" },
       json: { type: "boolean", default: false },
       limits: { type: "string", default: "off" },
+      tickets: { type: "boolean", default: false },
+      pairs: { type: "string", default: "3" },
+      workers: { type: "string" },
       "redis-benchmark": { type: "boolean", default: false },
       appendfsync: { type: "string", default: "always" },
       "cpu-prof": { type: "string" },
@@ -135,11 +150,15 @@ function checkedOptions(argv: string[]): Options {
     timeLimitS: int("time-limit", values["time-limit"], 10, 3600),
     json: values.json,
     limits: values.limits === "on" ? "on" : "off",
+    tickets: values.tickets,
+    pairs: int("pairs", values.pairs, 1, 20),
+    workers: values.workers === undefined ? undefined : int("workers", values.workers, 1, 64),
     redisBenchmark: values["redis-benchmark"],
     appendFsync: appendFsyncFlag(values.appendfsync),
     cpuProfDir: values["cpu-prof"] === undefined ? undefined : path.resolve(values["cpu-prof"]),
   };
   if (values.limits !== "on" && values.limits !== "off") throw new UsageError("--limits must be on or off");
+  if (options.tickets && options.voters > 100_000) throw new UsageError("--tickets allows at most 100000 --voters");
   if (options.concurrency > options.voters) {
     throw new UsageError(`--concurrency (${options.concurrency}) must not exceed --voters (${options.voters})`);
   }
@@ -152,46 +171,7 @@ function appendFsyncFlag(raw: string): AppendFsync {
 }
 
 // ---------------------------------------------------------------------------------------------------------------
-// The load generator: closed loop, `concurrency` workers over one keep-alive agent, one request per ballot.
-
-interface LoadRun {
-  count: number;
-  elapsedMs: number;
-  /** Per request, in ms, from just before `request()` to the response's last byte. */
-  latencies: Float64Array;
-  /** Status code (or TIMEOUT / ERR:<code>) → requests. */
-  statuses: Map<string, number>;
-  /** The first response body seen per non-201 outcome. */
-  samples: Map<string, string>;
-}
-
-async function drive(
-  agent: Agent,
-  port: number,
-  urlPath: string,
-  ballots: readonly Ballot[],
-  concurrency: number,
-): Promise<LoadRun> {
-  const latencies = new Float64Array(ballots.length);
-  const statuses = new Map<string, number>();
-  const samples = new Map<string, string>();
-  let next = 0;
-  const worker = async () => {
-    for (;;) {
-      const index = next++;
-      const ballot = ballots[index];
-      if (ballot === undefined) return;
-      const started = performance.now();
-      const outcome = await postBallot(agent, port, urlPath, ballot, samples);
-      latencies[index] = performance.now() - started;
-      statuses.set(outcome, (statuses.get(outcome) ?? 0) + 1);
-      throwIfAborted();
-    }
-  };
-  const started = performance.now();
-  await Promise.all(Array.from({ length: Math.min(concurrency, ballots.length) }, worker));
-  return { count: ballots.length, elapsedMs: performance.now() - started, latencies, statuses, samples };
-}
+// Figures of one run
 
 interface Figures {
   ballotsPerSecond: number;
@@ -203,19 +183,24 @@ interface Figures {
   statuses: Record<string, number>;
 }
 
-function figures(run: LoadRun): Figures {
-  const sorted = Float64Array.from(run.latencies).sort();
+function figures(run: WrkRun): Figures {
   const statuses = Object.fromEntries([...run.statuses].sort(([a], [b]) => a.localeCompare(b)));
   return {
     ballotsPerSecond: run.count / (run.elapsedMs / 1000),
-    p50Ms: percentile(sorted, 0.5),
-    p99Ms: percentile(sorted, 0.99),
-    maxMs: sorted[sorted.length - 1] ?? Number.NaN,
+    p50Ms: run.p50Ms,
+    p99Ms: run.p99Ms,
+    maxMs: run.maxMs,
     elapsedMs: run.elapsedMs,
     non201: run.count - (run.statuses.get("201") ?? 0),
     statuses,
   };
 }
+
+const median = (values: number[]) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = sorted.length >> 1;
+  return sorted.length % 2 ? (sorted[middle] ?? Number.NaN) : ((sorted[middle - 1] ?? 0) + (sorted[middle] ?? 0)) / 2;
+};
 
 // ---------------------------------------------------------------------------------------------------------------
 // redis-benchmark as a reference
@@ -277,11 +262,27 @@ async function redisBenchmark(redisUrl: string): Promise<RedisReference> {
 // The run
 
 interface Correctness {
+  roundId: string;
+  /** Ballots wrk counted as answered 201. */
+  answered201: number;
   totalBallots: number;
   perOptionMatches: boolean;
   recountMatches: boolean;
   recountBallots: number;
   ok: boolean;
+}
+
+/** One pair: bare node:http, then the service, with the same ballots, one after the other. */
+interface Pair {
+  service: Figures;
+  bare: Figures;
+  ratio: number;
+  serviceCpu: CpuShare;
+  bareCpu: CpuShare;
+  /** Backend and Redis CPU per ballot, in µs (null without /proc). */
+  backendUsPerBallot: number | null;
+  redisUsPerBallot: number | null;
+  correctness: Correctness;
 }
 
 async function main(): Promise<number> {
@@ -297,112 +298,119 @@ async function main(): Promise<number> {
   // 1. Redis: REDIS_URL, or a private redis-server (append-only file, fsync as --appendfsync says) in a temp dir.
   const { url: redisUrl, own: ownRedis, pid: redisPid, label: redisLabel } = await startRedis(options.appendFsync);
 
-  // 2. The real backend process.
+  // 2. The real backend process, and the bare node:http baseline beside it (each idles while the other runs).
   const limitsOn = options.limits === "on";
   const target = await startBackend(
     redisUrl,
-    limitsOn ? { VOTER_LIMITS: "on", TRUST_PROXY: "true" } : {},
+    {
+      ...(limitsOn ? { VOTER_LIMITS: "on", TRUST_PROXY: "true" } : {}),
+      ...(options.workers === undefined ? {} : { WORKERS: String(options.workers) }),
+    },
     options.cpuProfDir ? ["--cpu-prof", "--cpu-prof-dir", options.cpuProfDir] : [],
   );
-  const { server: backend, port: backendPort, auth } = target;
-  progress(`backend: node backend/dist/main.js listening on 127.0.0.1:${backendPort} (VOTER_LIMITS=${options.limits})`);
-  const controlAgent = newAgent(options.concurrency);
-
-  // 3. Rounds from the demo data: the measured one, and a warm-up one (so the measured round counts exactly V).
-  const roundId = `bench-${Date.now().toString(36)}-${randomBytes(3).toString("hex")}`;
-  const warmupRoundId = `${roundId}-warmup`;
-  const roundIds = options.warmup > 0 ? [roundId, warmupRoundId] : [roundId];
-  const round = await openDemoRound(controlAgent, target, roundId);
-  if (options.warmup > 0) await openDemoRound(controlAgent, target, warmupRoundId);
+  const { server: backend, port: backendPort } = target;
   progress(
-    `rounds: ${roundIds.join(", ")} open (${round.options.length} options, ` +
-      `${round.rules.minChoices}..${round.rules.maxChoices} picks)`,
+    `backend: node backend/dist/main.js listening on 127.0.0.1:${backendPort} (VOTER_LIMITS=${options.limits}, ` +
+      `WORKERS=${options.workers ?? "default"})`,
+  );
+  const barePort = await freePort();
+  const bareServer = await startServerChild(
+    "bare",
+    ["--import", import.meta.resolve("tsx"), bareServerScript],
+    { PORT: String(barePort), HOST: "127.0.0.1" },
+    barePort,
+  );
+  const controlAgent = newAgent(16);
+
+  // 3. Rounds from the demo data: one measured round per pair, and a warm-up round (so each measured round counts
+  // exactly V). Tickets rounds with --tickets.
+  const base = `bench-${Date.now().toString(36)}-${randomBytes(3).toString("hex")}`;
+  const electorate = options.tickets ? "tickets" : "open";
+  const roundIds = Array.from({ length: options.pairs }, (_, index) => `${base}-${index + 1}`);
+  const warmupRoundId = `${base}-warmup`;
+  let round: RoundView | undefined;
+  for (const id of options.warmup > 0 ? [...roundIds, warmupRoundId] : roundIds) {
+    round = await openDemoRound(controlAgent, target, id, electorate);
+  }
+  if (!round) throw new Error("no round");
+  progress(
+    `rounds: ${roundIds.length} measured (${electorate}) and ${options.warmup > 0 ? "a" : "no"} warm-up round open ` +
+      `(${round.options.length} options, ${round.rules.minChoices}..${round.rules.maxChoices} picks)`,
   );
 
-  // 4. Voter tokens and ballots, made before anything is timed.
-  const tokens = await mintVoters(controlAgent, backendPort, options.voters, options.concurrency, limitsOn);
+  // 4. Voter tokens (or each round's tickets) and ballots, made before anything is timed. The same voters vote in
+  // every round: one ballot per voter and round.
+  const tokens = options.tickets ? [] : await mintVoters(controlAgent, backendPort, options.voters, 64, limitsOn);
   const optionIds = round.options.map((option) => option.id);
   const choices = makeChoices(options.voters, optionIds, round.rules.minChoices, round.rules.maxChoices, options.seed);
-  const ballots = ballotsFor(tokens, choices, limitsOn);
+  const ballotsOf = async (roundId: string, count: number) =>
+    ballotsFor(
+      tokens,
+      choices.slice(0, count),
+      limitsOn,
+      options.tickets ? await createTickets(controlAgent, target, roundId, count) : undefined,
+    );
   const expectedVotes = new Map<string, number>(optionIds.map((id) => [id, 0]));
   for (const picks of choices) for (const id of picks) expectedVotes.set(id, (expectedVotes.get(id) ?? 0) + 1);
-  const warmupBallots = ballots.slice(0, options.warmup);
   const meanPicks = choices.reduce((sum, picks) => sum + picks.length, 0) / choices.length;
-  const meanBodyBytes = ballots.reduce((sum, ballot) => sum + ballot.body.length, 0) / ballots.length;
 
-  // 5. Warm up on the warm-up round (same voters, same bodies), then the measured run.
-  const serviceAgent = newAgent(options.concurrency);
-  if (warmupBallots.length > 0) {
-    const warm = await drive(
-      serviceAgent,
-      backendPort,
-      `/api/rounds/${warmupRoundId}/ballots`,
-      warmupBallots,
-      options.concurrency,
-    );
-    problems.push(...reportNon201("service warm-up", warm));
-    progress(`service: warm-up ${warm.count} ballots in ${(warm.elapsedMs / 1000).toFixed(1)} s`);
-  }
-  const serviceCpuBefore = cpuSnapshot(backend.child.pid, redisPid);
-  const serviceRun = await drive(
-    serviceAgent,
-    backendPort,
-    `/api/rounds/${roundId}/ballots`,
-    ballots,
-    options.concurrency,
-  );
-  const serviceCpu = cpuShare(serviceCpuBefore, cpuSnapshot(backend.child.pid, redisPid));
-  const service = figures(serviceRun);
-  problems.push(...reportNon201("service", serviceRun));
-  progress(`service: ${serviceRun.count} ballots in ${(serviceRun.elapsedMs / 1000).toFixed(1)} s`);
+  const wrk = (port: number, roundId: string, ballots: readonly Ballot[]) =>
+    runWrk(port, `/api/rounds/${roundId}/ballots`, ballots, options.concurrency, options.timeLimitS);
 
-  // 8. Correctness: everything sent was counted once, and the live counters agree with the audit log. Asked as
-  // the organiser, who sees votes whatever the round's resultsVisibility.
-  const board = await expectJson<Leaderboard>(
-    httpRequest(controlAgent, backendPort, "GET", `/api/rounds/${roundId}/leaderboard`, { headers: auth }),
-    200,
-    "GET leaderboard",
-  );
-  const recount = await expectJson<RecountResult>(
-    httpRequest(controlAgent, backendPort, "GET", `/api/rounds/${roundId}/recount`, { headers: auth }),
-    200,
-    "GET recount",
-  );
-  const wrongOptions = board.entries.filter((entry) => entry.votes !== expectedVotes.get(entry.optionId));
-  const correctness: Correctness = {
-    totalBallots: board.totalBallots,
-    perOptionMatches: wrongOptions.length === 0 && board.entries.length === optionIds.length,
-    recountMatches: recount.matches,
-    recountBallots: recount.ballots,
-    ok: false,
-  };
-  correctness.ok =
-    correctness.totalBallots === options.voters &&
-    correctness.perOptionMatches &&
-    correctness.recountMatches &&
-    correctness.recountBallots === options.voters;
-  if (correctness.totalBallots !== options.voters) {
-    problems.push(`leaderboard totalBallots is ${correctness.totalBallots}, expected ${options.voters}`);
+  // 5. Warm-up of both servers (JIT, connections, Redis), on the warm-up round.
+  if (options.warmup > 0) {
+    const warmupBallots = await ballotsOf(warmupRoundId, options.warmup);
+    problems.push(...reportNon201("bare warm-up", await wrk(barePort, warmupRoundId, warmupBallots)));
+    problems.push(...reportNon201("service warm-up", await wrk(backendPort, warmupRoundId, warmupBallots)));
+    progress(`warm-up: ${options.warmup} ballots to each server`);
   }
-  if (board.resultsHidden) {
-    problems.push("the leaderboard hid its entries from the admin token (resultsHidden: true)");
-  } else if (!correctness.perOptionMatches) {
-    const first = wrongOptions
-      .slice(0, 5)
-      .map((entry) => `${entry.optionId}: ${entry.votes} (expected ${expectedVotes.get(entry.optionId)})`);
-    problems.push(
-      `leaderboard votes differ from what was sent for ${wrongOptions.length} options (${board.entries.length} ` +
-        `entries): ${first.join(", ")}`,
+
+  // 6. The pairs: bare, then the service, alternating; the ratio is taken within each pair.
+  const pairs: Pair[] = [];
+  let meanBodyBytes = 0;
+  for (const roundId of roundIds) {
+    throwIfAborted();
+    const ballots = await ballotsOf(roundId, options.voters);
+    meanBodyBytes = ballots.reduce((sum, ballot) => sum + ballot.body.length, 0) / ballots.length;
+    const bareBefore = cpuSnapshot(bareServer.child.pid, redisPid);
+    const bareRun = await wrk(barePort, roundId, ballots);
+    const bareCpu = cpuShare(bareBefore, cpuSnapshot(bareServer.child.pid, redisPid));
+    problems.push(...reportNon201(`bare node:http (${roundId})`, bareRun));
+    const serviceBefore = cpuSnapshot(backend.child.pid, redisPid);
+    const serviceRun = await wrk(backendPort, roundId, ballots);
+    const serviceCpu = cpuShare(serviceBefore, cpuSnapshot(backend.child.pid, redisPid));
+    problems.push(...reportNon201(`service (${roundId})`, serviceRun));
+    const service = figures(serviceRun);
+    const bare = figures(bareRun);
+    const perBallot = (cores: number | null) => (cores === null ? null : (cores * 1e6) / service.ballotsPerSecond);
+    const correctness = await checkRound(controlAgent, target, roundId, serviceRun, options.voters, expectedVotes);
+    problems.push(...correctnessProblems(correctness, options.voters));
+    pairs.push({
+      service,
+      bare,
+      ratio: service.ballotsPerSecond / bare.ballotsPerSecond,
+      serviceCpu,
+      bareCpu,
+      backendUsPerBallot: perBallot(serviceCpu.server),
+      redisUsPerBallot: perBallot(serviceCpu.redis),
+      correctness,
+    });
+    progress(
+      `pair ${pairs.length}: service ${service.ballotsPerSecond.toFixed(0)}/s, bare ${bare.ballotsPerSecond.toFixed(0)}/s, ` +
+        `ratio ${(service.ballotsPerSecond / bare.ballotsPerSecond).toFixed(2)}`,
     );
+    for (const [label, share] of [
+      ["service", serviceCpu],
+      ["bare node:http", bareCpu],
+    ] as const) {
+      if (share.other !== null && share.other > BUSY_MACHINE_CORES) {
+        warnings.push(`other programs used ${share.other.toFixed(2)} cores during a ${label} run`);
+      }
+    }
   }
-  if (!correctness.recountMatches || correctness.recountBallots !== options.voters) {
-    problems.push(
-      `recount: matches=${recount.matches}, audit ballots ${recount.ballots}, live ballots ${recount.liveBallots}` +
-        `, differences ${JSON.stringify(recount.differences.slice(0, 5))}`,
-    );
-  }
-  serviceAgent.destroy();
+
   controlAgent.destroy();
+  await bareServer.stop();
   const backendUnexpected = backend.unexpectedExit;
   const backendExit = await backend.stop();
   if (backendUnexpected) problems.push(`backend exited during the run (${backendUnexpected})`);
@@ -411,35 +419,6 @@ async function main(): Promise<number> {
     `backend: stopped (${backendExit}); it printed ${backend.stdoutLines} stdout and ${backend.stderrLines} stderr lines`,
   );
   if (options.cpuProfDir) progress(`backend: CPU profile written to ${options.cpuProfDir}`);
-
-  // 6. Baseline: bare node:http, same generator, same voters/concurrency/bodies.
-  throwIfAborted();
-  const barePort = await freePort();
-  const bareServer = await startServerChild(
-    "bare",
-    ["--import", import.meta.resolve("tsx"), bareServerScript],
-    { PORT: String(barePort), HOST: "127.0.0.1" },
-    barePort,
-  );
-  const bareAgent = newAgent(options.concurrency);
-  if (warmupBallots.length > 0) {
-    const warm = await drive(
-      bareAgent,
-      barePort,
-      `/api/rounds/${warmupRoundId}/ballots`,
-      warmupBallots,
-      options.concurrency,
-    );
-    problems.push(...reportNon201("bare warm-up", warm));
-  }
-  const bareCpuBefore = cpuSnapshot(bareServer.child.pid, redisPid);
-  const bareRun = await drive(bareAgent, barePort, `/api/rounds/${roundId}/ballots`, ballots, options.concurrency);
-  const bareCpu = cpuShare(bareCpuBefore, cpuSnapshot(bareServer.child.pid, redisPid));
-  const bare = figures(bareRun);
-  problems.push(...reportNon201("bare node:http", bareRun));
-  progress(`bare node:http: ${bareRun.count} ballots in ${(bareRun.elapsedMs / 1000).toFixed(1)} s`);
-  bareAgent.destroy();
-  await bareServer.stop();
 
   // 7. redis-benchmark on the same Redis.
   throwIfAborted();
@@ -454,7 +433,7 @@ async function main(): Promise<number> {
     };
   }
 
-  // 9. Report.
+  // 8. Report.
   const cpus = os.cpus();
   const machine = {
     node: process.version,
@@ -464,15 +443,10 @@ async function main(): Promise<number> {
     cpuModel: cpus[0]?.model.trim() ?? "unknown",
     memoryGiB: Math.round(os.totalmem() / 2 ** 30),
   };
-  const ratio = service.ballotsPerSecond / bare.ballotsPerSecond;
-  for (const [label, share] of [
-    ["service", serviceCpu],
-    ["bare node:http", bareCpu],
-  ] as const) {
-    if (share.other !== null && share.other > BUSY_MACHINE_CORES) {
-      warnings.push(`other programs used ${share.other.toFixed(2)} cores during the ${label} run`);
-    }
-  }
+  const medianOf = (pick: (pair: Pair) => number | null) => {
+    const values = pairs.map(pick).filter((value): value is number => value !== null);
+    return values.length ? median(values) : null;
+  };
   const result = {
     benchmark: "ingest",
     startedAt: startedAt.toISOString(),
@@ -483,16 +457,28 @@ async function main(): Promise<number> {
       concurrency: options.concurrency,
       warmup: options.warmup,
       seed: options.seed,
+      pairs: options.pairs,
       limits: options.limits,
+      tickets: options.tickets,
+      workers: options.workers ?? "default",
+      generator: "wrk -t1",
       redis: redisLabel,
     },
     ballots: { meanPicks, meanBodyBytes },
-    service,
-    bare,
-    serviceToBareThroughput: ratio,
+    pairs,
+    medians: {
+      serviceBallotsPerSecond: medianOf((pair) => pair.service.ballotsPerSecond),
+      serviceP50Ms: medianOf((pair) => pair.service.p50Ms),
+      serviceP99Ms: medianOf((pair) => pair.service.p99Ms),
+      bareBallotsPerSecond: medianOf((pair) => pair.bare.ballotsPerSecond),
+      bareP50Ms: medianOf((pair) => pair.bare.p50Ms),
+      bareP99Ms: medianOf((pair) => pair.bare.p99Ms),
+      ratio: medianOf((pair) => pair.ratio),
+      backendUsPerBallot: medianOf((pair) => pair.backendUsPerBallot),
+      redisUsPerBallot: medianOf((pair) => pair.redisUsPerBallot),
+    },
     redisBenchmark: redisReference,
-    cpu: { backgroundCores: background, service: serviceCpu, bare: bareCpu },
-    correctness,
+    cpu: { backgroundCores: background },
     problems,
     warnings,
     ok: problems.length === 0,
@@ -508,66 +494,144 @@ async function main(): Promise<number> {
   return result.ok ? 0 : 1;
 }
 
+/** Tally = 201s = recount: the leaderboard (as the organiser), its per-option votes, and the audit log's recount. */
+async function checkRound(
+  agent: Agent,
+  target: BenchBackend,
+  roundId: string,
+  run: WrkRun,
+  voters: number,
+  expectedVotes: Map<string, number>,
+): Promise<Correctness> {
+  const board = await expectJson<Leaderboard>(
+    httpRequest(agent, target.port, "GET", `/api/rounds/${roundId}/leaderboard`, { headers: target.auth }),
+    200,
+    "GET leaderboard",
+  );
+  const recount = await expectJson<RecountResult>(
+    httpRequest(agent, target.port, "GET", `/api/rounds/${roundId}/recount`, { headers: target.auth }),
+    200,
+    "GET recount",
+  );
+  const answered201 = run.statuses.get("201") ?? 0;
+  const perOptionMatches =
+    !board.resultsHidden &&
+    board.entries.length === expectedVotes.size &&
+    board.entries.every((entry) => entry.votes === expectedVotes.get(entry.optionId));
+  const correctness: Correctness = {
+    roundId,
+    answered201,
+    totalBallots: board.totalBallots,
+    perOptionMatches,
+    recountMatches: recount.matches,
+    recountBallots: recount.ballots,
+    ok: false,
+  };
+  correctness.ok =
+    answered201 === voters &&
+    board.totalBallots === answered201 &&
+    perOptionMatches &&
+    recount.matches &&
+    recount.ballots === answered201;
+  return correctness;
+}
+
+function correctnessProblems(correctness: Correctness, voters: number): string[] {
+  if (correctness.ok) return [];
+  return [
+    `${correctness.roundId}: ${correctness.answered201} answered 201 of ${voters} sent, leaderboard totalBallots ` +
+      `${correctness.totalBallots}, per-option votes ${correctness.perOptionMatches ? "match" : "DIFFER"}, recount ` +
+      `matches=${correctness.recountMatches} with ${correctness.recountBallots} audited`,
+  ];
+}
+
 function renderTable(result: {
   startedAt: string;
   revision: string;
   machine: { node: string; platform: string; cpus: number; cpuModel: string; memoryGiB: number };
-  options: { voters: number; concurrency: number; warmup: number; seed: number; limits: string; redis: string };
+  options: {
+    voters: number;
+    concurrency: number;
+    warmup: number;
+    seed: number;
+    pairs: number;
+    limits: string;
+    tickets: boolean;
+    workers: number | string;
+    generator: string;
+    redis: string;
+  };
   ballots: { meanPicks: number; meanBodyBytes: number };
-  service: Figures;
-  bare: Figures;
-  serviceToBareThroughput: number;
+  pairs: Pair[];
+  medians: Record<string, number | null>;
   redisBenchmark: RedisReference;
-  cpu: { backgroundCores: number; service: CpuShare; bare: CpuShare };
-  correctness: Correctness;
+  cpu: { backgroundCores: number };
   problems: string[];
   warnings: string[];
 }): string {
   const n0 = new Intl.NumberFormat("en-US", { maximumFractionDigits: 0 });
   const ms = (value: number) => value.toFixed(1);
+  const us = (value: number | null) => (value === null ? "n/a" : value.toFixed(0));
   const row = (cells: string[]) =>
-    cells.map((cell, index) => (index === 0 ? cell.padEnd(24) : cell.padStart(11))).join("");
-  const { machine, options, service, bare, correctness } = result;
+    cells.map((cell, index) => (index === 0 ? cell.padEnd(8) : cell.padStart(11))).join("");
+  const { machine, options, medians } = result;
   const lines = [
     "",
     `Ingest benchmark, ${result.startedAt}, source ${result.revision}`,
     `machine: node ${machine.node}, ${machine.platform}, ${machine.cpus} × ${machine.cpuModel}, ${machine.memoryGiB} GiB`,
-    `run: ${options.voters} ballots (one per voter), concurrency ${options.concurrency}, warm-up ${options.warmup}, ` +
-      `VOTER_LIMITS=${options.limits}, ` +
-      `seed ${options.seed}, ${result.ballots.meanPicks.toFixed(1)} picks and ` +
-      `${result.ballots.meanBodyBytes.toFixed(0)} body bytes per ballot on average`,
+    `run: ${options.pairs} pairs (bare node:http, then the service) of ${options.voters} ballots (one per voter), ` +
+      `${options.generator} -c${options.concurrency}, warm-up ${options.warmup}, VOTER_LIMITS=${options.limits}, ` +
+      `${options.tickets ? "tickets" : "open"} rounds, WORKERS=${options.workers}, seed ${options.seed}, ` +
+      `${result.ballots.meanPicks.toFixed(1)} picks and ${result.ballots.meanBodyBytes.toFixed(0)} body bytes per ballot`,
     `redis: ${options.redis}`,
     "",
-    row(["", "ballots/s", "p50 ms", "p99 ms", "max ms", "non-201"]),
+    row(["pair", "service/s", "p50 ms", "p99 ms", "bare/s", "p50 ms", "p99 ms", "ratio", "backend µs", "redis µs"]),
+    ...result.pairs.map((pair, index) =>
+      row([
+        String(index + 1),
+        n0.format(pair.service.ballotsPerSecond),
+        ms(pair.service.p50Ms),
+        ms(pair.service.p99Ms),
+        n0.format(pair.bare.ballotsPerSecond),
+        ms(pair.bare.p50Ms),
+        ms(pair.bare.p99Ms),
+        pair.ratio.toFixed(2),
+        us(pair.backendUsPerBallot),
+        us(pair.redisUsPerBallot),
+      ]),
+    ),
     row([
-      "service (backend)",
-      n0.format(service.ballotsPerSecond),
-      ms(service.p50Ms),
-      ms(service.p99Ms),
-      ms(service.maxMs),
-      String(service.non201),
+      "median",
+      n0.format(medians.serviceBallotsPerSecond ?? 0),
+      ms(medians.serviceP50Ms ?? 0),
+      ms(medians.serviceP99Ms ?? 0),
+      n0.format(medians.bareBallotsPerSecond ?? 0),
+      ms(medians.bareP50Ms ?? 0),
+      ms(medians.bareP99Ms ?? 0),
+      (medians.ratio ?? 0).toFixed(2),
+      us(medians.backendUsPerBallot ?? null),
+      us(medians.redisUsPerBallot ?? null),
     ]),
-    row([
-      "bare node:http",
-      n0.format(bare.ballotsPerSecond),
-      ms(bare.p50Ms),
-      ms(bare.p99Ms),
-      ms(bare.maxMs),
-      String(bare.non201),
-    ]),
-    `service / bare throughput: ${result.serviceToBareThroughput.toFixed(2)}`,
+    "(ratio = service / bare ballots per second within the pair; backend and redis: CPU per ballot)",
     result.redisBenchmark.ran
       ? `redis reference: ${result.redisBenchmark.note} → ${n0.format(result.redisBenchmark.setRps ?? 0)} SET/s` +
         (result.redisBenchmark.p50Ms === undefined ? "" : ` (p50 ${result.redisBenchmark.p50Ms} ms)`)
       : `redis reference: ${result.redisBenchmark.note}`,
     "",
-    `cpu in cores (of ${machine.cpus}): before the run, other programs ${result.cpu.backgroundCores.toFixed(2)}`,
-    cpuLine("service run", "backend", result.cpu.service),
-    cpuLine("bare run", "bare server", result.cpu.bare),
+    `cpu in cores (of ${machine.cpus}): before the run, other programs ${result.cpu.backgroundCores.toFixed(2)}; pair 1:`,
+    ...(result.pairs[0]
+      ? [
+          cpuLine("service run", "backend", result.pairs[0].serviceCpu),
+          cpuLine("bare run", "bare server", result.pairs[0].bareCpu),
+        ]
+      : []),
     "",
-    `correctness: leaderboard totalBallots ${correctness.totalBallots} (expected ${options.voters}), per-option votes ` +
-      `${correctness.perOptionMatches ? "match" : "DIFFER"}, recount matches=${correctness.recountMatches} ` +
-      `(${correctness.recountBallots} audited)`,
+    ...result.pairs.map(
+      (pair) =>
+        `correctness ${pair.correctness.roundId}: ${pair.correctness.answered201} answered 201 = leaderboard ` +
+        `${pair.correctness.totalBallots} = recount ${pair.correctness.recountBallots} (matches=` +
+        `${pair.correctness.recountMatches}), per-option votes ${pair.correctness.perOptionMatches ? "match" : "DIFFER"}`,
+    ),
   ];
   if (result.warnings.length > 0) {
     lines.push("", "WARNINGS (figures less trustworthy):", ...result.warnings.map((warning) => `  - ${warning}`));
@@ -575,7 +639,7 @@ function renderTable(result: {
   if (result.problems.length > 0) {
     lines.push("", "PROBLEMS:", ...result.problems.map((problem) => `  - ${problem}`));
   } else {
-    lines.push("result: ok (every request 201, counts verified)");
+    lines.push("result: ok (every ballot 201; tally = 201s = recount in every round)");
   }
   return lines.join("\n");
 }

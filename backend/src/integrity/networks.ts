@@ -32,23 +32,35 @@ const CACHE_ROUNDS = 1_000;
 /**
  * The current epoch's `rules.allowedNetworks` of each round, read at most once a second per round and backend:
  * two small reads instead of two per ballot. A round that does not exist allows any network (the route answers
- * ROUND_NOT_FOUND itself).
+ * ROUND_NOT_FOUND itself). Once a round's entry is a second old it is read again in the background while ballots
+ * keep using the old one (an edit applies within a second and a read): no ballot waits for that read, and a
+ * Redis that is slow to answer it does not hold every ballot of the round back (issue 8).
  */
 export class RoundNetworks {
-  private readonly cache = new Map<string, { until: number; allows: (ip: string) => boolean }>();
+  private readonly cache = new Map<string, { until: number; allows: (ip: string) => boolean; reading?: boolean }>();
 
   constructor(private readonly redis: Redis) {}
 
   async allows(roundId: string, ip: string): Promise<boolean> {
-    const now = Date.now();
-    let entry = this.cache.get(roundId);
-    if (!entry || entry.until <= now) {
-      const networks = await this.read(roundId);
-      if (this.cache.size >= CACHE_ROUNDS) this.cache.clear();
-      entry = { until: now + CACHE_MS, allows: networkMatcher(networks) };
-      this.cache.set(roundId, entry);
+    const entry = this.cache.get(roundId);
+    if (!entry) return (await this.refresh(roundId)).allows(ip);
+    if (entry.until <= Date.now() && !entry.reading) {
+      entry.reading = true;
+      // A failed read leaves the old entry in place, to be read again by the next ballot.
+      this.refresh(roundId).catch(() => {
+        entry.reading = false;
+      });
     }
     return entry.allows(ip);
+  }
+
+  private async refresh(roundId: string) {
+    const now = Date.now();
+    const networks = await this.read(roundId);
+    if (this.cache.size >= CACHE_ROUNDS) this.cache.clear();
+    const entry = { until: now + CACHE_MS, allows: networkMatcher(networks) };
+    this.cache.set(roundId, entry);
+    return entry;
   }
 
   private async read(roundId: string): Promise<string[]> {

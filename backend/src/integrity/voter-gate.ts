@@ -1,5 +1,5 @@
 import { ChallengeSolutionSchema, RoundIdSchema } from "@lb/common";
-import type { Request, RequestHandler } from "express";
+import type { Request } from "express";
 import type { Redis } from "ioredis";
 import { AppError } from "../http/app-error.js";
 import { parseBody } from "../http/validate.js";
@@ -8,6 +8,9 @@ import { addressHasher } from "./address-hash.js";
 import { clientAddress } from "./client-address.js";
 import { RoundNetworks } from "./networks.js";
 import { ChallengeRequiredError, type LimitedAction, VoterLimits, type VoterLimitsConfig } from "./voter-limits.js";
+
+/** What the gate needs of a request: the client's IP as Express's `req.ip` gives it (the ballot fast path too). */
+export type GateClient = Pick<Request, "ip">;
 
 /**
  * What stands between a client and a new voter token or a counted ballot in an open round: the round's allowed
@@ -29,7 +32,7 @@ export class VoterGate {
     this.hashAddress = addressHasher(voterTokenSecret);
   }
 
-  async checkNetwork(roundId: string, req: Request): Promise<void> {
+  async checkNetwork(roundId: string, req: GateClient): Promise<void> {
     if (!(await this.networks.allows(roundId, clientAddress(req.ip).ip))) {
       throw new AppError(
         "NETWORK_NOT_ALLOWED",
@@ -42,7 +45,7 @@ export class VoterGate {
    * The limits of one action; `challenge` is the request body's (possibly absent) solution. Challenges handed out
    * and solved for a request that names its round are counted for that round's integrity report.
    */
-  async checkLimits(action: LimitedAction, req: Request, challenge: unknown, roundId?: string): Promise<void> {
+  async checkLimits(action: LimitedAction, req: GateClient, challenge: unknown, roundId?: string): Promise<void> {
     if (!this.limits.enabled) return;
     const solution = challenge === undefined ? undefined : parseBody(ChallengeSolutionSchema, challenge);
     try {
@@ -73,15 +76,15 @@ export class VoterGate {
     if (epoch !== null) await this.redis.hincrby(key(keys.epoch(Number(epoch))), field, 1);
   }
 
-  /** Ballot routes (after the JSON body parser): the round's networks, then the ballot limits. */
-  ballots(): RequestHandler {
-    return async (req, _res, next) => {
-      const roundId = RoundIdSchema.safeParse(req.params.id);
-      // A bad round id gets its 404 from the route; there is no round to take rules from.
-      if (roundId.success) await this.checkNetwork(roundId.data, req);
-      const challenge = (req.body as { challenge?: unknown } | undefined)?.challenge;
-      await this.checkLimits("ballot", req, challenge, roundId.success ? roundId.data : undefined);
-      next();
-    };
+  /**
+   * A ballot (after its JSON body is parsed): the round's networks, then the ballot limits. `id` is the path's raw
+   * round id; `body` the parsed body, whose `challenge` is the solution, if any.
+   */
+  async checkBallot(id: string, client: GateClient, body: unknown): Promise<void> {
+    const roundId = RoundIdSchema.safeParse(id);
+    // A bad round id gets its 404 from the route; there is no round to take rules from.
+    if (roundId.success) await this.checkNetwork(roundId.data, client);
+    const challenge = (body as { challenge?: unknown } | undefined)?.challenge;
+    await this.checkLimits("ballot", client, challenge, roundId.success ? roundId.data : undefined);
   }
 }

@@ -1,4 +1,4 @@
-import { createHash, createHmac, randomBytes, timingSafeEqual } from "node:crypto";
+import { createHash, createHmac, createSecretKey, type KeyObject, randomBytes, timingSafeEqual } from "node:crypto";
 
 /**
  * A voter token is `v1.<voter id>.<signature>`: a random id signed by the server (HMAC-SHA256), so a client
@@ -7,8 +7,16 @@ import { createHash, createHmac, randomBytes, timingSafeEqual } from "node:crypt
 const VERSION = "v1";
 const TOKEN_PATTERN = /^v1\.([A-Za-z0-9_-]{22})\.([A-Za-z0-9_-]{43})$/;
 
+/** HMAC keys prepared once per secret (a process has one or two): a string key is set up again on every call. */
+const keys = new Map<string, KeyObject>();
+
 function sign(secret: string, voterId: string): string {
-  return createHmac("sha256", secret).update(`${VERSION}.${voterId}`).digest("base64url");
+  let key = keys.get(secret);
+  if (!key) {
+    key = createSecretKey(Buffer.from(secret, "utf8"));
+    keys.set(secret, key);
+  }
+  return createHmac("sha256", key).update(`${VERSION}.${voterId}`).digest("base64url");
 }
 
 export function issueVoterToken(secret: string): string {
