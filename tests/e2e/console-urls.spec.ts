@@ -1,8 +1,9 @@
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Backends } from "../support/backend.js";
-import { launchBrowser, newPage, screenshot, startAppServer } from "../support/browser.js";
+import { newPage, screenshot } from "../support/browser.js";
 import { smallRound } from "../support/rounds.js";
+import { startVoteSuite } from "./vote-support.js";
 
 /**
  * The console's URLs (a round and its tab: reload, deep links, back/forward), the confirmation before closing
@@ -15,21 +16,15 @@ let app: Backends;
 let browser: Browser;
 let baseURL: string;
 
+let suite: Awaited<ReturnType<typeof startVoteSuite>> | undefined;
+
 beforeAll(async () => {
-  app = await startAppServer();
+  suite = await startVoteSuite();
+  ({ app, browser } = suite);
   baseURL = app.urls[0] as string;
-  try {
-    browser = await launchBrowser();
-  } catch (error) {
-    await app.close();
-    throw error;
-  }
 });
 
-afterAll(async () => {
-  await browser?.close();
-  await app?.close();
-});
+afterAll(() => suite?.close());
 
 /** Signs in on whatever console URL the page is at; it stays there. */
 async function signInHere(page: Page): Promise<void> {

@@ -5,9 +5,10 @@ import type { Browser, Locator, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseCsv } from "../../frontend/src/features/admin/import/parse-csv.js";
 import type { Backends } from "../support/backend.js";
-import { launchBrowser, newPage, screenshot, startAppServer } from "../support/browser.js";
+import { newPage, screenshot } from "../support/browser.js";
 import { expectStatus } from "../support/http.js";
 import { smallRound, uniqueRoundId } from "../support/rounds.js";
+import { startVoteSuite } from "./vote-support.js";
 
 /**
  * The organiser's path in headless Chromium against a real backend and Redis: import the shared round in the
@@ -24,21 +25,15 @@ let app: Backends;
 let browser: Browser;
 let baseURL: string;
 
+let suite: Awaited<ReturnType<typeof startVoteSuite>> | undefined;
+
 beforeAll(async () => {
-  app = await startAppServer();
+  suite = await startVoteSuite();
+  ({ app, browser } = suite);
   baseURL = app.urls[0] as string;
-  try {
-    browser = await launchBrowser();
-  } catch (error) {
-    await app.close();
-    throw error;
-  }
 });
 
-afterAll(async () => {
-  await browser?.close();
-  await app?.close();
-});
+afterAll(() => suite?.close());
 
 /** The option ids of the screen's top rows, in the order on screen. */
 const screenOrder = (page: Page) =>

@@ -2,9 +2,10 @@ import type { Leaderboard, ScreenKeyResponse } from "@lb/common";
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Backends } from "../support/backend.js";
-import { launchBrowser, newPage, screenshot, startAppServer } from "../support/browser.js";
+import { newPage, screenshot } from "../support/browser.js";
 import { expectStatus } from "../support/http.js";
 import { smallRound } from "../support/rounds.js";
+import { startVoteSuite } from "./vote-support.js";
 
 /**
  * Replay of the race on the projector (from the first frame to the final board), and "verify my ballot":
@@ -20,21 +21,15 @@ let app: Backends;
 let browser: Browser;
 let baseURL: string;
 
+let suite: Awaited<ReturnType<typeof startVoteSuite>> | undefined;
+
 beforeAll(async () => {
-  app = await startAppServer();
+  suite = await startVoteSuite();
+  ({ app, browser } = suite);
   baseURL = app.urls[0] as string;
-  try {
-    browser = await launchBrowser();
-  } catch (error) {
-    await app.close();
-    throw error;
-  }
 });
 
-afterAll(async () => {
-  await browser?.close();
-  await app?.close();
-});
+afterAll(() => suite?.close());
 
 describe("replay", () => {
   it("plays the round back from the start to the final board", async () => {

@@ -2,8 +2,9 @@ import type { ShowState } from "@lb/common";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Backends } from "../support/backend.js";
-import { launchBrowser, newPage, PHONE_VIEWPORT, screenshot, startAppServer } from "../support/browser.js";
+import { newPage, PHONE_VIEWPORT, screenshot } from "../support/browser.js";
 import { smallRound } from "../support/rounds.js";
+import { startVoteSuite } from "./vote-support.js";
 
 /** The host's phone remote at 390x844 (open, pause, close, add time), and undoing a reset in the console. */
 
@@ -13,21 +14,15 @@ let app: Backends;
 let browser: Browser;
 let baseURL: string;
 
+let suite: Awaited<ReturnType<typeof startVoteSuite>> | undefined;
+
 beforeAll(async () => {
-  app = await startAppServer();
+  suite = await startVoteSuite();
+  ({ app, browser } = suite);
   baseURL = app.urls[0] as string;
-  try {
-    browser = await launchBrowser();
-  } catch (error) {
-    await app.close();
-    throw error;
-  }
 });
 
-afterAll(async () => {
-  await browser?.close();
-  await app?.close();
-});
+afterAll(() => suite?.close());
 
 async function signInHere(page: Page, label = "Admin token", submit = "Sign in"): Promise<void> {
   await page.getByLabel(label).fill(app.adminToken);

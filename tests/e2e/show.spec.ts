@@ -2,9 +2,10 @@ import type { ScreenKeyResponse } from "@lb/common";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Backends } from "../support/backend.js";
-import { launchBrowser, newPage, screenshot, startAppServer } from "../support/browser.js";
+import { newPage, screenshot } from "../support/browser.js";
 import { expectStatus } from "../support/http.js";
 import { smallRound } from "../support/rounds.js";
+import { startVoteSuite } from "./vote-support.js";
 
 /**
  * The show in Chromium: a countdown on the screen and a phone that ends with the round closing by itself and
@@ -18,21 +19,15 @@ let app: Backends;
 let browser: Browser;
 let baseURL: string;
 
+let suite: Awaited<ReturnType<typeof startVoteSuite>> | undefined;
+
 beforeAll(async () => {
-  app = await startAppServer();
+  suite = await startVoteSuite();
+  ({ app, browser } = suite);
   baseURL = app.urls[0] as string;
-  try {
-    browser = await launchBrowser();
-  } catch (error) {
-    await app.close();
-    throw error;
-  }
 });
 
-afterAll(async () => {
-  await browser?.close();
-  await app?.close();
-});
+afterAll(() => suite?.close());
 
 async function screenKey(roundId: string): Promise<string> {
   const res = await app.api.admin<ScreenKeyResponse>("GET", `/api/rounds/${roundId}/screen-key`);

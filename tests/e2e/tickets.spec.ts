@@ -3,9 +3,10 @@ import type { TicketBatchCreated, TicketBatchList } from "@lb/common";
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Backends } from "../support/backend.js";
-import { launchBrowser, newPage, screenshot, startAppServer } from "../support/browser.js";
+import { newPage, screenshot } from "../support/browser.js";
 import { expectStatus } from "../support/http.js";
 import { smallRound } from "../support/rounds.js";
+import { startVoteSuite } from "./vote-support.js";
 
 /**
  * Tickets rounds in headless Chromium against a real backend and Redis: a phone opens a ticket's QR link and
@@ -17,21 +18,15 @@ let app: Backends;
 let browser: Browser;
 let baseURL: string;
 
+let suite: Awaited<ReturnType<typeof startVoteSuite>> | undefined;
+
 beforeAll(async () => {
-  app = await startAppServer();
+  suite = await startVoteSuite();
+  ({ app, browser } = suite);
   baseURL = app.urls[0] as string;
-  try {
-    browser = await launchBrowser();
-  } catch (error) {
-    await app.close();
-    throw error;
-  }
 });
 
-afterAll(async () => {
-  await browser?.close();
-  await app?.close();
-});
+afterAll(() => suite?.close());
 
 async function ticketsRound(title = "Ticket vote") {
   const round = smallRound(4, { minChoices: 1, maxChoices: 2 }, title);
