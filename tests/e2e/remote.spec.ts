@@ -1,4 +1,4 @@
-import type { ShowState } from "@lb/common";
+import type { EventView, ShowState } from "@lb/common";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Backends } from "../support/backend.js";
@@ -32,6 +32,33 @@ async function signInHere(page: Page, label = "Admin token", submit = "Sign in")
 const closesAtMs = async (roundId: string) => Date.parse((await app.api.round(roundId)).rules.closesAt ?? "");
 
 describe("the phone remote", () => {
+  it("moves an event on to its next round, and follows it", async () => {
+    const [first, second] = [
+      await app.api.createOpenRound(smallRound(2), "remote-ev1"),
+      await app.api.createRound(smallRound(2), "remote-ev2"),
+    ];
+    const created = await app.api.admin<EventView>("POST", "/api/events", {
+      title: "Awards night",
+      rounds: [first.id, second.id],
+    });
+    expect(created.status).toBe(201);
+    const eventId = created.body.id;
+    await app.api.admin("POST", `/api/events/${eventId}/current`, { roundId: first.id });
+    const { context, page } = await newPage(browser, { baseURL, locale: "en-US", viewport: PHONE_VIEWPORT });
+    try {
+      await page.goto(`/admin/r/${first.id}/remote`);
+      await signInHere(page);
+      await page.locator('[data-remote="next-round"]').click();
+      await page.waitForURL(`**/admin/r/${second.id}/remote`);
+      expect((await app.api.admin<EventView>("GET", `/api/events/${eventId}`)).body.current).toBe(second.id);
+      // The last round has no next one: no button.
+      await page.locator(`[data-remote-view="${second.id}"] [data-remote="open"]`).waitFor();
+      expect(await page.locator('[data-remote="next-round"]').count()).toBe(0);
+    } finally {
+      await context.close();
+    }
+  });
+
   it("hides results on screens, freezes and steps the reveal from the phone", async () => {
     const round = await app.api.createOpenRound(smallRound(3), "remote-show");
     const show = async () =>

@@ -5,9 +5,10 @@ import { StatusBadge } from "../../components/status-badge";
 import { useDocumentTitle } from "../../components/use-document-title";
 import { formatNumber, t } from "../../i18n";
 import { adminApi, api, asApiRequestError } from "../../lib/api";
-import { Link } from "../../lib/router";
+import { Link, navigate } from "../../lib/router";
 import { paths } from "../../lib/routes";
 import { useAsync } from "../../lib/use-async";
+import { eventAdminApi } from "../event/event-api";
 import { useLiveLeaderboard } from "../leaderboard/use-live-leaderboard";
 import { ta } from "./admin-messages";
 import { useSession } from "./admin-session";
@@ -171,6 +172,7 @@ function RemoteControls({ round, onChanged }: { round: RemoteRound; onChanged: (
             {action.label(round)}
           </button>
         ))}
+        <NextRoundButton roundId={round.id} disabled={busy} run={run} />
       </div>
       {confirming === "close" && (
         <ConfirmInline
@@ -224,4 +226,45 @@ function formatLeft(ms: number): string {
   const [h, m, s] = [Math.floor(total / 3600), Math.floor(total / 60) % 60, total % 60];
   const pad = (n: number) => String(n).padStart(2, "0");
   return h > 0 ? `${h}:${pad(m)}:${pad(s)}` : `${m}:${pad(s)}`;
+}
+
+/**
+ * "Next round" of an event whose current round this is (events of many rounds): moves the event on, so every
+ * event phone and screen follows, and takes the remote to the next round.
+ */
+function NextRoundButton({
+  roundId,
+  disabled,
+  run,
+}: {
+  roundId: string;
+  disabled: boolean;
+  run: (action: () => Promise<string>) => Promise<void>;
+}) {
+  const session = useSession();
+  const events = useAsync((signal) => eventAdminApi.list(session.token, signal), [session.token, roundId]);
+  const event =
+    events.state.status === "done"
+      ? events.state.value.find(
+          (candidate) => candidate.current === roundId && (candidate.position ?? 0) < candidate.roundCount,
+        )
+      : undefined;
+  if (!event) return null;
+  return (
+    <button
+      type="button"
+      className="button button-secondary remote-button"
+      data-remote="next-round"
+      disabled={disabled}
+      onClick={() =>
+        run(async () => {
+          const moved = await eventAdminApi.next(event.id, session.token);
+          if (moved.current) navigate(paths.remote(moved.current));
+          return ta("admin.remote.done");
+        })
+      }
+    >
+      {ta("admin.remote.nextRound", { event: event.title })}
+    </button>
+  );
 }
