@@ -1,11 +1,12 @@
 import type { Exclusion, ExclusionRequest, IntegrityReport, RoundView } from "@lb/common";
 import { LIMITS } from "@lb/common";
-import { type FormEvent, useCallback, useEffect, useId, useState } from "react";
+import { type FormEvent, useId, useState } from "react";
 import { ErrorNotice, Loading } from "../../components/async-view";
 import { formatNumber, t } from "../../i18n";
-import { type ApiRequestError, adminApi, asApiRequestError } from "../../lib/api";
+import { adminApi, asApiRequestError } from "../../lib/api";
 import { type AdminMessageKey, adminMessages, ta } from "./admin-messages";
 import { useSession } from "./admin-session";
+import { useAdminPoll } from "./use-admin-poll";
 
 /** How often the tab asks for a fresh report while it is shown (and the browser tab is visible). */
 const INTEGRITY_REFRESH_MS = 3_000;
@@ -26,48 +27,25 @@ const shortHash = (hash: string) => hash.slice(0, 8);
  */
 export function IntegrityPanel({ round }: { round: RoundView }) {
   const session = useSession();
-  const [report, setReport] = useState<IntegrityReport | null>(null);
-  const [exclusions, setExclusions] = useState<Exclusion[]>([]);
-  const [error, setError] = useState<ApiRequestError | null>(null);
   const [pending, setPending] = useState<PendingExclusion | null>(null);
   const [message, setMessage] = useState<{ ok: boolean; text: string } | null>(null);
-  const [refreshKey, setRefreshKey] = useState(0);
-  const refresh = useCallback(() => setRefreshKey((key) => key + 1), []);
-
-  // biome-ignore lint/correctness/useExhaustiveDependencies: `session` changes only with the token; refreshKey reloads.
-  useEffect(() => {
-    let controller = new AbortController();
-    const load = () => {
-      if (document.visibilityState === "hidden") return;
-      controller.abort();
-      controller = new AbortController();
-      const { signal } = controller;
-      Promise.all([
-        adminApi.integrity(round.id, session.token, signal),
-        adminApi.exclusions(round.id, session.token, signal),
-      ]).then(
-        ([nextReport, nextExclusions]) => {
-          if (signal.aborted) return;
-          setReport(nextReport);
-          setExclusions(nextExclusions);
-          setError(null);
-        },
-        (caught: unknown) => {
-          if (signal.aborted) return;
-          session.handleError(caught);
-          setError(asApiRequestError(caught));
-        },
-      );
-    };
-    load();
-    const timer = setInterval(load, INTEGRITY_REFRESH_MS);
-    document.addEventListener("visibilitychange", load);
-    return () => {
-      clearInterval(timer);
-      document.removeEventListener("visibilitychange", load);
-      controller.abort();
-    };
-  }, [round.id, round.epoch, session.token, refreshKey]);
+  const {
+    value,
+    error,
+    reload: refresh,
+  } = useAdminPoll(
+    async (token, signal) => {
+      const [report, exclusions] = await Promise.all([
+        adminApi.integrity(round.id, token, signal),
+        adminApi.exclusions(round.id, token, signal),
+      ]);
+      return { report, exclusions };
+    },
+    INTEGRITY_REFRESH_MS,
+    [round.id, round.epoch],
+  );
+  const report = value?.report ?? null;
+  const exclusions = value?.exclusions ?? [];
 
   const optionLabel = (optionId: string) => {
     const option = round.options.find((candidate) => candidate.id === optionId);

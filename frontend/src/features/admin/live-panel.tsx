@@ -1,11 +1,10 @@
-import { type ClientView, ClientViewSchema, LIMITS, type RoundStats, type RoundView } from "@lb/common";
-import { useEffect, useState } from "react";
+import { type ClientView, ClientViewSchema, LIMITS, type RoundView } from "@lb/common";
 import { ErrorNotice } from "../../components/async-view";
 import { formatNumber, t } from "../../i18n";
-import { type ApiRequestError, adminApi, asApiRequestError } from "../../lib/api";
+import { adminApi } from "../../lib/api";
 import type { ConnectionState } from "../leaderboard/use-live-leaderboard";
 import { type AdminMessageKey, adminMessages, ta } from "./admin-messages";
-import { useSession } from "./admin-session";
+import { useAdminPoll } from "./use-admin-poll";
 
 /**
  * Connection counts are reported by every backend about every 2 s (PRESENCE_INTERVAL_MS): asking as often keeps
@@ -15,43 +14,12 @@ const STATS_REFRESH_MS = 2_000;
 
 /** Total ballots (live over the socket), voters, ballots per minute, who is connected and why ballots were refused. */
 export function LivePanel({ round, live }: { round: RoundView; live: { connection: ConnectionState } }) {
-  const session = useSession();
   const { connection } = live;
-  const [stats, setStats] = useState<RoundStats | null>(null);
-  const [error, setError] = useState<ApiRequestError | null>(null);
-
-  // biome-ignore lint/correctness/useExhaustiveDependencies: `session` changes only with the token.
-  useEffect(() => {
-    let controller = new AbortController();
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    // One request at a time, the next STATS_REFRESH_MS after the last answer: a slow server is never queued up.
-    const load = () => {
-      controller = new AbortController();
-      const { signal } = controller;
-      adminApi
-        .stats(round.id, session.token, round.epoch, signal)
-        .then(
-          (value) => {
-            if (signal.aborted) return;
-            setStats(value);
-            setError(null);
-          },
-          (caught: unknown) => {
-            if (signal.aborted) return;
-            session.handleError(caught);
-            setError(asApiRequestError(caught));
-          },
-        )
-        .finally(() => {
-          if (!signal.aborted) timer = setTimeout(load, STATS_REFRESH_MS);
-        });
-    };
-    load();
-    return () => {
-      clearTimeout(timer);
-      controller.abort();
-    };
-  }, [round.id, round.epoch, session.token]);
+  const { value: stats, error } = useAdminPoll(
+    (token, signal) => adminApi.stats(round.id, token, round.epoch, signal),
+    STATS_REFRESH_MS,
+    [round.id, round.epoch],
+  );
 
   const perMinute = stats?.ballotsPerMinute ?? [];
   const lastMinute = perMinute.at(-1)?.ballots ?? 0;

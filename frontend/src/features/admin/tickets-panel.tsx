@@ -5,15 +5,16 @@ import {
   type TicketBatchCreated,
   type TicketBatchList,
 } from "@lb/common";
-import { type FormEvent, useEffect, useId, useState } from "react";
+import { type FormEvent, useId, useState } from "react";
 import { createPortal } from "react-dom";
 import { ErrorNotice } from "../../components/async-view";
 import { QrCode } from "../../components/qr-code";
 import { formatNumber, formatPercent, t } from "../../i18n";
-import { type ApiRequestError, adminApi, asApiRequestError } from "../../lib/api";
+import { adminApi, asApiRequestError } from "../../lib/api";
 import { ta } from "./admin-messages";
 import { saveFile, useSession } from "./admin-session";
 import { TICKETS_PER_PAGE, type TicketsPerPage, ticketPages, ticketsCsv } from "./ticket-sheet";
+import { useAdminPoll } from "./use-admin-poll";
 
 /** Turnout changes with every ballot; asking every 5 s keeps the table fresh without following each one. */
 const TURNOUT_REFRESH_MS = 5_000;
@@ -23,39 +24,16 @@ const TURNOUT_REFRESH_MS = 5_000;
  * since the codes are shown only once; and turnout per batch (issued / used in this epoch).
  */
 export function TicketsPanel({ round }: { round: RoundView }) {
-  const session = useSession();
-  const [list, setList] = useState<TicketBatchList | null>(null);
-  const [error, setError] = useState<ApiRequestError | null>(null);
   const [created, setCreated] = useState<TicketBatchCreated | null>(null);
-  const [refresh, setRefresh] = useState(0);
-
-  // biome-ignore lint/correctness/useExhaustiveDependencies: `session` changes only with the token; `refresh` asks again.
-  useEffect(() => {
-    let controller = new AbortController();
-    const load = () => {
-      controller.abort();
-      controller = new AbortController();
-      const { signal } = controller;
-      adminApi.listTickets(round.id, session.token, signal).then(
-        (value) => {
-          if (signal.aborted) return;
-          setList(value);
-          setError(null);
-        },
-        (caught: unknown) => {
-          if (signal.aborted) return;
-          session.handleError(caught);
-          setError(asApiRequestError(caught));
-        },
-      );
-    };
-    load();
-    const timer = setInterval(load, TURNOUT_REFRESH_MS);
-    return () => {
-      clearInterval(timer);
-      controller.abort();
-    };
-  }, [round.id, round.epoch, session.token, refresh]);
+  // Turnout per batch, live while the tab is shown; asked again at once after a batch is made.
+  const {
+    value: list,
+    error,
+    reload,
+  } = useAdminPoll((token, signal) => adminApi.listTickets(round.id, token, signal), TURNOUT_REFRESH_MS, [
+    round.id,
+    round.epoch,
+  ]);
 
   return (
     <div className="console-tickets" data-testid="tickets-panel">
@@ -64,7 +42,7 @@ export function TicketsPanel({ round }: { round: RoundView }) {
         roundId={round.id}
         onCreated={(batch) => {
           setCreated(batch);
-          setRefresh((n) => n + 1);
+          reload();
         }}
       />
       {created && <PrintableBatch round={round} batch={created} onDone={() => setCreated(null)} />}
