@@ -3,8 +3,8 @@ import { useEffect, useState } from "react";
 import { AsyncView } from "../../components/async-view";
 import { StatusBadge } from "../../components/status-badge";
 import { useDocumentTitle } from "../../components/use-document-title";
-import { formatNumber, t } from "../../i18n";
-import { adminApi, api, asApiRequestError } from "../../lib/api";
+import { formatNumber } from "../../i18n";
+import { adminApi } from "../../lib/api";
 import { Link, navigate } from "../../lib/router";
 import { paths } from "../../lib/routes";
 import { useAsync } from "../../lib/use-async";
@@ -14,6 +14,7 @@ import { ta } from "./admin-messages";
 import { useSession } from "./admin-session";
 import { ConfirmInline } from "./confirm-inline";
 import { REMOTE_ACTIONS, type RemoteRound } from "./remote-actions";
+import { useRoundAction, withLiveBoard } from "./use-round-action";
 
 /** The URL segment of the remote (`/admin/r/<id>/remote`); no round tab may use it. */
 export const REMOTE_TAB = "remote";
@@ -44,12 +45,9 @@ export function RemoteView({ roundId }: { roundId: string }) {
     <article className="remote" data-remote-view={roundId}>
       <AsyncView state={round.state} onRetry={reload}>
         {(view) => {
-          const fresh = live.board?.epoch === view.epoch;
           const current: RemoteRound = {
-            ...view,
-            status: fresh && live.board ? live.board.status : view.status,
-            totalBallots: fresh && live.board ? live.board.totalBallots : view.totalBallots,
-            show: fresh ? live.board?.show : undefined,
+            ...withLiveBoard(view, live.board),
+            show: live.board?.epoch === view.epoch ? live.board.show : undefined,
           };
           return <RemoteControls round={current} onChanged={reload} />;
         }}
@@ -63,35 +61,24 @@ export function RemoteView({ roundId }: { roundId: string }) {
 
 function RemoteControls({ round, onChanged }: { round: RemoteRound; onChanged: () => void }) {
   const session = useSession();
-  const [busy, setBusy] = useState(false);
+  const action = useRoundAction(round.id, onChanged);
+  const { busy, message } = action;
   const [confirming, setConfirming] = useState<string | null>(null);
-  const [message, setMessage] = useState<{ ok: boolean; text: string } | null>(null);
   const [fetchedAt] = useState(Date.now);
   // The server's clock as of this view, kept running: the window's end is the server's, not this phone's.
   const serverOffsetMs = Date.parse(round.serverTime) - fetchedAt;
   const now = useNow() + serverOffsetMs;
   const closesAtMs = round.rules.closesAt ? Date.parse(round.rules.closesAt) : null;
 
-  async function run(action: () => Promise<string>) {
-    setBusy(true);
-    setMessage(null);
+  // A confirmation open on the screen is answered by whatever runs next.
+  const run = (work: () => Promise<string>) => {
     setConfirming(null);
-    try {
-      setMessage({ ok: true, text: await action() });
-      onChanged();
-    } catch (caught) {
-      session.handleError(caught);
-      setMessage({ ok: false, text: t(`error.${asApiRequestError(caught).code}`) });
-    } finally {
-      setBusy(false);
-    }
-  }
-
-  const change = (action: RoundAction) =>
-    run(async () => {
-      const view = await api.changeRoundStatus(round.id, action, session.token);
-      return ta("admin.action.done", { status: t(`status.${view.status}`) });
-    });
+    return action.run(work);
+  };
+  const change = (step: RoundAction) => {
+    setConfirming(null);
+    return action.change(step);
+  };
 
   // Time is added to the window's end, or to now when there is none or it has passed.
   const addTime = (minutes: number) =>

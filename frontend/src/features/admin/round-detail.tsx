@@ -3,7 +3,7 @@ import { type FormEvent, useEffect, useId, useState } from "react";
 import { AsyncView } from "../../components/async-view";
 import { StatusBadge } from "../../components/status-badge";
 import { formatNumber, t } from "../../i18n";
-import { adminApi, api, asApiRequestError } from "../../lib/api";
+import { adminApi, api } from "../../lib/api";
 import { Link } from "../../lib/router";
 import { paths } from "../../lib/routes";
 import { useAsync } from "../../lib/use-async";
@@ -12,6 +12,7 @@ import { ta } from "./admin-messages";
 import { useSession } from "./admin-session";
 import { ConfirmInline } from "./confirm-inline";
 import { ROUND_TABS, tabById } from "./round-tabs";
+import { useRoundAction, withLiveBoard } from "./use-round-action";
 
 /**
  * One round: its status and actions, then its tabs (round-tabs.tsx). The tab is the URL's (`/admin/r/<id>/<tab>`):
@@ -53,9 +54,8 @@ export function RoundDetail({
     <section className="card console-detail" aria-labelledby={`${tabsId}-heading`} data-round-detail={roundId}>
       <AsyncView state={round.state} onRetry={reload}>
         {(view) => {
-          const status = live.board?.epoch === view.epoch ? live.board.status : view.status;
-          const totalBallots = live.board?.epoch === view.epoch ? live.board.totalBallots : view.totalBallots;
-          const current = { ...view, status, totalBallots };
+          const current = withLiveBoard(view, live.board);
+          const { status, totalBallots } = current;
           const changed = () => {
             reload();
             onChanged();
@@ -119,32 +119,11 @@ function RoundActions({
   onDeleted: () => void;
 }) {
   const session = useSession();
-  const [busy, setBusy] = useState(false);
-  const [message, setMessage] = useState<{ ok: boolean; text: string } | null>(null);
+  const { busy, message, run, change } = useRoundAction(round.id, onChanged);
   const [confirming, setConfirming] = useState<"close" | "reset" | "delete" | null>(null);
   // What the server allows (archive-round.lua, delete-round.lua); it refuses the rest with a clear code anyway.
   const canArchive = !round.archived && (round.status === "draft" || round.status === "closed");
   const canDelete = round.archived || round.status === "draft";
-
-  async function run(action: () => Promise<string>) {
-    setBusy(true);
-    setMessage(null);
-    try {
-      setMessage({ ok: true, text: await action() });
-      onChanged();
-    } catch (caught) {
-      session.handleError(caught);
-      setMessage({ ok: false, text: t(`error.${asApiRequestError(caught).code}`) });
-    } finally {
-      setBusy(false);
-    }
-  }
-
-  const change = (action: RoundAction) =>
-    run(async () => {
-      const view = await api.changeRoundStatus(round.id, action, session.token);
-      return ta("admin.action.done", { status: t(`status.${view.status}`) });
-    });
 
   const archive = (archived: boolean) =>
     run(async () => {
