@@ -9,62 +9,27 @@
  */
 import { readFileSync } from "node:fs";
 import { performance } from "node:perf_hooks";
-import { createRedisClient, createServer, defaultServerConfig, roundKeys } from "@lb/backend";
 import { repoRoot } from "./bench-support.js";
+import { createBenchRound, fillSyntheticBallots, startInProcessService } from "./synthetic-round.js";
 
 const ballots = Number(process.argv[2] ?? 1_000_000);
 const spanMs = Number(process.argv[3] ?? 3600) * 1000;
 const url = process.env.REDIS_URL;
 if (!url) throw new Error("set REDIS_URL to a Redis you can fill (it writes one round of synthetic data)");
 
-const redis = createRedisClient(url);
-const server = createServer({
-  config: defaultServerConfig({ adminToken: "bench-admin-token-0000", voterTokenSecret: "x".repeat(32) }),
-  redis,
-});
-await new Promise<void>((resolve) => server.httpServer.listen(0, "127.0.0.1", resolve));
-const { port } = server.httpServer.address() as { port: number };
-const base = `http://127.0.0.1:${port}`;
-const headers = { authorization: "Bearer bench-admin-token-0000", "content-type": "application/json" };
-const id = `bench-history-${Date.now()}`;
-const options = Array.from({ length: 64 }, (_, i) => ({ number: i + 1, title: `Option ${i + 1}` }));
-await fetch(`${base}/api/rounds`, {
-  method: "POST",
-  headers,
-  body: JSON.stringify({ id, title: "bench", rules: { minChoices: 1, maxChoices: 3 }, options }),
-});
+const service = await startInProcessService(url);
+const { base, headers, redis } = service;
+const id = await createBenchRound(service, "bench-history");
 
-// Synthetic ballots written straight into the epoch's keys, as cast-ballot.lua would (tally, counter, log).
-const keys = roundKeys(id).epoch(1);
+// Synthetic ballots spread evenly over the span, with explicit stream ids (as if cast over that time).
 const t0 = Date.now() - spanMs - 60_000;
-const tally = new Map<string, number>();
 const fillStart = performance.now();
-for (let done = 0; done < ballots; done += 10_000) {
-  const pipeline = redis.pipeline();
-  for (let i = done; i < Math.min(ballots, done + 10_000); i++) {
-    const picks = 1 + (i % 3);
-    const choices = [...new Set(Array.from({ length: picks }, (_, k) => String(((i * (k + 7) + k * 13) % 64) + 1)))];
-    for (const choice of choices) tally.set(choice, (tally.get(choice) ?? 0) + 1);
-    const ms = t0 + Math.floor((i * spanMs) / ballots);
-    pipeline.xadd(
-      keys.audit,
-      `${ms}-${i}`,
-      "ballot",
-      `b-${i}`,
-      "voter",
-      `v-${i}`,
-      "choices",
-      choices.join(","),
-      "at",
-      String(ms),
-    );
-  }
-  await pipeline.exec();
-}
-const pipeline = redis.pipeline();
-for (const [option, votes] of tally) pipeline.zadd(keys.tally, votes, option);
-pipeline.hset(keys.state, "ballots", ballots, "seq", ballots);
-await pipeline.exec();
+await fillSyntheticBallots(redis, id, ballots, (i) => {
+  const picks = 1 + (i % 3);
+  const choices = [...new Set(Array.from({ length: picks }, (_, k) => String(((i * (k + 7) + k * 13) % 64) + 1)))];
+  const atMs = t0 + Math.floor((i * spanMs) / ballots);
+  return { choices, atMs, streamId: `${atMs}-${i}` };
+});
 console.log(`filled ${ballots} ballots over ${spanMs / 1000} s in ${Math.round(performance.now() - fillStart)} ms`);
 
 async function timed(url: string): Promise<{ ms: number; bytes: number; body: unknown }> {
@@ -100,5 +65,4 @@ console.log(
   `SHA-256 in Lua (${message.length}-byte canonical string): ${Math.round(((performance.now() - start) * 1000) / loops)} µs per ballot`,
 );
 console.log(`round keys: lb:{round:${id}}:*`);
-await server.close();
-await redis.quit();
+await service.close();
