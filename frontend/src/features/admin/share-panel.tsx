@@ -6,7 +6,8 @@ import { type ApiRequestError, adminApi, asApiRequestError } from "../../lib/api
 import { paths } from "../../lib/routes";
 import { DEFAULT_TOP, MAX_TOP, type ScreenTheme } from "../screen/screen-options";
 import { ta } from "./admin-messages";
-import { copyText, saveFile, useSession } from "./admin-session";
+import { saveFile, useSession } from "./admin-session";
+import { ShareLink } from "./share-link";
 
 /**
  * The links organisers hand out: the vote page (with its QR code), the projector screen, the public board. They
@@ -79,10 +80,6 @@ export function SharePanel({ roundId }: { roundId: string }) {
     }
   };
 
-  const copy = async (text: string) => {
-    if (await copyText(text)) setNotice(ta("admin.share.copied"));
-  };
-
   if (publicUrl === undefined) return <div className="console-share" aria-busy="true" />;
 
   return (
@@ -97,21 +94,21 @@ export function SharePanel({ roundId }: { roundId: string }) {
         <p className="muted">{ta("admin.share.voteHelp")}</p>
         <div className="console-share-row">
           <QrCode className="console-qr" text={voteUrl} label={ta("admin.share.qrAlt")} />
-          <div className="console-share-links">
-            <input readOnly value={voteUrl} aria-label={ta("admin.share.vote")} data-testid="vote-url" />
-            <div className="actions">
-              <button type="button" className="button" onClick={() => copy(voteUrl)}>
-                {ta("admin.share.copy")}
-              </button>
-              <button
-                type="button"
-                className="button"
-                onClick={async () => saveFile(await qrCodePng(voteUrl), `${roundId}-vote-qr.png`)}
-              >
-                {ta("admin.share.qrPng")}
-              </button>
-            </div>
-          </div>
+          <ShareLink
+            url={voteUrl}
+            label={ta("admin.share.vote")}
+            testId="vote-url"
+            copyLabel={ta("admin.share.copy")}
+            onCopied={() => setNotice(ta("admin.share.copied"))}
+          >
+            <button
+              type="button"
+              className="button"
+              onClick={async () => saveFile(await qrCodePng(voteUrl), `${roundId}-vote-qr.png`)}
+            >
+              {ta("admin.share.qrPng")}
+            </button>
+          </ShareLink>
         </div>
       </section>
 
@@ -137,20 +134,20 @@ export function SharePanel({ roundId }: { roundId: string }) {
           </select>
         </div>
         {screenUrl && (
-          <div className="console-share-links">
-            <input readOnly value={screenUrl} aria-label={ta("admin.share.screen")} data-testid="screen-url" />
-            <div className="actions">
-              <button type="button" className="button" onClick={() => copy(screenUrl)}>
-                {ta("admin.share.copy")}
-              </button>
-              <a className="button" href={screenUrl} target="_blank" rel="noreferrer">
-                {ta("admin.share.open")}
-              </a>
-              <button type="button" className="button button-danger" onClick={renewKey}>
-                {ta("admin.share.newKey")}
-              </button>
-            </div>
-          </div>
+          <ShareLink
+            url={screenUrl}
+            label={ta("admin.share.screen")}
+            testId="screen-url"
+            copyLabel={ta("admin.share.copy")}
+            onCopied={() => setNotice(ta("admin.share.copied"))}
+          >
+            <a className="button" href={screenUrl} target="_blank" rel="noreferrer">
+              {ta("admin.share.open")}
+            </a>
+            <button type="button" className="button button-danger" onClick={renewKey}>
+              {ta("admin.share.newKey")}
+            </button>
+          </ShareLink>
         )}
       </section>
 

@@ -10,7 +10,8 @@ import { paths } from "../../../lib/routes";
 import { useAsync } from "../../../lib/use-async";
 import { eventAdminApi } from "../../event/event-api";
 import { ta } from "../admin-messages";
-import { copyText, useSession } from "../admin-session";
+import { useSession } from "../admin-session";
+import { ShareLink } from "../share-link";
 import { tev } from "./events-messages";
 import "./events.css";
 
@@ -288,9 +289,6 @@ function EventShare({ eventId }: { eventId: string }) {
   const phoneUrl = new URL(paths.event(eventId), origin).href;
   const screenUrl = screenKey ? new URL(paths.eventScreen(eventId, screenKey), origin).href : null;
   const loopbackHost = isLoopbackHost(new URL(origin).hostname) ? new URL(origin).host : null;
-  const copy = async (text: string) => {
-    if (await copyText(text)) setNotice(tev("events.share.copied"));
-  };
   const renewKey = () => {
     if (!window.confirm(tev("events.share.newKeyConfirm"))) return;
     void run((token) => eventAdminApi.screenKey(eventId, token, true).then(({ screenKey: key }) => setScreenKey(key)));
@@ -306,32 +304,31 @@ function EventShare({ eventId }: { eventId: string }) {
       <h4>{tev("events.share.phone")}</h4>
       <div className="console-share-row">
         <QrCode className="console-qr" text={phoneUrl} label={tev("events.share.qrAlt")} />
-        <div className="console-share-links">
-          <input readOnly value={phoneUrl} aria-label={tev("events.share.phone")} data-testid="event-phone-url" />
-          <div className="actions">
-            <button type="button" className="button" onClick={() => copy(phoneUrl)}>
-              {tev("events.share.copy")}
-            </button>
-          </div>
-        </div>
+        <ShareLink
+          url={phoneUrl}
+          label={tev("events.share.phone")}
+          testId="event-phone-url"
+          copyLabel={tev("events.share.copy")}
+          onCopied={() => setNotice(tev("events.share.copied"))}
+        />
       </div>
       <h4>{tev("events.share.screen")}</h4>
       {error && <ErrorNotice error={error} />}
       {screenUrl && (
-        <div className="console-share-links">
-          <input readOnly value={screenUrl} aria-label={tev("events.share.screen")} data-testid="event-screen-url" />
-          <div className="actions">
-            <button type="button" className="button" onClick={() => copy(screenUrl)}>
-              {tev("events.share.copy")}
-            </button>
-            <a className="button" href={screenUrl} target="_blank" rel="noreferrer">
-              {tev("events.share.open")}
-            </a>
-            <button type="button" className="button button-danger" onClick={renewKey}>
-              {tev("events.share.newKey")}
-            </button>
-          </div>
-        </div>
+        <ShareLink
+          url={screenUrl}
+          label={tev("events.share.screen")}
+          testId="event-screen-url"
+          copyLabel={tev("events.share.copy")}
+          onCopied={() => setNotice(tev("events.share.copied"))}
+        >
+          <a className="button" href={screenUrl} target="_blank" rel="noreferrer">
+            {tev("events.share.open")}
+          </a>
+          <button type="button" className="button button-danger" onClick={renewKey}>
+            {tev("events.share.newKey")}
+          </button>
+        </ShareLink>
       )}
       <div aria-live="polite">{notice && <p className="notice notice-ok">{notice}</p>}</div>
     </div>
