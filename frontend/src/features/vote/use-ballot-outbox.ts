@@ -29,6 +29,9 @@ export function useBallotOutbox(
     credential === null ? null : "ticket" in credential ? `ticket:${credential.ticket}` : credential.voterToken;
   const [state, setState] = useState<OutboxState>(known ? { kind: "recorded", receipt: known } : { kind: "idle" });
   const outbox = useRef<BallotOutbox | null>(null);
+  // Picks submitted before this voter's credential arrived (a first visit shows the round before its token):
+  // sent as soon as the outbox exists, never dropped.
+  const early = useRef<readonly string[] | null>(null);
 
   useEffect(() => {
     if (who === null) {
@@ -68,7 +71,9 @@ export function useBallotOutbox(
     } else {
       setState({ kind: "idle" });
       box.resume();
+      if (early.current) box.submit(early.current);
     }
+    early.current = null;
 
     const retry = () => box.retryNow();
     const socket = getSocket();
@@ -82,7 +87,10 @@ export function useBallotOutbox(
     };
   }, [roundId, epoch, who, known]);
 
-  const submit = useCallback((choices: readonly string[]) => outbox.current?.submit(choices), []);
+  const submit = useCallback((choices: readonly string[]) => {
+    if (outbox.current) outbox.current.submit(choices);
+    else early.current = choices;
+  }, []);
   const retryNow = useCallback(() => outbox.current?.retryNow(), []);
   return { state, submit, retryNow };
 }
