@@ -1,10 +1,10 @@
 import { readdirSync, readFileSync } from "node:fs";
-import type { ScreenKeyResponse } from "@lb/common";
+import { isLongDescription, type RoundView, type ScreenKeyResponse } from "@lb/common";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Backends, startBackends } from "./support/backend.js";
 import { FRONTEND_DIST } from "./support/browser.js";
 import { type Api, expectError, expectStatus, type HttpResponse } from "./support/http.js";
-import { smallRound } from "./support/rounds.js";
+import { demoRound, smallRound } from "./support/rounds.js";
 
 let backends: Backends;
 let api: Api;
@@ -57,6 +57,29 @@ describe("pages", () => {
       expectPage(await api.get(`/r/no-such-round-here${suffix}`), 404);
     }
     expectPage(await api.get("/r/Not_A_Slug"), 404);
+  });
+
+  it("the voter's page preloads the round's light view: long descriptions cut to what a collapsed card shows", async () => {
+    const round = await api.createOpenRound(demoRound());
+    const page = await api.get(`/r/${round.id}`);
+    expect(page.headers.link).toBe(
+      `</api/rounds/${round.id}?descriptions=preview>; rel=preload; as=fetch; crossorigin`,
+    );
+    const wholeRes = await api.get(`/api/rounds/${round.id}`);
+    const lightRes = await api.get(`/api/rounds/${round.id}?descriptions=preview`);
+    expectStatus(lightRes, 200);
+    const whole = wholeRes.body as RoundView;
+    const light = lightRes.body as RoundView;
+    expect(whole.descriptionsCut).toBeUndefined();
+    expect(light.descriptionsCut).toBe(true);
+    expect(light.options.map((option) => option.id)).toEqual(whole.options.map((option) => option.id));
+    whole.options.forEach((option, i) => {
+      const cut = light.options[i]?.description ?? "";
+      expect(option.description.startsWith(cut)).toBe(true);
+      expect(isLongDescription(cut)).toBe(isLongDescription(option.description));
+    });
+    expect(lightRes.text.length, "the light view is a fraction of the whole").toBeLessThan(wholeRes.text.length / 4);
+    expectError(await api.get(`/api/rounds/${round.id}?descriptions=all`), "INVALID_QUERY");
   });
 
   it("a draft's pages are 404 for the public; its projector with the screen key gets 200", async () => {

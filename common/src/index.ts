@@ -5,6 +5,7 @@ export * from "./integrity.js";
 export * from "./leaderboard.js";
 export * from "./lifecycle.js";
 export * from "./limits.js";
+export * from "./option-preview.js";
 export * from "./public-url.js";
 export * from "./schemas.js";
 export * from "./show.js";

@@ -229,6 +229,8 @@ export interface RoundView extends RoundDefinition {
    * ballot yet. Absent in views built before undo existed.
    */
   resetUndoable?: boolean;
+  /** Long option descriptions are cut to their preview (`?descriptions=preview`, see option-preview.ts). */
+  descriptionsCut?: boolean;
 }
 
 /** The round view without option descriptions: what lists and socket notices carry. */

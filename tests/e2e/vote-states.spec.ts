@@ -134,6 +134,10 @@ describe("vote page states", { timeout: 60_000 }, () => {
       expect(
         await page.locator(".option").first().getByRole("button", { name: "收起" }).getAttribute("aria-expanded"),
       ).toBe("true");
+      // The page came with cut descriptions (the light first view); the whole one follows for "show more".
+      const lastParagraph = demoRound().options[0]?.description?.trim().split("\n").at(-1) ?? "";
+      expect(lastParagraph.length).toBeGreaterThan(0);
+      await waitForText(page, "#option-body-1 p:last-child", lastParagraph);
 
       // The arrow keys move between the tabs.
       await page.getByRole("tab", { name: "投票" }).focus();

@@ -7,11 +7,16 @@ import {
   RoundPatchSchema,
   type ScreenKeyResponse,
   UndoResetRequestSchema,
+  withPreviewDescriptions,
 } from "@lb/common";
 import express, { type RequestHandler, Router } from "express";
+import { z } from "zod";
 import { AppError } from "../http/app-error.js";
-import { parseBody, roundIdParam } from "../http/validate.js";
+import { parseBody, parseQuery, roundIdParam } from "../http/validate.js";
 import type { RoundsRepository } from "./rounds.repository.js";
+
+/** `?descriptions=preview`: the voter page's first, light view of a round (common/src/option-preview.ts). */
+const PublicRoundQuerySchema = z.object({ descriptions: z.literal("preview").optional() });
 
 export function roundsRouter(options: { rounds: RoundsRepository; admin: RequestHandler; bodyLimitBytes: number }) {
   const { rounds, admin } = options;
@@ -41,8 +46,10 @@ export function roundsRouter(options: { rounds: RoundsRepository; admin: Request
   });
   router.get("/api/rounds/:id", async (req, res) => {
     const id = roundIdParam(req.params.id);
+    const { descriptions } = parseQuery(PublicRoundQuerySchema, req.query);
     await rounds.requirePublic(id);
-    res.json(await rounds.requireView(id));
+    const view = await rounds.requireView(id);
+    res.json(descriptions === "preview" ? withPreviewDescriptions(view) : view);
   });
 
   router.patch("/api/rounds/:id", admin, json, async (req, res) => {

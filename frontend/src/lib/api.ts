@@ -129,8 +129,12 @@ export const api = {
     return rounds;
   },
 
-  getRound(roundId: string, signal?: AbortSignal): Promise<RoundView> {
-    return request<RoundView>(roundPath(roundId), { signal });
+  /**
+   * `preview`: long descriptions cut to what a collapsed card shows (the voter page's first view; the backend
+   * preloads exactly this URL with the page, see backend/src/rounds/round-preload.ts).
+   */
+  getRound(roundId: string, signal?: AbortSignal, options: { preview?: boolean } = {}): Promise<RoundView> {
+    return request<RoundView>(`${roundPath(roundId)}${options.preview ? "?descriptions=preview" : ""}`, { signal });
   },
 
   /**

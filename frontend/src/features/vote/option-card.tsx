@@ -1,8 +1,8 @@
-import type { Option } from "@lb/common";
+import { isLongDescription, type Option } from "@lb/common";
 import { memo, type ReactNode, useState } from "react";
 import { formatNumber, t, useLocale } from "../../i18n";
 import { Highlighted } from "./highlight";
-import { isLong, paragraphSpans, previewOf } from "./option-text";
+import { paragraphSpans, previewOf } from "./option-text";
 import { type MatchRange, rangesWithin } from "./search";
 
 export interface OptionCardProps {
@@ -33,7 +33,7 @@ export const OptionCard = memo(function OptionCard(props: OptionCardProps) {
   const inputId = `option-${option.id}`;
   const bodyId = `option-body-${option.id}`;
   const description = option.description.trim() === "" ? "" : option.description;
-  const collapsible = isLong(description);
+  const collapsible = isLongDescription(description);
 
   let body: ReactNode = null;
   if (description !== "" && (expanded || !collapsible)) {

@@ -1,9 +1,5 @@
+import { PREVIEW_CHARS } from "@lb/common";
 import { type MatchRange, rangesWithin } from "./search";
-
-/** About three lines of a phone-width card: a preview long enough to tell options apart. */
-export const PREVIEW_CHARS = 90;
-/** Shorter descriptions are shown whole: a "show more" that reveals a few words is a wasted tap. */
-const COLLAPSE_ABOVE_CHARS = PREVIEW_CHARS + 40;
 
 export interface Span {
   start: number;
@@ -16,10 +12,6 @@ export function paragraphSpans(text: string): Span[] {
     start: match.index,
     end: match.index + match[0].length,
   })).filter((span) => text.slice(span.start, span.end).trim() !== "");
-}
-
-export function isLong(text: string): boolean {
-  return text.length > COLLAPSE_ABOVE_CHARS;
 }
 
 export interface Preview {

@@ -1,5 +1,5 @@
-import type { BallotReceipt, RoundView } from "@lb/common";
-import { useEffect, useState } from "react";
+import type { BallotReceipt, Option, RoundView } from "@lb/common";
+import { startTransition, useEffect, useMemo, useState } from "react";
 import { ErrorNotice, Loading } from "../../components/async-view";
 import { useDocumentTitle } from "../../components/use-document-title";
 import { t } from "../../i18n";
@@ -49,7 +49,9 @@ async function loadVoteData(roundId: string, signal: AbortSignal): Promise<VoteD
       : api.getMyBallot(roundId, { voterToken }, signal)),
   }));
   openReceipt?.catch(() => {}); // awaited below in open rounds; a tickets round does not need it
-  const round = await api.getRound(roundId, signal);
+  // The light first view (long descriptions cut to their preview, preloaded with the page); useWholeDescriptions
+  // fetches the rest once the page is on screen.
+  const round = await api.getRound(roundId, signal, { preview: true });
   const receivedAt = Date.now();
   if (round.rules.electorate === "tickets") {
     // The token (and the receipt asked for with it) is not needed here; a failure to get it does not matter.
@@ -113,6 +115,50 @@ function useWithPendingVoter(state: AsyncState<VoteData>): AsyncState<VoteData> 
   return pending && settled?.from === pending ? settled.state : state;
 }
 
+/** How long a busy page waits at most before the idle work starts anyway. */
+const IDLE_TIMEOUT_MS = 2_000;
+
+/** Runs `work` when the browser is idle (or after IDLE_TIMEOUT_MS); a browser without requestIdleCallback (Safari) waits a moment. */
+function whenIdle(work: () => void): { cancel(): void } {
+  if (typeof window.requestIdleCallback === "function") {
+    const handle = window.requestIdleCallback(work, { timeout: IDLE_TIMEOUT_MS });
+    return { cancel: () => window.cancelIdleCallback(handle) };
+  }
+  const handle = window.setTimeout(work, 200);
+  return { cancel: () => window.clearTimeout(handle) };
+}
+
+/**
+ * The first view's descriptions are cut to what a collapsed card shows (`descriptionsCut`): once the page is on
+ * screen, the whole round is fetched for "show more" and search, and its options replace the cut ones in a
+ * transition (the 64 cards render again in short slices, not in one long task). Should that fetch fail, the cut
+ * descriptions stay: their cards look the same, "show more" shows less.
+ */
+function useWholeDescriptions(roundId: string, state: AsyncState<VoteData>): AsyncState<VoteData> {
+  const cutRound = state.status === "done" && state.value.round.descriptionsCut ? state.value.round : null;
+  const [whole, setWhole] = useState<{ from: RoundView; options: Option[] } | null>(null);
+  useEffect(() => {
+    if (!cutRound) return;
+    const controller = new AbortController();
+    const fetchWhole = () =>
+      api.getRound(roundId, controller.signal).then(
+        (round) => startTransition(() => setWhole({ from: cutRound, options: round.options })),
+        () => {},
+      );
+    // Once the page is idle: the first paint of the cards (and its network) goes first on a slow phone.
+    const idle = whenIdle(fetchWhole);
+    return () => {
+      idle.cancel();
+      controller.abort();
+    };
+  }, [roundId, cutRound]);
+  return useMemo(() => {
+    if (state.status !== "done" || whole?.from !== state.value.round) return state;
+    const round = { ...state.value.round, options: whole.options, descriptionsCut: false };
+    return { status: "done", value: { ...state.value, round } };
+  }, [state, whole]);
+}
+
 export function VotePage({ roundId }: { roundId: string }) {
   const checking = useSecurityCheck();
   // `vote-page` scopes the voter page's dark mode and compact site header (vote.css) from the first render on.
@@ -130,7 +176,7 @@ export function VotePage({ roundId }: { roundId: string }) {
 
 function VotePageContent({ roundId }: { roundId: string }) {
   const { state: loaded, reload } = useAsync((signal) => loadVoteData(roundId, signal), [roundId]);
-  const state = useWithPendingVoter(loaded);
+  const state = useWholeDescriptions(roundId, useWithPendingVoter(loaded));
   useDocumentTitle(state.status === "done" ? state.value.round.title : undefined);
   const unreachable = state.status === "failed" && (state.error.status === 0 || state.error.status >= 500);
 
