@@ -41,6 +41,8 @@ export function aggregateWorkerMetrics(): void {
 /** In a worker: `registry` is what this worker gives the primary when it collects. */
 export function shareWithPrimary(registry: Registry): void {
   AggregatorRegistry.setRegistries([registry]);
+  // prom-client starts answering the primary's collection requests when an AggregatorRegistry is made.
+  new AggregatorRegistry();
 }
 
 let next = 0;
