@@ -210,6 +210,38 @@ describe("/metrics on one backend after a known load", () => {
   });
 });
 
+describe("/metrics: voter limits", () => {
+  it("counts requests challenged past the soft limit, for new voter tokens and for ballots", async () => {
+    // Soft rate 0: every request from an address must solve a challenge (428 CHALLENGE_REQUIRED).
+    const backends = await startBackends(1, {
+      metricsToken: METRICS_TOKEN,
+      trustProxy: true,
+      voterLimits: { ...DEFAULT_VOTER_LIMITS, enabled: true, softRate: 0, softBurst: 0 },
+    });
+    try {
+      const { api } = backends;
+      const round = await api.createOpenRound(smallRound(3, { minChoices: 1, maxChoices: 1 }));
+      const from = { "x-forwarded-for": "198.51.100.23" };
+      for (let index = 0; index < 3; index++) {
+        expectError(await api.request("POST", "/api/voters", { headers: from }), "CHALLENGE_REQUIRED");
+      }
+      for (let index = 0; index < 2; index++) {
+        const res = await api.request("POST", `/api/rounds/${round.id}/ballots`, {
+          json: { choices: ["1"] },
+          headers: { ...from, "x-voter-token": "whatever" },
+        });
+        expectError(res, "CHALLENGE_REQUIRED");
+      }
+      const { samples } = await scrape(api);
+      expect(sampleValue(samples, "lb_limiter_hits_total", { limiter: "mint", outcome: "challenged" })).toBe(3);
+      expect(sampleValue(samples, "lb_limiter_hits_total", { limiter: "ballot", outcome: "challenged" })).toBe(2);
+      expect(sampleValue(samples, "lb_ballots_refused_total", { code: "CHALLENGE_REQUIRED" })).toBe(2);
+    } finally {
+      await backends.close();
+    }
+  });
+});
+
 describe("/metrics without METRICS_TOKEN", () => {
   it("is off: 404 NOT_FOUND, whatever the token", async () => {
     const backends = await startBackends(1, { voterLimits: { ...DEFAULT_VOTER_LIMITS, enabled: false } });
