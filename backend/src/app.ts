@@ -29,6 +29,7 @@ import type { VoterGate } from "./integrity/voter-gate.js";
 import type { BoardAccess } from "./leaderboard/board-access.js";
 import type { LeaderboardRepository } from "./leaderboard/leaderboard.repository.js";
 import { leaderboardRouter, NDJSON } from "./leaderboard/leaderboard.routes.js";
+import { metricsRoute } from "./observability/metrics.routes.js";
 import { roundPreloadLink } from "./rounds/round-preload.js";
 import type { RoundsRepository } from "./rounds/rounds.repository.js";
 import { roundsRouter } from "./rounds/rounds.routes.js";
@@ -86,6 +87,8 @@ export interface AppDeps {
   /** The voter gate (shared with the ballot fast path, server.ts). */
   gate: VoterGate;
   log: (message: string, error: unknown) => void;
+  /** What `GET /metrics` serves (behind METRICS_TOKEN): this backend's metrics, or every worker's. */
+  metrics: { text: () => Promise<string>; contentType: string };
 }
 
 async function redisAnswers(redis: Redis): Promise<boolean> {
@@ -225,6 +228,8 @@ export function createApp(deps: AppDeps): express.Express {
     if (await redisAnswers(deps.redis)) res.json({ ok: true });
     else res.status(503).json({ error: { code: "UNAVAILABLE", message: "Redis does not answer." } });
   });
+  // Prometheus: off (404) without METRICS_TOKEN; see observability/metrics.routes.ts.
+  app.get("/metrics", metricsRoute({ token: config.metricsToken, throttle: deps.throttle, ...deps.metrics }));
 
   const admin = requireAdmin(config.adminToken, deps.throttle);
   // Lets the console check a token at sign-in, and tells it where phones reach us (its Share tab's links).

@@ -3,6 +3,7 @@ import { z } from "zod";
 import type { HistoryLimits } from "./history/history.repository.js";
 import { normalizeOrigin } from "./http/origin.js";
 import { DEFAULT_VOTER_LIMITS, type VoterLimitsConfig } from "./integrity/voter-limits.js";
+import { LOG_LEVELS } from "./observability/log.js";
 
 /**
  * The environment, parsed once at start-up. Each variable has one line of doc; the README's configuration
@@ -118,6 +119,10 @@ const EnvSchema = z
     CHALLENGE_MAX_COST: z.coerce.number().int().min(1).max(1e9).default(DEFAULT_VOTER_LIMITS.challengeMaxCost),
     /** Seconds a challenge may be solved and used in (once). */
     CHALLENGE_TTL_S: z.coerce.number().int().min(5).max(3600).default(DEFAULT_VOTER_LIMITS.challengeTtlSec),
+    /** Least severe JSON log lines written to stdout (pino's levels; `debug` adds one line per HTTP request). */
+    LOG_LEVEL: z.enum(LOG_LEVELS).default("info"),
+    /** Bearer token of `GET /metrics` (Prometheus). Unset: the endpoint is off (404). */
+    METRICS_TOKEN: z.string().min(16, "must be at least 16 characters").optional(),
   })
   .refine((env) => env.HTTP_HEADERS_TIMEOUT_MS <= env.HTTP_REQUEST_TIMEOUT_MS, {
     // Node refuses a server whose headers may take longer than the whole request.
@@ -168,6 +173,8 @@ export interface ServerConfig {
   voterLimits: VoterLimitsConfig;
   /** PUBLIC_URL (an origin), for the console's links and QR codes; undefined when unset. */
   publicUrl?: string;
+  /** METRICS_TOKEN: bearer token of `GET /metrics`; undefined: the endpoint answers 404. */
+  metricsToken?: string;
   /**
    * TEST ONLY, never read from the environment: milliseconds added to the clock that decides the calendar day
    * of `daily` rounds (Redis TIME in cast-ballot.lua, Date.now() in Node), so a test can cross midnight

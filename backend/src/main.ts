@@ -3,6 +3,8 @@ import { randomBytes } from "node:crypto";
 import type { Redis } from "ioredis";
 import { ConfigError, type EnvConfig, httpLimitsFromEnv, parseEnv, voterLimitsFromEnv } from "./config.js";
 import { startupUrls } from "./http/public-url.js";
+import { aggregateWorkerMetrics, askPrimaryForMetrics, shareWithPrimary } from "./observability/cluster-metrics.js";
+import { createLogger, type Logger } from "./observability/log.js";
 import { DataDirInUseError } from "./redis/data-dir-lock.js";
 import { configKey } from "./redis/keys.js";
 import { createRedisClient } from "./redis/redis-client.js";
@@ -26,13 +28,30 @@ async function sharedSecret(redis: Redis, name: string, fromEnv: string | undefi
 /** The managed redis-server, once started: every way out of this process stops it. */
 let managed: RedisServerProcess | undefined;
 
+/**
+ * JSON lines on stdout (observability/log.ts), at LOG_LEVEL once the environment is read; until then (a bad
+ * configuration is reported with it) at info.
+ */
+let logger: Logger = createLogger("info");
+
+/** The ioredis client of this process, its connection errors logged (the factory stays as it is). */
+function redisClient(url: string) {
+  return createRedisClient(url, (error) => logger.error(`redis: ${error.message}`));
+}
+
 /** The port is taken or not ours to take: one line for the operator, no stack. */
 class ListenError extends Error {}
 
 async function connectRedis(env: EnvConfig): Promise<string> {
   if (env.REDIS_URL) return env.REDIS_URL;
-  managed = await startRedisServer({ dir: env.DATA_DIR, appendOnly: true, appendFsync: "always", supervise: true });
-  console.log(
+  managed = await startRedisServer({
+    dir: env.DATA_DIR,
+    appendOnly: true,
+    appendFsync: "always",
+    supervise: true,
+    log: (line) => logger.warn(line),
+  });
+  logger.info(
     `started redis-server (pid ${managed.pid}) on port ${managed.port} with its data in ${env.DATA_DIR} ` +
       "(appendfsync always, password in redis-password there; restarted if it dies)",
   );
@@ -57,6 +76,15 @@ function listen(server: LeaderboardServer, env: EnvConfig): Promise<void> {
 /** Given by the cluster primary to its workers: the Redis it started or was given (with its password). */
 const WORKER_REDIS_URL = "LB_WORKER_REDIS_URL";
 
+/**
+ * A line of the start-up banner: plain text on a terminal (`npm start` by hand), a JSON log line otherwise
+ * (a process manager, a container), with the same text as its `msg`.
+ */
+function say(line: string): void {
+  if (process.stdout.isTTY) process.stdout.write(`${line}\n`);
+  else logger.info(line.trim());
+}
+
 /** The lines an operator reads once the backend listens (printed once, by the primary when there are workers). */
 async function printStartup(
   env: EnvConfig,
@@ -67,29 +95,29 @@ async function printStartup(
 ): Promise<void> {
   const urls = startupUrls({ publicUrl: env.PUBLIC_URL, host: env.HOST, port });
   const workers = env.WORKERS > 1 ? ` (${env.WORKERS} worker processes)` : "";
-  console.log(`listening on ${urls.base}${workers}${env.ROLE === "all" ? "" : ` (ROLE=${env.ROLE})`}`);
-  for (const other of urls.others) console.log(`  also on:      ${other}`);
-  if (urls.warning) console.log(`  note: ${urls.warning}`);
+  say(`listening on ${urls.base}${workers}${env.ROLE === "all" ? "" : ` (ROLE=${env.ROLE})`}`);
+  for (const other of urls.others) say(`  also on:      ${other}`);
+  if (urls.warning) say(`  note: ${urls.warning}`);
   if (!voterLimitsFromEnv(env).enabled) {
-    console.log("VOTER_LIMITS=off: no per-IP or per-network limits on new voter tokens and ballots");
+    say("VOTER_LIMITS=off: no per-IP or per-network limits on new voter tokens and ballots");
   }
-  if (seeded) console.log(`created the demo round "${DEMO_ROUND_ID}" and opened it`);
+  if (seeded) say(`created the demo round "${DEMO_ROUND_ID}" and opened it`);
   const demo = (await rounds.currentEpoch(DEMO_ROUND_ID)) !== null;
   if (demo) {
-    console.log(`  vote page:    ${urls.base}/r/${DEMO_ROUND_ID}`);
-    console.log(`  leaderboard:  ${urls.base}/r/${DEMO_ROUND_ID}/board`);
+    say(`  vote page:    ${urls.base}/r/${DEMO_ROUND_ID}`);
+    say(`  leaderboard:  ${urls.base}/r/${DEMO_ROUND_ID}/board`);
   }
-  console.log(`  organiser:    ${urls.base}/admin`);
-  if (!admin.fromEnv) console.log(`  admin token:  ${admin.token}  (set ADMIN_TOKEN to choose your own)`);
+  say(`  organiser:    ${urls.base}/admin`);
+  if (!admin.fromEnv) say(`  admin token:  ${admin.token}  (set ADMIN_TOKEN to choose your own)`);
 }
 
 /** One backend: the whole process (WORKERS=1), or one cluster worker (the primary owns Redis and the messages). */
 async function serve(env: EnvConfig): Promise<void> {
   const worker = cluster.isWorker;
   const url = worker ? (process.env[WORKER_REDIS_URL] ?? "") : await connectRedis(env);
-  const redis = createRedisClient(url);
+  const redis = redisClient(url);
   await redis.connect();
-  if (env.REDIS_URL && !worker) console.log((await checkRedisDurability(redis)).message);
+  if (env.REDIS_URL && !worker) logDurability(await checkRedisDurability(redis));
 
   const adminTokenFromEnv = env.ADMIN_TOKEN;
   const config = {
@@ -117,8 +145,11 @@ async function serve(env: EnvConfig): Promise<void> {
     },
     ...(env.STATIC_DIR ? { staticDir: env.STATIC_DIR } : {}),
     ...(env.PUBLIC_URL ? { publicUrl: env.PUBLIC_URL } : {}),
+    ...(env.METRICS_TOKEN ? { metricsToken: env.METRICS_TOKEN } : {}),
   };
-  const server = createServer({ config, redis });
+  // A worker's /metrics answers with every worker's metrics, collected by the primary (cluster-metrics.ts).
+  const server = createServer({ config, redis, logger, ...(worker ? { metricsText: askPrimaryForMetrics } : {}) });
+  if (worker) shareWithPrimary(server.metrics.registry);
   const seeded = !worker && env.SEED_DEMO && (await seedDemoRound(server.rounds));
 
   let shuttingDown = false;
@@ -126,7 +157,7 @@ async function serve(env: EnvConfig): Promise<void> {
   const shutdown = async (signal: string) => {
     if (shuttingDown) return;
     shuttingDown = true;
-    if (!worker) console.log(`${signal}: shutting down`);
+    if (!worker) logger.info(`${signal}: shutting down`);
     await server.close();
     await redis.quit().catch(() => undefined);
     await managed?.stop();
@@ -155,9 +186,10 @@ async function serve(env: EnvConfig): Promise<void> {
  */
 async function primary(env: EnvConfig): Promise<void> {
   const url = await connectRedis(env);
-  const redis = createRedisClient(url);
+  const redis = redisClient(url);
   await redis.connect();
-  if (env.REDIS_URL) console.log((await checkRedisDurability(redis)).message);
+  if (env.REDIS_URL) logDurability(await checkRedisDurability(redis));
+  if (env.METRICS_TOKEN) aggregateWorkerMetrics();
   const adminToken = await sharedSecret(redis, "admin-token", env.ADMIN_TOKEN);
   // Made here once, so that the workers read it instead of racing to create it.
   await sharedSecret(redis, "voter-token-secret", env.VOTER_TOKEN_SECRET);
@@ -179,7 +211,7 @@ async function primary(env: EnvConfig): Promise<void> {
         failStart(new ListenError(`a worker process exited (${how}) before it was listening`));
         return;
       }
-      console.error(`worker ${worker.process.pid} exited (${how}): starting another`);
+      logger.error(`worker ${worker.process.pid} exited (${how}): starting another`);
       fork();
     });
     return worker;
@@ -192,7 +224,7 @@ async function primary(env: EnvConfig): Promise<void> {
   const shutdown = async (signal: string) => {
     if (shuttingDown) return;
     shuttingDown = true;
-    console.log(`${signal}: shutting down`);
+    logger.info(`${signal}: shutting down`);
     await stopWorkers();
     await redis.quit().catch(() => undefined);
     await managed?.stop();
@@ -220,8 +252,15 @@ async function primary(env: EnvConfig): Promise<void> {
   await printStartup(env, port, { token: adminToken, fromEnv: !!env.ADMIN_TOKEN }, seeded, rounds);
 }
 
+/** The check of an external Redis's persistence: a warning when it cannot keep every acknowledged ballot. */
+function logDurability(report: { ok: boolean; message: string }): void {
+  if (report.ok) logger.info(report.message);
+  else logger.warn(report.message);
+}
+
 async function main(): Promise<void> {
   const env = parseEnv(process.env);
+  logger = createLogger(env.LOG_LEVEL);
   if (cluster.isPrimary && env.WORKERS > 1) await primary(env);
   else await serve(env);
 }
@@ -233,9 +272,9 @@ main().catch(async (error: unknown) => {
     error instanceof DataDirInUseError ||
     error instanceof ListenError
   ) {
-    console.error(error.message);
+    logger.fatal(error.message);
   } else {
-    console.error("failed to start:", error);
+    logger.fatal({ err: error }, "failed to start");
   }
   await managed?.stop();
   process.exit(1);

@@ -18,6 +18,10 @@ import { IntegrityRepository } from "./integrity/integrity.repository.js";
 import { VoterGate } from "./integrity/voter-gate.js";
 import { BoardAccess } from "./leaderboard/board-access.js";
 import { LeaderboardRepository } from "./leaderboard/leaderboard.repository.js";
+import { observeHttp } from "./observability/http.js";
+import { defaultLogger, errorLog, type Logger } from "./observability/log.js";
+import { Metrics, type SocketCounts } from "./observability/metrics.js";
+import { instrumentRedis } from "./observability/redis-metrics.js";
 import { EventRooms, registerEventRooms } from "./realtime/event-rooms.js";
 import { LiveHub } from "./realtime/live-hub.js";
 import { servesSockets, takesBallots, withoutBallots } from "./realtime/process-role.js";
@@ -30,7 +34,12 @@ export interface ServerDeps {
   config: ServerConfig;
   /** Owned by the caller: close() does not quit it. */
   redis: Redis;
+  /** JSON logs (observability/log.ts); default: info and above on stdout. */
+  logger?: Logger;
+  /** Where unexpected errors are reported; default: `logger.error`. Tests pass their own to fail on any. */
   log?: (message: string, error: unknown) => void;
+  /** What `GET /metrics` serves; default: this server's registry (a cluster worker passes every worker's). */
+  metricsText?: () => Promise<string>;
 }
 
 export interface LeaderboardServer {
@@ -38,6 +47,8 @@ export interface LeaderboardServer {
   io: IoServer;
   httpServer: HttpServer;
   rounds: RoundsRepository;
+  /** This backend's Prometheus metrics (also served at /metrics with METRICS_TOKEN). */
+  metrics: Metrics;
   /** Stops the live tick, disconnects sockets and closes the HTTP server. Safe to call twice. */
   close(): Promise<void>;
 }
@@ -50,12 +61,26 @@ export function connectionsCheckingInterval(limits: HttpLimits): number {
   return Math.max(10, Math.min(1000, Math.floor(Math.min(limits.headersTimeoutMs, limits.requestTimeoutMs) / 10)));
 }
 
-const defaultLog = (message: string, error: unknown) => console.error(message, error);
+/** Sockets by the pages they serve (a socket watching rounds of two pages counts for each), `none` before a join. */
+function socketsByPage(io: IoServer): SocketCounts {
+  const counts: SocketCounts = { vote: 0, board: 0, screen: 0, console: 0, none: 0 };
+  for (const socket of io.of("/").sockets.values()) {
+    const pages = new Set([...(socket.data.watching?.values() ?? [])].map((watch) => watch.view));
+    if (pages.size === 0) counts.none = (counts.none ?? 0) + 1;
+    for (const page of pages) counts[page] = (counts[page] ?? 0) + 1;
+  }
+  return counts;
+}
 
 /** Joins the HTTP app and the Socket.IO side on one http.Server. Never listens: the caller does. */
 export function createServer(deps: ServerDeps): LeaderboardServer {
-  const log = deps.log ?? defaultLog;
   const { config, redis } = deps;
+  const logger = deps.logger ?? defaultLogger();
+  const log = deps.log ?? errorLog(logger);
+  // Process metrics (CPU, memory, event loop, GC) only where someone may scrape them.
+  const metrics = new Metrics({ processMetrics: config.metricsToken !== undefined });
+  const uninstrumentRedis = instrumentRedis(redis, metrics);
+  const limiterHit = metrics.limiterHit.bind(metrics);
   const rounds = new RoundsRepository(redis);
   const leaderboard = new LeaderboardRepository(redis, rounds);
   const stats = new StatsRepository(redis);
@@ -63,14 +88,14 @@ export function createServer(deps: ServerDeps): LeaderboardServer {
     voterSecret: config.voterTokenSecret,
     clockOffsetMs: config.testClockOffsetMs,
   });
-  const throttle = new AuthThrottle(redis, config.adminAuthFailuresPerMinute, config.adminToken);
+  const throttle = new AuthThrottle(redis, config.adminAuthFailuresPerMinute, config.adminToken, limiterHit);
   const access = new BoardAccess(redis, rounds, config.adminToken, throttle, config.voterTokenSecret);
   const integrity = new IntegrityRepository(redis, stats, config.integrityScanLimit);
   const exclusions = new ExclusionsRepository(redis, leaderboard);
   const history = new HistoryService(new HistoryRepository(redis, config.history));
   const events = new EventsRepository(redis, rounds);
   const show = new ShowRepository(redis, rounds, leaderboard);
-  const gate = new VoterGate(redis, config.voterTokenSecret, config.voterLimits);
+  const gate = new VoterGate(redis, config.voterTokenSecret, config.voterLimits, limiterHit);
   const app = createApp({
     config,
     redis,
@@ -87,6 +112,10 @@ export function createServer(deps: ServerDeps): LeaderboardServer {
     show,
     gate,
     log,
+    metrics: {
+      text: deps.metricsText ?? (() => metrics.registry.metrics()),
+      contentType: metrics.registry.contentType,
+    },
   });
   // Plain ballots skip Express (issue 8); it answers everything else, and the ballots the fast path refuses.
   const handler = ballotFastPath({
@@ -115,7 +144,8 @@ export function createServer(deps: ServerDeps): LeaderboardServer {
       connectionsCheckingInterval: connectionsCheckingInterval(limits),
     },
     // ROLE=live: ballots go to ingest processes (see process-role.ts); the others take them on the fast path.
-    takesBallots(config.role) ? handler : withoutBallots(app),
+    // Every request gets its id, every ballot answer its count (observability/http.ts).
+    observeHttp(takesBallots(config.role) ? handler : withoutBallots(app), { logger, metrics }),
   );
   // Past the cap the kernel's accepted socket is closed at once: the process keeps its memory and descriptors.
   httpServer.maxConnections = limits.maxConnections;
@@ -141,7 +171,9 @@ export function createServer(deps: ServerDeps): LeaderboardServer {
     log,
     // Closes rounds at closesAt and freezes them when scheduled (exactly once over every backend).
     show: { due: showDue, settle: (before, nowMs) => show.settle(before, nowMs) },
+    onTick: (durationMs, driftMs) => metrics.liveTick(durationMs, driftMs),
   });
+  metrics.countSocketsWith(() => socketsByPage(io));
   registerRealtime(io, {
     hub,
     access,
@@ -166,8 +198,9 @@ export function createServer(deps: ServerDeps): LeaderboardServer {
       const closed = new Promise<void>((resolve) => io.close(() => resolve()));
       httpServer.closeIdleConnections();
       await closed;
+      uninstrumentRedis();
     })();
     return closing;
   };
-  return { app, io, httpServer, rounds, close };
+  return { app, io, httpServer, rounds, metrics, close };
 }

@@ -24,6 +24,20 @@ export interface WatchedProcess {
   kill(): void;
 }
 
+/**
+ * The backend logs JSON lines (backend/src/observability/log.ts): a line's `msg` is the text the tests look for.
+ * Any other line (redis-server's, npm's) is kept as printed.
+ */
+export function logMessage(line: string): string {
+  if (!line.startsWith("{")) return line;
+  try {
+    const record = JSON.parse(line) as { msg?: unknown };
+    return typeof record.msg === "string" ? record.msg : line;
+  } catch {
+    return line;
+  }
+}
+
 /** Runs `command` with `env` over this process's environment (an undefined value removes the variable). */
 export function watchProcess(
   command: string,
@@ -42,7 +56,7 @@ export function watchProcess(
     stream?.on("data", (chunk: string) => {
       const parts = (partial + chunk).split("\n");
       partial = parts.pop() ?? "";
-      lines.push(...parts);
+      lines.push(...parts.map(logMessage));
       for (const waiter of waiters) waiter();
     });
   };

@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import type { Redis } from "ioredis";
 import { RateLimiterRedis, RateLimiterRes } from "rate-limiter-flexible";
 import { AppError } from "../http/app-error.js";
+import type { LimiterHook } from "../observability/metrics.js";
 
 /** The window the failures are counted in. */
 const WINDOW_SECONDS = 60;
@@ -24,6 +25,8 @@ export class AuthThrottle {
     redis: Redis,
     private readonly failuresPerMinute: number,
     adminToken: string,
+    /** Told of every attempt refused with 429 (the metrics). */
+    private readonly onLimit: LimiterHook = () => {},
   ) {
     const deployment = createHash("sha256").update(`throttle:${adminToken}`).digest("hex").slice(0, 12);
     this.limiter = new RateLimiterRedis({
@@ -42,7 +45,10 @@ export class AuthThrottle {
     const now = Date.now();
     const until = this.blocked.get(ip);
     if (until !== undefined) {
-      if (until > now) throw rateLimited(until - now);
+      if (until > now) {
+        this.onLimit("auth", "refused");
+        throw rateLimited(until - now);
+      }
       this.blocked.delete(ip);
     }
     if (ok) {
@@ -60,6 +66,7 @@ export class AuthThrottle {
   }
 
   private refuse(ip: string, msBeforeNext: number): never {
+    this.onLimit("auth", "refused");
     if (this.blocked.size >= MAX_REMEMBERED_BLOCKS) this.blocked.clear();
     this.blocked.set(ip, Date.now() + msBeforeNext);
     throw rateLimited(msBeforeNext);

@@ -1,5 +1,7 @@
 import { type ApiErrorBody, ERROR_STATUS, type ErrorCode } from "@lb/common";
 import type { ErrorRequestHandler, RequestHandler } from "express";
+import { noteErrorCode, requestIdOf } from "../observability/http.js";
+import type { LogContext } from "../observability/log.js";
 
 /** The one way to fail a request with a known code; the error middleware turns it into `{ error }`. */
 export class AppError extends Error {
@@ -100,10 +102,14 @@ export function knownError(error: unknown): AppError | undefined {
  * Registered last: clients see known codes only, never a stack trace. Client errors are answered without a
  * log line (a client can send as many as it likes); only what we did not expect is logged, with its stack.
  */
-export function errorMiddleware(log: (message: string, error: unknown) => void): ErrorRequestHandler {
+export function errorMiddleware(
+  log: (message: string, error: unknown, context?: LogContext) => void,
+): ErrorRequestHandler {
   return (error, _req, res, _next) => {
     const known = knownError(error);
     if (known) {
+      // For the metrics of refused ballots (observability/http.ts), answered here or not.
+      noteErrorCode(res, known.code);
       if (!res.headersSent) {
         if (known.headers) res.set(known.headers);
         res.status(known.status).json({ ...known.body, ...errorBody(known.code, known.message) });
@@ -117,13 +123,14 @@ export function errorMiddleware(log: (message: string, error: unknown) => void):
     }
     // Redis away: the ioredis client reports the outage itself; the request gets a retryable 503.
     const unavailable = error?.name === "MaxRetriesPerRequestError" || error?.message === "Connection is closed.";
-    if (!unavailable) log("unhandled error", error);
+    if (!unavailable) log("unhandled error", error, { reqId: requestIdOf(res) });
     if (res.headersSent) {
       // A streamed answer (the audit export) failed half-way: the client must see a cut, not a complete file.
       res.destroy();
       return;
     }
     const code = unavailable ? "UNAVAILABLE" : "INTERNAL";
+    noteErrorCode(res, code);
     res.status(ERROR_STATUS[code]).json(errorBody(code, unavailable ? "Storage is unavailable." : "Internal error."));
   };
 }

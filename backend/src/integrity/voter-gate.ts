@@ -3,11 +3,18 @@ import type { Request } from "express";
 import type { Redis } from "ioredis";
 import { AppError } from "../http/app-error.js";
 import { parseBody } from "../http/validate.js";
+import type { LimiterHook, LimiterOutcome } from "../observability/metrics.js";
 import { roundKeys } from "../redis/keys.js";
 import { addressHasher } from "./address-hash.js";
 import { clientAddress } from "./client-address.js";
 import { RoundNetworks } from "./networks.js";
-import { ChallengeRequiredError, type LimitedAction, VoterLimits, type VoterLimitsConfig } from "./voter-limits.js";
+import {
+  ChallengeRequiredError,
+  type LimitedAction,
+  RateLimitedError,
+  VoterLimits,
+  type VoterLimitsConfig,
+} from "./voter-limits.js";
 
 /** What the gate needs of a request: the client's IP as Express's `req.ip` gives it (the ballot fast path too). */
 export type GateClient = Pick<Request, "ip">;
@@ -26,6 +33,8 @@ export class VoterGate {
     private readonly redis: Redis,
     voterTokenSecret: string,
     config: VoterLimitsConfig,
+    /** Told of every request the limits challenge or refuse, and of every solved challenge (the metrics). */
+    private readonly onLimit: LimiterHook = () => {},
   ) {
     this.limits = new VoterLimits(redis, voterTokenSecret, config);
     this.networks = new RoundNetworks(redis);
@@ -50,8 +59,11 @@ export class VoterGate {
     const solution = challenge === undefined ? undefined : parseBody(ChallengeSolutionSchema, challenge);
     try {
       const outcome = await this.limits.check(action, clientAddress(req.ip), solution);
+      if (outcome === "solved") this.onLimit(action, "solved");
       if (outcome === "solved" && roundId) await this.countChallenge(roundId, "challengesSolved");
     } catch (error) {
+      const hit = limitOutcome(error);
+      if (hit) this.onLimit(action, hit);
       if (error instanceof ChallengeRequiredError && roundId) await this.countChallenge(roundId, "challengesIssued");
       throw error;
     }
@@ -87,4 +99,12 @@ export class VoterGate {
     const challenge = (body as { challenge?: unknown } | undefined)?.challenge;
     await this.checkLimits("ballot", client, challenge, roundId.success ? roundId.data : undefined);
   }
+}
+
+/** What the limits did, from what they threw (nothing for an error of Redis's). */
+function limitOutcome(error: unknown): LimiterOutcome | undefined {
+  if (error instanceof ChallengeRequiredError) return "challenged";
+  if (error instanceof RateLimitedError) return "refused";
+  if (error instanceof AppError && error.code === "CHALLENGE_FAILED") return "failed";
+  return undefined;
 }

@@ -79,6 +79,8 @@ export class LiveHub {
       companions?: { tick(): Promise<void> }[];
       /** The show's clock-driven changes (automatic close, scheduled freeze): backend/src/show. */
       show?: ShowClock;
+      /** Told after each scheduled tick how long it took and how late it started, in ms (the metrics). */
+      onTick?: (durationMs: number, driftMs: number) => void;
     },
   ) {}
 
@@ -126,11 +128,15 @@ export class LiveHub {
   /** Ticks start every tickMs: the time a tick spends (reading Redis, writing to sockets) is not added on top. */
   private schedule(delay = this.options.tickMs): void {
     if (this.stopped) return;
+    const due = Date.now() + delay;
     this.timer = setTimeout(() => {
       const started = Date.now();
       this.ticking = this.tick()
         .catch((error) => this.options.log("live tick failed", error))
-        .finally(() => this.schedule(Math.max(0, this.options.tickMs - (Date.now() - started))));
+        .finally(() => {
+          this.options.onTick?.(Date.now() - started, started - due);
+          this.schedule(Math.max(0, this.options.tickMs - (Date.now() - started)));
+        });
     }, delay);
   }
 
