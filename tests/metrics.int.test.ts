@@ -1,13 +1,15 @@
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { Agent } from "node:http";
+import type { AddressInfo } from "node:net";
 import os from "node:os";
 import path from "node:path";
+import { Writable } from "node:stream";
 import { fileURLToPath } from "node:url";
-import { DEFAULT_VOTER_LIMITS } from "@lb/backend";
+import { createLogger, createRedisClient, createServer, DEFAULT_VOTER_LIMITS, defaultServerConfig } from "@lb/backend";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startMain, type WatchedProcess } from "./faults/redis-support.js";
-import { type Backends, startBackends } from "./support/backend.js";
-import { Api, expectError, expectStatus, type HttpResponse } from "./support/http.js";
+import { type Backends, redisUrl, startBackends } from "./support/backend.js";
+import { Api, createAgent, expectError, expectStatus, type HttpResponse } from "./support/http.js";
 import { smallRound } from "./support/rounds.js";
 import { type BoardSocket, connectSocket, joinBoard, waitFor } from "./support/wait.js";
 
@@ -207,6 +209,52 @@ describe("/metrics on one backend after a known load", () => {
     );
     expect(used.size).toBeGreaterThan(8);
     expect([...used].filter((name) => !series(name))).toEqual([]);
+  });
+});
+
+describe("request logs", () => {
+  it("at debug, one line per request with its id, path without the query, status and code; no voter identity", async () => {
+    const lines: Record<string, unknown>[] = [];
+    const sink = new Writable({
+      write(chunk, _encoding, done) {
+        for (const line of String(chunk).split("\n")) if (line) lines.push(JSON.parse(line));
+        done();
+      },
+    });
+    const redis = createRedisClient(redisUrl(), () => {});
+    const config = defaultServerConfig({ adminToken: "admin-token-for-logs-0123", voterTokenSecret: "s".repeat(40) });
+    const server = createServer({ config, redis, logger: createLogger("debug", sink) });
+    try {
+      await new Promise<void>((resolve) => server.httpServer.listen(0, "127.0.0.1", resolve));
+      const { port } = server.httpServer.address() as AddressInfo;
+      const api = new Api(`http://127.0.0.1:${port}`, config.adminToken, createAgent());
+      const round = await api.createOpenRound(smallRound(3, { minChoices: 1, maxChoices: 1 }));
+      const voter = await api.newVoter();
+      const ballot = await api.request("POST", `/api/rounds/${round.id}/ballots?ticket=ABCD-EFGH-JKLM`, {
+        json: { choices: ["1"] },
+        headers: { "x-voter-token": voter, "x-request-id": "lb-log-test-1" },
+      });
+      expectStatus(ballot, 201);
+      const again = await api.request("POST", `/api/rounds/${round.id}/ballots`, {
+        json: { choices: ["2"] },
+        headers: { "x-voter-token": voter },
+      });
+      expectError(again, "ALREADY_VOTED");
+      await expect.poll(() => lines.filter((line) => line.msg === "request").length).toBeGreaterThanOrEqual(5);
+      const ballotLines = lines.filter((line) => line.path === `/api/rounds/${round.id}/ballots`);
+      expect(ballotLines).toEqual([
+        expect.objectContaining({ level: "debug", reqId: "lb-log-test-1", method: "POST", status: 201 }),
+        expect.objectContaining({ reqId: again.headers["x-request-id"], status: 409, code: "ALREADY_VOTED" }),
+      ]);
+      const text = JSON.stringify(lines);
+      expect(text).not.toContain(voter);
+      expect(text).not.toContain("ABCD-EFGH-JKLM");
+      expect(text).not.toContain("127.0.0.1");
+      api.agent.destroy();
+    } finally {
+      await server.close();
+      await redis.quit();
+    }
   });
 });
 

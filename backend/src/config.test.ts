@@ -88,3 +88,19 @@ describe("voter limits from the environment", () => {
     expect(() => parseEnv({ CHALLENGE_MIN_COST: "10", CHALLENGE_MAX_COST: "5" })).toThrow(ConfigError);
   });
 });
+
+describe("logs and metrics from the environment", () => {
+  it("LOG_LEVEL defaults to info and takes pino's levels; METRICS_TOKEN is unset (endpoint off) by default", () => {
+    expect(parseEnv({}).LOG_LEVEL).toBe("info");
+    expect(parseEnv({}).METRICS_TOKEN).toBeUndefined();
+    expect(parseEnv({ LOG_LEVEL: "debug", METRICS_TOKEN: "m".repeat(16) })).toMatchObject({
+      LOG_LEVEL: "debug",
+      METRICS_TOKEN: "m".repeat(16),
+    });
+  });
+
+  it("refuses an unknown level and a short metrics token, naming the variable", () => {
+    expect(() => parseEnv({ LOG_LEVEL: "loud" })).toThrow(/LOG_LEVEL/);
+    expect(() => parseEnv({ METRICS_TOKEN: "short" })).toThrow(/METRICS_TOKEN/);
+  });
+});

@@ -3,6 +3,7 @@ export { createApp } from "./app.js";
 export { defaultServerConfig, parseEnv, type ServerConfig } from "./config.js";
 export { DEFAULT_VOTER_LIMITS, type VoterLimitsConfig } from "./integrity/voter-limits.js";
 export { parseAuditEntry } from "./leaderboard/leaderboard.repository.js";
+export { createLogger, type Logger } from "./observability/log.js";
 export { DataDirInUseError } from "./redis/data-dir-lock.js";
 export { roundIndexKey, roundKeys } from "./redis/keys.js";
 export { scripts } from "./redis/lua-script.js";

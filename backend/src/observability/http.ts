@@ -30,6 +30,9 @@ export function noteErrorCode(res: ServerResponse, code: string): void {
   errorCodes.set(res, code);
 }
 
+/** Characters of a path a debug line keeps. */
+const MAX_LOGGED_PATH = 200;
+
 /** The ballot route, as the fast path (ballot-fast-path.ts) and Express match it. */
 const BALLOT_ROUTE = /^\/api\/rounds\/[^/?]+\/ballots\/?(?:\?|$)/;
 
@@ -59,8 +62,10 @@ export function observeHttp(
         const code = status === 0 ? "CLIENT_GONE" : errorCodes.get(res);
         if (ballot) metrics.ballotAnswered(status, code, ms / 1000);
         if (debug) {
-          const path = (req.url ?? "").split("?")[0];
-          logger.debug({ reqId, method: req.method, path, status, ...(code ? { code } : {}), ms }, "request");
+          // Without the query; a client's 16 kB path is cut to its first 200 characters.
+          const path = (req.url ?? "").split("?")[0]?.slice(0, MAX_LOGGED_PATH);
+          const rounded = Math.round(ms * 1000) / 1000;
+          logger.debug({ reqId, method: req.method, path, status, ...(code ? { code } : {}), ms: rounded }, "request");
         }
       });
     }
