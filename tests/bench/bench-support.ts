@@ -440,6 +440,8 @@ export interface CpuSnapshot {
   generator: NodeJS.CpuUsage;
   /** Ended children's CPU: a load generator run as a child (wrk) is reaped before the snapshot after the run. */
   reapedMs: number;
+  /** Live load-generator children (the fan-out bench's watcher and sender processes), with their descendants. */
+  generatorChildrenMs: number;
   server: number | undefined;
   redis: number | undefined;
 }
@@ -528,12 +530,17 @@ export function findRedisPid(port: number): number | undefined {
   return undefined;
 }
 
-export function cpuSnapshot(serverPid: number | undefined, redisPid: number | undefined): CpuSnapshot {
+export function cpuSnapshot(
+  serverPid: number | undefined,
+  redisPid: number | undefined,
+  generatorPids: readonly number[] = [],
+): CpuSnapshot {
   return {
     at: performance.now(),
     machineBusyMs: machineBusyMs(),
     generator: process.cpuUsage(),
     reapedMs: reapedChildrenCpuMs(),
+    generatorChildrenMs: generatorPids.reduce((sum, pid) => sum + (processCpuMs(pid) ?? 0), 0),
     server: processCpuMs(serverPid),
     redis: processCpuMs(redisPid),
   };
@@ -547,7 +554,9 @@ export function cpuShare(before: CpuSnapshot, after: CpuSnapshot): CpuShare {
   const generatorUs = after.generator.user - before.generator.user + (after.generator.system - before.generator.system);
   const share: CpuShare = {
     machine: cores(after.machineBusyMs - before.machineBusyMs),
-    generator: cores(generatorUs / 1000 + after.reapedMs - before.reapedMs),
+    generator: cores(
+      generatorUs / 1000 + after.reapedMs - before.reapedMs + after.generatorChildrenMs - before.generatorChildrenMs,
+    ),
     server: delta(before.server, after.server),
     redis: delta(before.redis, after.redis),
     other: null,
