@@ -17,6 +17,8 @@ import {
 
 /** Two replicas on one Redis, with the default live tick. */
 const LIVE_TICK_MS = 100;
+/** The default of LIVE_PHONE_UPDATE_MS (startBackends keeps it). */
+const LIVE_PHONE_UPDATE_MS = 300;
 let backends: Backends;
 let api: Api;
 let urlA: string;
@@ -174,6 +176,34 @@ describe("leaderboard:updated", () => {
       ["2", 2, 2],
       ["3", 2, 2],
     ]);
+  });
+
+  it("phones (view vote) get an update at most every LIVE_PHONE_UPDATE_MS, with every change since their last", async () => {
+    const round = await api.createOpenRound(smallRound(4));
+    const voters = await api.newVoters(12);
+    const screen = await board(urlA, round.id);
+    const phoneSocket = await connectSocket(urlA);
+    sockets.push(phoneSocket);
+    const phoneSnapshot = await joinBoard(phoneSocket, round.id, { view: "vote" });
+    const screenUpdates = record(screen.socket, "leaderboard:updated");
+    const phoneUpdates = record(phoneSocket, "leaderboard:updated");
+    const started = Date.now();
+    // One ballot per screen update: the screens see each of them, the phones several at a time.
+    for (const [index, voter] of voters.entries()) {
+      await api.vote(round.id, voter, [String((index % 4) + 1)]);
+      await screenUpdates.waitFor((update) => update.totalBallots === index + 1);
+    }
+    await phoneUpdates.waitFor((update) => update.totalBallots === voters.length);
+    const elapsed = Date.now() - started;
+    const final = await api.leaderboard(round.id);
+    expect(applyAll(screen.snapshot, screenUpdates.events)).toEqual(final);
+    expect(applyAll(phoneSnapshot, phoneUpdates.events)).toEqual(final);
+    expect(screenUpdates.events).toHaveLength(voters.length);
+    // Sent at least LIVE_PHONE_UPDATE_MS apart on ticks (half a tick of slack); +1 for the first, sent at once.
+    const phones = phoneUpdates.events.length;
+    expect(phones, `${phones} phone updates in ${elapsed} ms`).toBeLessThanOrEqual(
+      Math.ceil(elapsed / (LIVE_PHONE_UPDATE_MS - LIVE_TICK_MS / 2)) + 1,
+    );
   });
 
   it("board:leave stops the updates of that round", async () => {
