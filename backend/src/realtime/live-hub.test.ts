@@ -133,10 +133,10 @@ describe("LiveHub", () => {
           seq: 3,
           status: "open",
           totalBallots: 3,
+          // #2's rank changed but not its votes: the client ranks again.
           changes: [
-            { optionId: "1", votes: 2, rank: 1 },
-            { optionId: "3", votes: 1, rank: 2 },
-            { optionId: "2", votes: 0, rank: 3 },
+            ["1", 2],
+            ["3", 1],
           ],
         },
       },
@@ -359,13 +359,13 @@ describe("LiveHub phones", () => {
 });
 
 describe("diffEntries", () => {
-  it("lists entries whose votes or rank changed", () => {
+  it("lists the options whose votes changed, packed as [optionId, votes]", () => {
     const before = snapshot(1, [1, 1, 0]).board;
     const after = snapshot(2, [1, 2, 0]).board;
-    expect(diffEntries(before, after)).toEqual([
-      { optionId: "2", votes: 2, rank: 1 },
-      { optionId: "1", votes: 1, rank: 2 },
-    ]);
+    expect(diffEntries(before, after)).toEqual([["2", 2]]);
+    expect(applyLeaderboardUpdate(before, { ...after, prevSeq: 1, changes: diffEntries(before, after) })).toEqual(
+      after,
+    );
   });
 
   it("lets a deleted round go instead of failing to read it on every tick", async () => {

@@ -338,13 +338,11 @@ const showChanged = (before: RoundSnapshot, after: RoundSnapshot) =>
 const sameExcluded = (before: Leaderboard, after: Leaderboard) =>
   JSON.stringify(before.excluded ?? null) === JSON.stringify(after.excluded ?? null);
 
-/** The entries whose votes or rank differ between two boards of the same epoch. */
+/** The options whose votes differ between two boards of the same epoch, packed (ranks follow on the client). */
 export function diffEntries(before: Leaderboard, after: Leaderboard): LeaderboardChange[] {
-  const previous = new Map(before.entries.map((entry) => [entry.optionId, entry]));
-  return after.entries
-    .filter((entry) => {
-      const old = previous.get(entry.optionId);
-      return !old || old.votes !== entry.votes || old.rank !== entry.rank;
-    })
-    .map(({ optionId, votes, rank }) => ({ optionId, votes, rank }));
+  const previous = new Map(before.entries.map((entry) => [entry.optionId, entry.votes]));
+  const changes: LeaderboardChange[] = [];
+  for (const { optionId, votes } of after.entries)
+    if (previous.get(optionId) !== votes) changes.push([optionId, votes]);
+  return changes;
 }
