@@ -23,6 +23,7 @@
 import { type ChildProcess, fork } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import os from "node:os";
+import path from "node:path";
 import { performance } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
 import { isDeepStrictEqual, parseArgs } from "node:util";
@@ -103,6 +104,8 @@ interface Options {
   split: boolean;
   /** Processes the watchers are spread over (the ballot sender has one more of its own). */
   watcherProcesses: number;
+  /** A directory for the backend processes' V8 CPU profiles (`node --cpu-prof`), or null. */
+  cpuProfDir: string | null;
   timeLimitS: number;
   json: boolean;
 }
@@ -118,6 +121,8 @@ const USAGE = `Usage: npm run bench:fanout -- [options]
   --tick MS         the backend's LIVE_TICK_MS: at most one update per round per tick (default 100)
   --split           two backend processes on the one Redis: ballots to one with ROLE=ingest, watchers to one with
                     ROLE=live (default: one process with ROLE=all serves both)
+  --cpu-prof DIR    write each backend process's V8 CPU profile (node --cpu-prof) into DIR, to see where it spends
+                    its time (open it in Chrome DevTools; the profile is written when the backend exits)
   --time-limit S    abort the whole run after S seconds (default 180)
   --json            print one machine-readable JSON line on stdout (the table goes to stderr)
   --help            this text
@@ -139,6 +144,7 @@ function checkedOptions(argv: string[]): Options {
       "time-limit": { type: "string", default: "180" },
       split: { type: "boolean", default: false },
       "watcher-processes": { type: "string", default: "2" },
+      "cpu-prof": { type: "string" },
       json: { type: "boolean", default: false },
       help: { type: "boolean", default: false },
     },
@@ -157,6 +163,7 @@ function checkedOptions(argv: string[]): Options {
     tickMs: wholeNumber("tick", values.tick, 10, 10_000),
     split: values.split,
     watcherProcesses: wholeNumber("watcher-processes", values["watcher-processes"], 1, 16),
+    cpuProfDir: values["cpu-prof"] ? path.resolve(values["cpu-prof"]) : null,
     timeLimitS: wholeNumber("time-limit", values["time-limit"], 10, 3600),
     json: values.json,
   };
@@ -768,8 +775,9 @@ async function main(): Promise<number> {
     ADMIN_TOKEN: randomBytes(24).toString("base64url"),
     VOTER_TOKEN_SECRET: randomBytes(32).toString("hex"),
   };
-  const target = await startBackend(redis.url, { ...env, ...(options.split ? { ROLE: "ingest" } : {}) });
-  const live = options.split ? await startBackend(redis.url, { ...env, ROLE: "live" }) : target;
+  const nodeArgs = options.cpuProfDir ? ["--cpu-prof", `--cpu-prof-dir=${options.cpuProfDir}`] : [];
+  const target = await startBackend(redis.url, { ...env, ...(options.split ? { ROLE: "ingest" } : {}) }, nodeArgs);
+  const live = options.split ? await startBackend(redis.url, { ...env, ROLE: "live" }, nodeArgs) : target;
   const { server: backend, port: backendPort, auth } = target;
   progress(
     `backend: node backend/dist/main.js listening on 127.0.0.1:${backendPort} (LIVE_TICK_MS=${options.tickMs})` +
