@@ -106,13 +106,16 @@ interface Options {
   watcherProcesses: number;
   /** A directory for the backend processes' V8 CPU profiles (`node --cpu-prof`), or null. */
   cpuProfDir: string | null;
+  view: WatcherView;
   timeLimitS: number;
   json: boolean;
 }
 
 const USAGE = `Usage: npm run bench:fanout -- [options]
 
-  --watchers N      Socket.IO clients watching the round (board:join, view "board"), spread over the watcher
+  --view V          the page the watchers join as: board (screens: an update per tick, the default) or vote
+                    (phones: an update per the backend's LIVE_PHONE_UPDATE_MS)
+  --watchers N      Socket.IO clients watching the round (board:join, view --view), spread over the watcher
                     processes (default 500)
   --watcher-processes N  processes the watchers live in, each with 1/N of them (default 2); the ballots are sent
                     from one more process of their own
@@ -128,6 +131,11 @@ const USAGE = `Usage: npm run bench:fanout -- [options]
   --help            this text
 
 Environment: REDIS_URL (default: a private redis-server from PATH, append-only file on, in a temp dir).`;
+
+function checkedView(raw: string): WatcherView {
+  if (raw !== "board" && raw !== "vote") throw new UsageError(`--view must be board or vote, got "${raw}"`);
+  return raw;
+}
 
 function parseOptions(argv: string[]): Options {
   return parsingFlags(() => checkedOptions(argv));
@@ -145,6 +153,7 @@ function checkedOptions(argv: string[]): Options {
       split: { type: "boolean", default: false },
       "watcher-processes": { type: "string", default: "2" },
       "cpu-prof": { type: "string" },
+      view: { type: "string", default: "board" },
       json: { type: "boolean", default: false },
       help: { type: "boolean", default: false },
     },
@@ -164,6 +173,7 @@ function checkedOptions(argv: string[]): Options {
     split: values.split,
     watcherProcesses: wholeNumber("watcher-processes", values["watcher-processes"], 1, 16),
     cpuProfDir: values["cpu-prof"] ? path.resolve(values["cpu-prof"]) : null,
+    view: checkedView(values.view),
     timeLimitS: wholeNumber("time-limit", values["time-limit"], 10, 3600),
     json: values.json,
   };
@@ -178,12 +188,15 @@ function checkedOptions(argv: string[]): Options {
 // board reached a seq, and to report (which also disconnects them).
 
 type BoardSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
+type WatcherView = "board" | "vote";
 
 interface WatchSetup {
   url: string;
   /** The round to board:join; null for the bare server, which has no join (the boards start at initialBoard). */
   roundId: string | null;
   initialBoard: Leaderboard | null;
+  /** The page the watchers say they serve: "board" (a screen, an update per tick) or "vote" (a phone). */
+  view: WatcherView;
   /** Index of this thread's first watcher; watcher 0 also keeps every update's JSON. */
   first: number;
   count: number;
@@ -215,8 +228,8 @@ interface WatcherState extends WatcherReport {
   rejoining: boolean;
 }
 
-async function joinBoard(socket: BoardSocket, roundId: string): Promise<Leaderboard> {
-  const result = await socket.timeout(CONNECT_TIMEOUT_MS).emitWithAck("board:join", { roundId, view: "board" });
+async function joinBoard(socket: BoardSocket, roundId: string, view: WatcherView): Promise<Leaderboard> {
+  const result = await socket.timeout(CONNECT_TIMEOUT_MS).emitWithAck("board:join", { roundId, view });
   if ("error" in result) throw new Error(`board:join failed: ${result.error.code} ${result.error.message}`);
   return result.ok;
 }
@@ -253,7 +266,7 @@ function watcherProcess(): void {
   let watchers: WatcherState[] = [];
   let updates: string[] = [];
 
-  const watch = (state: WatcherState, roundId: string | null, keepUpdates: boolean) => {
+  const watch = (state: WatcherState, roundId: string | null, view: WatcherView, keepUpdates: boolean) => {
     const { socket } = state;
     socket.on(UPDATE_EVENT, (update: LeaderboardUpdate) => {
       const at = performance.now() + originOffset;
@@ -271,7 +284,7 @@ function watcherProcess(): void {
       state.gaps += 1;
       if (roundId === null) return;
       state.rejoining = true;
-      joinBoard(socket, roundId).then(
+      joinBoard(socket, roundId, view).then(
         (board) => {
           state.board = board;
           state.rejoins += 1;
@@ -298,7 +311,7 @@ function watcherProcess(): void {
     updates = [];
     await pool(setup.count, CONNECT_CONCURRENCY, async (index) => {
       const socket = await connectClient(setup.url, sockets);
-      const board = setup.roundId === null ? setup.initialBoard : await joinBoard(socket, setup.roundId);
+      const board = setup.roundId === null ? setup.initialBoard : await joinBoard(socket, setup.roundId, setup.view);
       if (!board) throw new Error("a bare watcher needs an initial board");
       const state: WatcherState = {
         socket,
@@ -312,7 +325,7 @@ function watcherProcess(): void {
         disconnected: null,
         rejoining: false,
       };
-      watch(state, setup.roundId, setup.first + index === 0);
+      watch(state, setup.roundId, setup.view, setup.first + index === 0);
       watchers[index] = state;
     });
     return watchers[0]?.board ?? null;
@@ -496,13 +509,19 @@ class WatcherProcesses {
   }
 
   /** Connects `count` watchers, spread evenly over the processes; resolves with watcher 0's first board. */
-  async connect(url: string, roundId: string | null, initialBoard: Leaderboard | null, count: number) {
+  async connect(
+    url: string,
+    roundId: string | null,
+    initialBoard: Leaderboard | null,
+    count: number,
+    view: WatcherView = "board",
+  ) {
     const share = Math.ceil(count / this.count);
     const boards = await this.all<Leaderboard | null>((index) => {
       const first = index * share;
       return {
         type: "connect",
-        setup: { url, roundId, initialBoard, first, count: Math.max(0, Math.min(share, count - first)) },
+        setup: { url, roundId, initialBoard, view, first, count: Math.max(0, Math.min(share, count - first)) },
       };
     });
     return boards[0] ?? null;
@@ -804,7 +823,13 @@ async function main(): Promise<number> {
   const watcherPool = new WatcherProcesses(ChildProcesses.start("watchers", options.watcherProcesses));
   const sender = ChildProcesses.start("sender", 1);
   const generatorPids = [...watcherPool.pids, ...sender.pids];
-  const initialBoard = await watcherPool.connect(`http://127.0.0.1:${live.port}`, roundId, null, options.watchers);
+  const initialBoard = await watcherPool.connect(
+    `http://127.0.0.1:${live.port}`,
+    roundId,
+    null,
+    options.watchers,
+    options.view,
+  );
   if (!initialBoard) throw new Error("watcher 0 got no board");
   progress(
     `watchers: ${options.watchers} connected and joined in ${((performance.now() - connectStarted) / 1000).toFixed(1)} s ` +
@@ -1017,6 +1042,7 @@ async function main(): Promise<number> {
       ballots: ballotCount,
       seed: BALLOT_SEED,
       watcherProcesses: options.watcherProcesses,
+      view: options.view,
       redis: redis.label,
     },
     ballots: { meanPicks },
@@ -1177,6 +1203,7 @@ function renderTable(result: {
     liveFanoutSlice: number;
     ballots: number;
     watcherProcesses: number;
+    view: string;
     redis: string;
   };
   ballots: { meanPicks: number };
@@ -1211,7 +1238,7 @@ function renderTable(result: {
     `Fan-out benchmark, ${result.startedAt}, source ${result.revision}`,
     `machine: node ${machine.node}, ${machine.platform}, ${machine.cpus} × ${machine.cpuModel}, ` +
       `${machine.memoryGiB} GiB; load average at the end ${machine.loadAverage.join(" ")}`,
-    `run: ${options.watchers} watchers (WebSocket, view "board", in ${options.watcherProcesses} processes), ` +
+    `run: ${options.watchers} watchers (WebSocket, view "${options.view}", in ${options.watcherProcesses} processes), ` +
       `${options.rate} ballots/s open-loop for ${options.seconds} s (${options.ballots} ballots, ` +
       `${result.ballots.meanPicks.toFixed(1)} picks on average), LIVE_TICK_MS ${options.tickMs}, ` +
       `LIVE_FANOUT_SLICE ${options.liveFanoutSlice}${options.split ? ", ballots to ROLE=ingest, watchers on ROLE=live" : ""}`,
@@ -1226,7 +1253,7 @@ function renderTable(result: {
     `update period seen by the watchers: ${ms(result.updatePeriodMs)} ms (tick + the tick's own work); ` +
       `service p50 / (period/2 + bare p50) = ${result.overheadVsPeriod.toFixed(2)}`,
     `service pairs whose update arrived before the 201 answer: ${n0.format(service.earlyPairs)}`,
-    `issue 8 targets: ${Object.entries(result.targets)
+    `issue 8 targets (for screens, --view board): ${Object.entries(result.targets)
       .map(([name, { value, limit, met }]) => `${name} ${ms(value)} (≤ ${ms(limit)}) ${met ? "met" : "MISSED"}`)
       .join("; ")}`,
     "",
