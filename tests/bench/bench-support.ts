@@ -530,8 +530,9 @@ export function findRedisPid(port: number): number | undefined {
   return undefined;
 }
 
+/** `serverPid`: the server process, or several (the fan-out bench's ROLE=ingest and ROLE=live backends), summed. */
 export function cpuSnapshot(
-  serverPid: number | undefined,
+  serverPid: number | readonly (number | undefined)[] | undefined,
   redisPid: number | undefined,
   generatorPids: readonly number[] = [],
 ): CpuSnapshot {
@@ -541,7 +542,12 @@ export function cpuSnapshot(
     generator: process.cpuUsage(),
     reapedMs: reapedChildrenCpuMs(),
     generatorChildrenMs: generatorPids.reduce((sum, pid) => sum + (processCpuMs(pid) ?? 0), 0),
-    server: processCpuMs(serverPid),
+    server: Array.isArray(serverPid)
+      ? serverPid.reduce<number | undefined>((sum, pid) => {
+          const ms = processCpuMs(pid);
+          return sum === undefined || ms === undefined ? undefined : sum + ms;
+        }, 0)
+      : processCpuMs(serverPid as number | undefined),
     redis: processCpuMs(redisPid),
   };
 }

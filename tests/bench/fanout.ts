@@ -841,7 +841,9 @@ async function main(): Promise<number> {
   const ballotPath = `/api/rounds/${roundId}/ballots`;
   const ballotOutcomes: Outcomes = { statuses: new Map(), samples: new Map() };
   progress(`service: sending ${ballotCount} ballots at ${options.rate}/s for ${options.seconds} s …`);
-  const serviceCpuBefore = cpuSnapshot(backend.child.pid, redis.pid, generatorPids);
+  // With --split, "backend" is both processes: the ballots' (ROLE=ingest) and the watchers' (ROLE=live).
+  const backendPids = [backend.child.pid, ...(live !== target ? [live.server.child.pid] : [])];
+  const serviceCpuBefore = cpuSnapshot(backendPids, redis.pid, generatorPids);
   const sent = await abortable(
     sender.call<SenderReport>(sender.processes[0] as ChildProcess, {
       type: "send",
@@ -870,7 +872,7 @@ async function main(): Promise<number> {
     "GET leaderboard",
   );
   const behind = await watcherPool.wait(expected.seq, drainTimeoutMs(options.tickMs));
-  const serviceCpuAfter = cpuSnapshot(backend.child.pid, redis.pid, generatorPids);
+  const serviceCpuAfter = cpuSnapshot(backendPids, redis.pid, generatorPids);
   const serviceCpu = cpuShare(serviceCpuBefore, serviceCpuAfter);
   const serviceReport = await watcherPool.report();
   const watchers = serviceReport.watchers;
@@ -1271,7 +1273,7 @@ function renderTable(result: {
     "",
     `cpu in cores (of ${machine.cpus}): before the run, other programs ${result.cpu.backgroundCores.toFixed(2)}; ` +
       "load generator = ballot sender + watchers",
-    cpuLine("service run", "backend", result.cpu.service),
+    cpuLine("service run", options.split ? "backends (ingest + live)" : "backend", result.cpu.service),
     cpuLine("bare run", "bare server", result.cpu.bare),
     `  load generator per (update, watcher) delivered: service run ${n0.format(result.harness.serviceUsPerDelivery)} µs ` +
       `(with the ballot sender), bare run ${n0.format(result.harness.bareUsPerDelivery)} µs`,
