@@ -17,6 +17,8 @@ import {
 
 /** Two replicas on one Redis, with the default live tick. */
 const LIVE_TICK_MS = 100;
+/** The default of LIVE_PHONE_UPDATE_MS (startBackends keeps it). */
+const LIVE_PHONE_UPDATE_MS = 300;
 let backends: Backends;
 let api: Api;
 let urlA: string;
@@ -117,24 +119,23 @@ describe("leaderboard:updated", () => {
     }
   });
 
-  it("sends only the entries whose votes or rank changed", async () => {
+  it("sends only the options whose votes changed, as [optionId, votes]; the client ranks again", async () => {
     const round = await api.createOpenRound(smallRound(6, { minChoices: 1, maxChoices: 1 }));
     const voters = await api.newVoters(5);
     const { socket, snapshot } = await board(urlA, round.id);
     const updates = record(socket, "leaderboard:updated");
 
-    // 1st ballot for #3: #3 gets a vote (rank 1 stays), every other option drops from rank 1 to rank 2.
+    // 1st ballot for #3: only #3's votes change (every other option drops from rank 1 to rank 2 all the same).
     await api.vote(round.id, voters[0] as string, ["3"]);
     const first = await updates.waitFor((update) => update.totalBallots === 1);
-    const byId = (update: LeaderboardUpdate) =>
-      [...update.changes].sort((a, b) => a.optionId.localeCompare(b.optionId));
-    expect(byId(first)).toEqual([
-      { optionId: "1", votes: 0, rank: 2 },
-      { optionId: "2", votes: 0, rank: 2 },
-      { optionId: "3", votes: 1, rank: 1 },
-      { optionId: "4", votes: 0, rank: 2 },
-      { optionId: "5", votes: 0, rank: 2 },
-      { optionId: "6", votes: 0, rank: 2 },
+    expect(first.changes).toEqual([["3", 1]]);
+    expect(applyAll(snapshot, [first]).entries.map((entry) => [entry.optionId, entry.rank])).toEqual([
+      ["3", 1],
+      ["1", 2],
+      ["2", 2],
+      ["4", 2],
+      ["5", 2],
+      ["6", 2],
     ]);
 
     // More ballots for #3: only #3 changes.
@@ -142,20 +143,12 @@ describe("leaderboard:updated", () => {
     await updates.waitFor((update) => update.totalBallots === 4);
     const later = updates.events.slice(1);
     expect(later.length).toBeGreaterThanOrEqual(1);
-    for (const update of later) {
-      expect(update.changes).toEqual([{ optionId: "3", votes: update.totalBallots, rank: 1 }]);
-    }
+    for (const update of later) expect(update.changes).toEqual([["3", update.totalBallots]]);
 
-    // A ballot for #5: #5 moves up to rank 2, the others at zero drop to rank 3; #3 is unchanged and not sent.
+    // A ballot for #5: only #5 is sent; it moves up to rank 2 and the others at zero drop to rank 3.
     await api.vote(round.id, voters[4] as string, ["5"]);
     const last = await updates.waitFor((update) => update.totalBallots === 5);
-    expect(byId(last)).toEqual([
-      { optionId: "1", votes: 0, rank: 3 },
-      { optionId: "2", votes: 0, rank: 3 },
-      { optionId: "4", votes: 0, rank: 3 },
-      { optionId: "5", votes: 1, rank: 2 },
-      { optionId: "6", votes: 0, rank: 3 },
-    ]);
+    expect(last.changes).toEqual([["5", 1]]);
     expect(applyAll(snapshot, updates.events)).toEqual(await api.leaderboard(round.id));
   });
 
@@ -174,6 +167,34 @@ describe("leaderboard:updated", () => {
       ["2", 2, 2],
       ["3", 2, 2],
     ]);
+  });
+
+  it("phones (view vote) get an update at most every LIVE_PHONE_UPDATE_MS, with every change since their last", async () => {
+    const round = await api.createOpenRound(smallRound(4));
+    const voters = await api.newVoters(12);
+    const screen = await board(urlA, round.id);
+    const phoneSocket = await connectSocket(urlA);
+    sockets.push(phoneSocket);
+    const phoneSnapshot = await joinBoard(phoneSocket, round.id, { view: "vote" });
+    const screenUpdates = record(screen.socket, "leaderboard:updated");
+    const phoneUpdates = record(phoneSocket, "leaderboard:updated");
+    const started = Date.now();
+    // One ballot per screen update: the screens see each of them, the phones several at a time.
+    for (const [index, voter] of voters.entries()) {
+      await api.vote(round.id, voter, [String((index % 4) + 1)]);
+      await screenUpdates.waitFor((update) => update.totalBallots === index + 1);
+    }
+    await phoneUpdates.waitFor((update) => update.totalBallots === voters.length);
+    const elapsed = Date.now() - started;
+    const final = await api.leaderboard(round.id);
+    expect(applyAll(screen.snapshot, screenUpdates.events)).toEqual(final);
+    expect(applyAll(phoneSnapshot, phoneUpdates.events)).toEqual(final);
+    expect(screenUpdates.events).toHaveLength(voters.length);
+    // Sent at least LIVE_PHONE_UPDATE_MS apart on ticks (half a tick of slack); +1 for the first, sent at once.
+    const phones = phoneUpdates.events.length;
+    expect(phones, `${phones} phone updates in ${elapsed} ms`).toBeLessThanOrEqual(
+      Math.ceil(elapsed / (LIVE_PHONE_UPDATE_MS - LIVE_TICK_MS / 2)) + 1,
+    );
   });
 
   it("board:leave stops the updates of that round", async () => {

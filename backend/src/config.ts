@@ -28,6 +28,11 @@ const EnvSchema = z
     VOTER_TOKEN_SECRET: z.string().min(32, "must be at least 32 characters").optional(),
     /** Live update tick: at most one leaderboard update per round per tick. */
     LIVE_TICK_MS: z.coerce.number().int().min(10).max(10_000).default(100),
+    /**
+     * Phones (the voter page's live tab, `view: "vote"`) get at most one leaderboard update per this many ms
+     * (screens, boards and the console get one per tick): each phone update carries every change since its last.
+     */
+    LIVE_PHONE_UPDATE_MS: z.coerce.number().int().min(10).max(60_000).default(300),
     /** Sockets an update is written to per turn of the event loop; a bigger room gets it over several turns. */
     LIVE_FANOUT_SLICE: z.coerce.number().int().min(1).max(100_000).default(200),
     /**
@@ -148,6 +153,8 @@ export interface ServerConfig {
   adminToken: string;
   voterTokenSecret: string;
   liveTickMs: number;
+  /** At most one leaderboard update per this many ms to phones (LIVE_PHONE_UPDATE_MS; never more often than ticks). */
+  livePhoneUpdateMs: number;
   /** Sockets written per event-loop turn when sending one update (LIVE_FANOUT_SLICE). */
   liveFanoutSlice: number;
   /** What this process serves (ROLE): `ingest` runs no Socket.IO, `live` takes no ballots. */
@@ -252,6 +259,7 @@ export function defaultServerConfig(
 ): ServerConfig {
   return {
     liveTickMs: 100,
+    livePhoneUpdateMs: 300,
     liveFanoutSlice: 200,
     role: "all",
     ballotBodyLimitBytes: 4096,

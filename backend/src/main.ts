@@ -124,6 +124,7 @@ async function serve(env: EnvConfig): Promise<void> {
     adminToken: await sharedSecret(redis, "admin-token", adminTokenFromEnv),
     voterTokenSecret: await sharedSecret(redis, "voter-token-secret", env.VOTER_TOKEN_SECRET),
     liveTickMs: env.LIVE_TICK_MS,
+    livePhoneUpdateMs: env.LIVE_PHONE_UPDATE_MS,
     liveFanoutSlice: env.LIVE_FANOUT_SLICE,
     role: env.ROLE,
     ballotBodyLimitBytes: env.BALLOT_BODY_LIMIT_BYTES,

@@ -165,6 +165,7 @@ export function createServer(deps: ServerDeps): LeaderboardServer {
   const hub = new LiveHub(leaderboard, rooms, {
     companions: [eventRooms],
     tickMs: config.liveTickMs,
+    phoneUpdateMs: config.livePhoneUpdateMs,
     // Names this process in the shared presence counts; it needs only to differ from other backends'.
     backendId: randomUUID(),
     presence: stats,

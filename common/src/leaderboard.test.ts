@@ -40,11 +40,8 @@ describe("applyLeaderboardUpdate", () => {
       seq: 6,
       status: "open",
       totalBallots: 5,
-      changes: [
-        { optionId: "3", votes: 3, rank: 1 },
-        { optionId: "1", votes: 2, rank: 2 },
-        { optionId: "2", votes: 1, rank: 3 },
-      ],
+      // Only #3's votes changed: #1 and #2 move down a rank all the same.
+      changes: [["3", 3]],
     });
     expect(next?.seq).toBe(6);
     expect(next?.totalBallots).toBe(5);
@@ -53,6 +50,23 @@ describe("applyLeaderboardUpdate", () => {
       ["1", 2, 2],
       ["2", 1, 3],
     ]);
+  });
+
+  it("ranks ties as rankEntries does and keeps the entries that did not move as they were", () => {
+    const next = applyLeaderboardUpdate(board, {
+      roundId: "r",
+      epoch: 1,
+      prevSeq: 4,
+      seq: 5,
+      status: "open",
+      totalBallots: 4,
+      changes: [["3", 2]],
+    });
+    const expected = rankEntries([entry(1, 2), entry(2, 1), entry(3, 2)]);
+    expect(next?.entries).toEqual(expected);
+    // #1 keeps its votes and its rank: the same object; #2 drops to rank 3: a new one.
+    expect(next?.entries[0]).toBe(board.entries[0]);
+    expect(next?.entries[2]).not.toBe(board.entries[1]);
   });
 
   it("refuses an update with a gap or from another epoch", () => {

@@ -11,19 +11,26 @@ export function rankEntries(entries: readonly Omit<LeaderboardEntry, "rank">[]):
 }
 
 /**
- * Applies a live update to a board. Returns `null` when the update does not build on this board (another
+ * Applies a live update to a board: the changed options' votes, then every rank again. Returns `null` when the update does not build on this board (another
  * epoch, or `prevSeq` is not the board's `seq`): the caller must then rejoin for a fresh snapshot.
  */
 export function applyLeaderboardUpdate(board: Leaderboard, update: LeaderboardUpdate): Leaderboard | null {
   if (update.roundId !== board.roundId || update.epoch !== board.epoch || update.prevSeq !== board.seq) {
     return null;
   }
-  const changed = new Map(update.changes.map((change) => [change.optionId, change]));
+  const changed = new Map(update.changes);
   const entries = board.entries.map((entry) => {
-    const change = changed.get(entry.optionId);
-    return change ? { ...entry, votes: change.votes, rank: change.rank } : entry;
+    const votes = changed.get(entry.optionId);
+    return votes === undefined || votes === entry.votes ? entry : { ...entry, votes };
   });
-  entries.sort((a, b) => a.rank - b.rank || a.number - b.number);
+  // Ranked again as rankEntries ranks (votes, then option number); an entry whose votes and rank did not change
+  // stays the same object, so that a projector animates only what moved.
+  entries.sort((a, b) => b.votes - a.votes || a.number - b.number);
+  let rank = 0;
+  for (const [index, entry] of entries.entries()) {
+    if (index === 0 || entry.votes !== entries[index - 1]?.votes) rank = index + 1;
+    if (entry.rank !== rank) entries[index] = { ...entry, rank };
+  }
   const next: Leaderboard = {
     ...board,
     seq: update.seq,

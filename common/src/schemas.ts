@@ -349,11 +349,12 @@ export interface Leaderboard {
   show?: ShowState;
 }
 
-export interface LeaderboardChange {
-  optionId: OptionId;
-  votes: number;
-  rank: number;
-}
+/**
+ * One option whose votes changed, packed as `[optionId, votes]` (about a third of the bytes of an object with
+ * keys: a busy round changes most options every tick). Ranks are not sent: the client ranks the board again from
+ * the votes exactly as the server does (`rankEntries`).
+ */
+export type LeaderboardChange = [optionId: OptionId, votes: number];
 
 /** A coalesced live update: apply it only to a board whose `seq` equals `prevSeq`; otherwise rejoin. */
 export interface LeaderboardUpdate {
@@ -363,6 +364,7 @@ export interface LeaderboardUpdate {
   seq: number;
   status: RoundStatus;
   totalBallots: number;
+  /** The options whose votes changed since `prevSeq`; empty for viewers who may not see results. */
   changes: LeaderboardChange[];
   /** Sent when the excluded ballots changed (`ballots: 0` once every exclusion is undone). */
   excluded?: ExcludedSummary;

@@ -440,6 +440,8 @@ export interface CpuSnapshot {
   generator: NodeJS.CpuUsage;
   /** Ended children's CPU: a load generator run as a child (wrk) is reaped before the snapshot after the run. */
   reapedMs: number;
+  /** Live load-generator children (the fan-out bench's watcher and sender processes), with their descendants. */
+  generatorChildrenMs: number;
   server: number | undefined;
   redis: number | undefined;
 }
@@ -528,13 +530,24 @@ export function findRedisPid(port: number): number | undefined {
   return undefined;
 }
 
-export function cpuSnapshot(serverPid: number | undefined, redisPid: number | undefined): CpuSnapshot {
+/** `serverPid`: the server process, or several (the fan-out bench's ROLE=ingest and ROLE=live backends), summed. */
+export function cpuSnapshot(
+  serverPid: number | readonly (number | undefined)[] | undefined,
+  redisPid: number | undefined,
+  generatorPids: readonly number[] = [],
+): CpuSnapshot {
   return {
     at: performance.now(),
     machineBusyMs: machineBusyMs(),
     generator: process.cpuUsage(),
     reapedMs: reapedChildrenCpuMs(),
-    server: processCpuMs(serverPid),
+    generatorChildrenMs: generatorPids.reduce((sum, pid) => sum + (processCpuMs(pid) ?? 0), 0),
+    server: Array.isArray(serverPid)
+      ? serverPid.reduce<number | undefined>((sum, pid) => {
+          const ms = processCpuMs(pid);
+          return sum === undefined || ms === undefined ? undefined : sum + ms;
+        }, 0)
+      : processCpuMs(serverPid as number | undefined),
     redis: processCpuMs(redisPid),
   };
 }
@@ -547,7 +560,9 @@ export function cpuShare(before: CpuSnapshot, after: CpuSnapshot): CpuShare {
   const generatorUs = after.generator.user - before.generator.user + (after.generator.system - before.generator.system);
   const share: CpuShare = {
     machine: cores(after.machineBusyMs - before.machineBusyMs),
-    generator: cores(generatorUs / 1000 + after.reapedMs - before.reapedMs),
+    generator: cores(
+      generatorUs / 1000 + after.reapedMs - before.reapedMs + after.generatorChildrenMs - before.generatorChildrenMs,
+    ),
     server: delta(before.server, after.server),
     redis: delta(before.redis, after.redis),
     other: null,

@@ -10,21 +10,23 @@
  * the very updates the watchers got, one per POST /emit at the service's update rate, to the same W clients doing
  * the same work: the fan-out floor of Socket.IO (and of this harness) on this machine.
  *
- * The watchers live in this process, in worker threads, so that the main thread (which sends the ballots and
- * stamps the 201 answers) is never queued behind the fan-out work; every time is on the main thread's
- * performance.now() scale (a worker adds the difference of the two threads' timeOrigin).
+ * The watchers live in child processes of their own (--watcher-processes, each with a share of them) and the
+ * ballots leave open-loop from one more, so that neither the sender nor the 201 stamps queue behind the fan-out
+ * work; every time is on the main process's performance.now() scale (a child adds the difference of the two
+ * processes' timeOrigin). A ballot's answer time counts from its scheduled send (no coordinated omission).
  *
  * A benchmark, not a test: it prints figures, and fails (exit 1) when a board is wrong, an update did not apply
  * or something did not arrive. It is bounded in count (--watchers, --rate × --seconds) and time (--time-limit),
  * sends traffic only to 127.0.0.1 (or to REDIS_URL), and stops every child process and thread it started, also on
  * error and Ctrl-C. BENCHMARKS.md at the repository root explains the method and records results.
  */
+import { type ChildProcess, fork } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import os from "node:os";
+import path from "node:path";
 import { performance } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
 import { isDeepStrictEqual, parseArgs } from "node:util";
-import { isMainThread, parentPort, Worker, workerData } from "node:worker_threads";
 import {
   applyLeaderboardUpdate,
   type ClientToServerEvents,
@@ -40,6 +42,7 @@ import {
   ballotsFor,
   type CpuShare,
   checkQuietMachine,
+  children,
   cpuLine,
   cpuShare,
   cpuSnapshot,
@@ -78,12 +81,7 @@ const bareSocketServerScript = fileURLToPath(new URL("./bare-socket-server.ts", 
 const UPDATE_EVENT = "leaderboard:updated" satisfies keyof ServerToClientEvents;
 /** Seed of the random ballots (the same picks every run, as in the ingest benchmark's default). */
 const BALLOT_SEED = 1;
-/**
- * Worker threads the watchers are spread over. On the 2-core machine this was written on, 2 gave the lowest
- * baseline latency (1 thread: p50 39 ms, 2: 26 ms, 3: 31 ms with 500 watchers).
- */
-const WATCHER_THREADS = 2;
-/** Sockets connecting (and joining) at once per thread while the watchers are set up. */
+/** Sockets connecting (and joining) at once per watcher process while the watchers are set up. */
 const CONNECT_CONCURRENCY = 25;
 /** One socket that has not connected, or one join not answered, within this fails the run. */
 const CONNECT_TIMEOUT_MS = 15_000;
@@ -104,23 +102,40 @@ interface Options {
   tickMs: number;
   /** Two backend processes, ROLE=ingest for the ballots and ROLE=live for the watchers, instead of one. */
   split: boolean;
+  /** Processes the watchers are spread over (the ballot sender has one more of its own). */
+  watcherProcesses: number;
+  /** A directory for the backend processes' V8 CPU profiles (`node --cpu-prof`), or null. */
+  cpuProfDir: string | null;
+  view: WatcherView;
   timeLimitS: number;
   json: boolean;
 }
 
 const USAGE = `Usage: npm run bench:fanout -- [options]
 
-  --watchers N      Socket.IO clients watching the round (board:join, view "board"), all in this process (default 500)
+  --view V          the page the watchers join as: board (screens: an update per tick, the default) or vote
+                    (phones: an update per the backend's LIVE_PHONE_UPDATE_MS)
+  --watchers N      Socket.IO clients watching the round (board:join, view --view), spread over the watcher
+                    processes (default 500)
+  --watcher-processes N  processes the watchers live in, each with 1/N of them (default 2); the ballots are sent
+                    from one more process of their own
   --rate N          ballots per second, sent open-loop: on a fixed schedule, whatever the answers do (default 200)
   --seconds N       how long ballots are sent (default 10)
   --tick MS         the backend's LIVE_TICK_MS: at most one update per round per tick (default 100)
   --split           two backend processes on the one Redis: ballots to one with ROLE=ingest, watchers to one with
                     ROLE=live (default: one process with ROLE=all serves both)
+  --cpu-prof DIR    write each backend process's V8 CPU profile (node --cpu-prof) into DIR, to see where it spends
+                    its time (open it in Chrome DevTools; the profile is written when the backend exits)
   --time-limit S    abort the whole run after S seconds (default 180)
   --json            print one machine-readable JSON line on stdout (the table goes to stderr)
   --help            this text
 
 Environment: REDIS_URL (default: a private redis-server from PATH, append-only file on, in a temp dir).`;
+
+function checkedView(raw: string): WatcherView {
+  if (raw !== "board" && raw !== "vote") throw new UsageError(`--view must be board or vote, got "${raw}"`);
+  return raw;
+}
 
 function parseOptions(argv: string[]): Options {
   return parsingFlags(() => checkedOptions(argv));
@@ -136,6 +151,9 @@ function checkedOptions(argv: string[]): Options {
       tick: { type: "string", default: "100" },
       "time-limit": { type: "string", default: "180" },
       split: { type: "boolean", default: false },
+      "watcher-processes": { type: "string", default: "2" },
+      "cpu-prof": { type: "string" },
+      view: { type: "string", default: "board" },
       json: { type: "boolean", default: false },
       help: { type: "boolean", default: false },
     },
@@ -153,6 +171,9 @@ function checkedOptions(argv: string[]): Options {
     // The backend's own bounds for LIVE_TICK_MS.
     tickMs: wholeNumber("tick", values.tick, 10, 10_000),
     split: values.split,
+    watcherProcesses: wholeNumber("watcher-processes", values["watcher-processes"], 1, 16),
+    cpuProfDir: values["cpu-prof"] ? path.resolve(values["cpu-prof"]) : null,
+    view: checkedView(values.view),
     timeLimitS: wholeNumber("time-limit", values["time-limit"], 10, 3600),
     json: values.json,
   };
@@ -163,16 +184,19 @@ function checkedOptions(argv: string[]): Options {
 }
 
 // ---------------------------------------------------------------------------------------------------------------
-// Watcher threads: each holds a share of the watchers. The main thread asks them to connect, to wait until every
+// Watcher processes: each holds a share of the watchers. The main process asks them to connect, to wait until every
 // board reached a seq, and to report (which also disconnects them).
 
 type BoardSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
+type WatcherView = "board" | "vote";
 
 interface WatchSetup {
   url: string;
   /** The round to board:join; null for the bare server, which has no join (the boards start at initialBoard). */
   roundId: string | null;
   initialBoard: Leaderboard | null;
+  /** The page the watchers say they serve: "board" (a screen, an update per tick) or "vote" (a phone). */
+  view: WatcherView;
   /** Index of this thread's first watcher; watcher 0 also keeps every update's JSON. */
   first: number;
   count: number;
@@ -195,23 +219,17 @@ interface WatcherReport {
 
 interface ThreadReport {
   watchers: WatcherReport[];
-  /** The JSON of every update watcher 0 received, in order (empty on other threads). */
+  /** The JSON of every update watcher 0 received, in order (empty in other processes). */
   updates: string[];
 }
-
-type ThreadCommand =
-  | { type: "connect"; setup: WatchSetup }
-  | { type: "wait"; seq: number; timeoutMs: number }
-  | { type: "report" };
-type ThreadReply = { id: number; ok: true; value: unknown } | { id: number; ok: false; error: string };
 
 interface WatcherState extends WatcherReport {
   socket: BoardSocket;
   rejoining: boolean;
 }
 
-async function joinBoard(socket: BoardSocket, roundId: string): Promise<Leaderboard> {
-  const result = await socket.timeout(CONNECT_TIMEOUT_MS).emitWithAck("board:join", { roundId, view: "board" });
+async function joinBoard(socket: BoardSocket, roundId: string, view: WatcherView): Promise<Leaderboard> {
+  const result = await socket.timeout(CONNECT_TIMEOUT_MS).emitWithAck("board:join", { roundId, view });
   if ("error" in result) throw new Error(`board:join failed: ${result.error.code} ${result.error.message}`);
   return result.ok;
 }
@@ -241,17 +259,14 @@ function connectClient(url: string, sockets: Set<BoardSocket>): Promise<BoardSoc
   });
 }
 
-/** The body of a watcher thread. */
-function watcherThread(): void {
-  const port = parentPort;
-  if (!port) throw new Error("watcherThread() runs in a worker thread");
-  const { mainTimeOrigin } = workerData as { mainTimeOrigin: number };
-  const originOffset = performance.timeOrigin - mainTimeOrigin;
+/** The body of a watcher process: it answers the main process's commands over IPC until it is disconnected. */
+function watcherProcess(): void {
+  const originOffset = performance.timeOrigin - Number(process.env.FANOUT_TIME_ORIGIN);
   const sockets = new Set<BoardSocket>();
   let watchers: WatcherState[] = [];
   let updates: string[] = [];
 
-  const watch = (state: WatcherState, roundId: string | null, keepUpdates: boolean) => {
+  const watch = (state: WatcherState, roundId: string | null, view: WatcherView, keepUpdates: boolean) => {
     const { socket } = state;
     socket.on(UPDATE_EVENT, (update: LeaderboardUpdate) => {
       const at = performance.now() + originOffset;
@@ -269,7 +284,7 @@ function watcherThread(): void {
       state.gaps += 1;
       if (roundId === null) return;
       state.rejoining = true;
-      joinBoard(socket, roundId).then(
+      joinBoard(socket, roundId, view).then(
         (board) => {
           state.board = board;
           state.rejoins += 1;
@@ -296,7 +311,7 @@ function watcherThread(): void {
     updates = [];
     await pool(setup.count, CONNECT_CONCURRENCY, async (index) => {
       const socket = await connectClient(setup.url, sockets);
-      const board = setup.roundId === null ? setup.initialBoard : await joinBoard(socket, setup.roundId);
+      const board = setup.roundId === null ? setup.initialBoard : await joinBoard(socket, setup.roundId, setup.view);
       if (!board) throw new Error("a bare watcher needs an initial board");
       const state: WatcherState = {
         socket,
@@ -310,7 +325,7 @@ function watcherThread(): void {
         disconnected: null,
         rejoining: false,
       };
-      watch(state, setup.roundId, setup.first + index === 0);
+      watch(state, setup.roundId, setup.view, setup.first + index === 0);
       watchers[index] = state;
     });
     return watchers[0]?.board ?? null;
@@ -336,100 +351,191 @@ function watcherThread(): void {
     return result;
   };
 
-  port.on("message", async (request: ThreadCommand & { id: number }) => {
-    try {
-      let value: unknown;
-      if (request.type === "connect") value = await connect(request.setup);
-      else if (request.type === "wait") value = await wait(request.seq, request.timeoutMs);
-      else value = report();
-      port.postMessage({ id: request.id, ok: true, value } satisfies ThreadReply);
-    } catch (error) {
-      port.postMessage({ id: request.id, ok: false, error: describeError(error) } satisfies ThreadReply);
-    }
+  serveCommands(async (command: ChildCommand) => {
+    if (command.type === "connect") return connect(command.setup);
+    if (command.type === "wait") return wait(command.seq, command.timeoutMs);
+    if (command.type === "report") return report();
+    throw new Error(`a watcher process does not take "${command.type}"`);
   });
 }
 
-/** The main thread's handle on the watcher threads; they are terminated on every way out. */
-class WatcherThreads {
+/** What the sender process sends back: per ballot, in send order. */
+interface SenderReport {
+  /** The first ballot's scheduled send time, on the main process's performance.now() scale. */
+  startedAt: number;
+  /** How late each ballot left compared with its schedule (the sender's own lag), ms. */
+  sendLag: Float64Array;
+  /** When each answer (or failure) arrived, main process scale. */
+  answeredAt: Float64Array;
+  /** "201", another status, "TIMEOUT" or "ERR:<code>" (ECONNRESET: a connection reset). */
+  outcomes: string[];
+  /** The first body or message of each outcome other than 201. */
+  samples: [string, string][];
+  elapsedMs: number;
+}
+
+/**
+ * The body of the sender process: ballots leave open-loop on a fixed schedule (ballot i at start + i / rate),
+ * whatever happened to the earlier ones, from a process that does nothing else, so that neither the watchers'
+ * work nor a late answer delays a send. Latency is counted from the scheduled time (coordinated omission would
+ * otherwise hide a stall: the ballots that should have left during it would be timed from when they did leave).
+ */
+function senderProcess(): void {
+  const originOffset = performance.timeOrigin - Number(process.env.FANOUT_TIME_ORIGIN);
+  serveCommands(async (command: ChildCommand) => {
+    if (command.type !== "send") throw new Error(`the sender process does not take "${command.type}"`);
+    const { port, path: urlPath, rate } = command;
+    const ballots: Ballot[] = command.ballots.map(({ token, body }) => ({ token, body: Buffer.from(body) }));
+    const agent = newAgent(SENDER_SOCKETS);
+    const answeredAt = new Float64Array(ballots.length);
+    const outcomes = new Array<string>(ballots.length);
+    const samples = new Map<string, string>();
+    const run = await openLoop(ballots.length, rate, async (index) => {
+      const outcome = await postBallot(agent, port, urlPath, ballots[index] as Ballot, samples);
+      answeredAt[index] = performance.now() + originOffset;
+      outcomes[index] = outcome;
+    });
+    agent.destroy();
+    const report: SenderReport = {
+      startedAt: run.startedAt + originOffset,
+      sendLag: run.sendLag,
+      answeredAt,
+      outcomes,
+      samples: [...samples],
+      elapsedMs: run.elapsedMs,
+    };
+    return report;
+  });
+}
+
+type ChildCommand =
+  | { type: "connect"; setup: WatchSetup }
+  | { type: "wait"; seq: number; timeoutMs: number }
+  | { type: "report" }
+  | { type: "send"; port: number; path: string; rate: number; ballots: { token: string; body: string }[] };
+type ChildReply = { id: number; ok: true; value: unknown } | { id: number; ok: false; error: string };
+
+/** A child's side of the IPC channel: one reply per command; the child ends when its parent goes away. */
+function serveCommands(handle: (command: ChildCommand) => Promise<unknown>): void {
+  process.on("disconnect", () => process.exit(0));
+  process.on("message", async (request: ChildCommand & { id: number }) => {
+    let reply: ChildReply;
+    try {
+      reply = { id: request.id, ok: true, value: await handle(request) };
+    } catch (error) {
+      reply = { id: request.id, ok: false, error: describeError(error) };
+    }
+    process.send?.(reply);
+  });
+}
+
+/**
+ * Load-generator processes of this same script (FANOUT_CHILD=watchers|sender), each with an IPC channel: issue 8
+ * asks for the watchers and the ballot sender in processes of their own, so that neither queues behind the
+ * other, nor behind this process's bookkeeping. Times cross the process boundary on the main process's
+ * performance.now() scale: each child adds the difference of the two processes' timeOrigin (both read from the
+ * system clock at start-up). They are killed on every way out.
+ */
+class ChildProcesses {
   private nextId = 0;
   private readonly pending = new Map<number, { resolve: (value: unknown) => void; reject: (error: Error) => void }>();
 
-  private constructor(private readonly workers: Worker[]) {
-    for (const worker of workers) {
-      worker.on("message", (reply: ThreadReply) => {
+  private constructor(readonly processes: ChildProcess[]) {
+    for (const child of processes) {
+      child.on("message", (reply: ChildReply) => {
         const waiter = this.pending.get(reply.id);
         this.pending.delete(reply.id);
         if (reply.ok) waiter?.resolve(reply.value);
-        else waiter?.reject(new Error(`watcher thread: ${reply.error}`));
+        else waiter?.reject(new Error(`${child.spawnargs.at(-1)} process: ${reply.error}`));
       });
-      const fail = (error: Error) => {
-        for (const waiter of this.pending.values()) waiter.reject(error);
+      child.on("exit", (code, exitSignal) => {
+        children.delete(child);
+        for (const waiter of this.pending.values()) {
+          waiter.reject(new Error(`a load-generator process exited (${exitSignal ?? `code ${code}`})`));
+        }
         this.pending.clear();
-      };
-      worker.on("error", (error) => fail(new Error(`watcher thread failed: ${describeError(error)}`)));
-      worker.on("exit", (code) => fail(new Error(`watcher thread exited (code ${code})`)));
+      });
     }
   }
 
-  static start(count: number): WatcherThreads {
-    // A worker does not inherit tsx's loader (Node 20), so it registers tsx and then imports this very file.
-    const tsxApi = import.meta.resolve("tsx/esm/api");
-    const entry =
-      `import(${JSON.stringify(tsxApi)}).then(({ register }) => { register(); ` +
-      `return import(${JSON.stringify(import.meta.url)}); });`;
-    const workers = Array.from(
-      { length: count },
-      () => new Worker(entry, { eval: true, workerData: { mainTimeOrigin: performance.timeOrigin } }),
-    );
-    const threads = new WatcherThreads(workers);
-    onCleanup(async () => {
-      await Promise.all(workers.map((worker) => worker.terminate()));
+  static start(kind: "watchers" | "sender", count: number): ChildProcesses {
+    const script = fileURLToPath(import.meta.url);
+    const processes = Array.from({ length: count }, () => {
+      const child = fork(script, [kind], {
+        execArgv: ["--import", import.meta.resolve("tsx")],
+        env: { ...process.env, FANOUT_CHILD: kind, FANOUT_TIME_ORIGIN: String(performance.timeOrigin) },
+        stdio: ["ignore", "ignore", "inherit", "ipc"],
+        // Typed arrays and Maps cross as they are.
+        serialization: "advanced",
+      });
+      children.add(child);
+      return child;
     });
-    return threads;
+    onCleanup(() => {
+      for (const child of processes) if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+    });
+    return new ChildProcesses(processes);
   }
 
-  private call<T>(worker: Worker, command: ThreadCommand): Promise<T> {
+  get pids(): number[] {
+    return this.processes.flatMap((child) => (child.pid === undefined ? [] : [child.pid]));
+  }
+
+  call<T>(child: ChildProcess, command: ChildCommand): Promise<T> {
     const id = this.nextId++;
     return new Promise<T>((resolve, reject) => {
       this.pending.set(id, { resolve: resolve as (value: unknown) => void, reject });
-      worker.postMessage({ ...command, id });
+      child.send({ ...command, id });
     });
   }
+}
 
-  /** Connects `count` watchers, spread evenly over the threads; resolves with watcher 0's first board. */
-  async connect(url: string, roundId: string | null, initialBoard: Leaderboard | null, count: number) {
-    const share = Math.ceil(count / this.workers.length);
-    const boards = await abortable(
-      Promise.all(
-        this.workers.map((worker, index) => {
-          const first = index * share;
-          const setup: WatchSetup = {
-            url,
-            roundId,
-            initialBoard,
-            first,
-            count: Math.max(0, Math.min(share, count - first)),
-          };
-          return this.call<Leaderboard | null>(worker, { type: "connect", setup });
-        }),
-      ),
+/** The main process's handle on the watcher processes. */
+class WatcherProcesses {
+  constructor(private readonly children: ChildProcesses) {}
+
+  get pids(): number[] {
+    return this.children.pids;
+  }
+
+  get count(): number {
+    return this.children.processes.length;
+  }
+
+  private all<T>(command: (index: number) => ChildCommand): Promise<T[]> {
+    return abortable(
+      Promise.all(this.children.processes.map((child, index) => this.children.call<T>(child, command(index)))),
     );
+  }
+
+  /** Connects `count` watchers, spread evenly over the processes; resolves with watcher 0's first board. */
+  async connect(
+    url: string,
+    roundId: string | null,
+    initialBoard: Leaderboard | null,
+    count: number,
+    view: WatcherView = "board",
+  ) {
+    const share = Math.ceil(count / this.count);
+    const boards = await this.all<Leaderboard | null>((index) => {
+      const first = index * share;
+      return {
+        type: "connect",
+        setup: { url, roundId, initialBoard, view, first, count: Math.max(0, Math.min(share, count - first)) },
+      };
+    });
     return boards[0] ?? null;
   }
 
   /** Waits until every connected watcher's board reached `seq`; resolves with how many did not. */
   async wait(seq: number, timeoutMs: number): Promise<number> {
-    const behind = await abortable(
-      Promise.all(this.workers.map((worker) => this.call<number>(worker, { type: "wait", seq, timeoutMs }))),
-    );
+    const behind = await this.all<number>(() => ({ type: "wait", seq, timeoutMs }));
     return behind.reduce((sum, value) => sum + value, 0);
   }
 
   /** Every watcher's record, in watcher order, and watcher 0's updates; the watchers disconnect. */
   async report(): Promise<ThreadReport> {
-    const reports = await abortable(
-      Promise.all(this.workers.map((worker) => this.call<ThreadReport>(worker, { type: "report" }))),
-    );
+    const reports = await this.all<ThreadReport>(() => ({ type: "report" }));
     return {
       watchers: reports.flatMap((report) => report.watchers),
       updates: reports.flatMap((report) => report.updates),
@@ -441,6 +547,8 @@ class WatcherThreads {
 // The open-loop sender: request i leaves at start + i × 1000 / rate ms, whether or not earlier ones were answered.
 
 interface OpenLoopRun {
+  /** The first send's scheduled time (performance.now() of the process that sent). */
+  startedAt: number;
   /** From the first scheduled send to the last answer. */
   elapsedMs: number;
   /** Per request: how late it left compared with its schedule (the sender's own lag, in ms). */
@@ -471,7 +579,7 @@ async function openLoop(count: number, rate: number, send: (index: number) => Pr
   );
   throwIfAborted();
   await abortable(Promise.all(answers));
-  return { elapsedMs: performance.now() - started, sendLag };
+  return { startedAt: started, elapsedMs: performance.now() - started, sendLag };
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -608,6 +716,8 @@ interface SenderFigures {
   answerP50Ms: number;
   answerP99Ms: number;
   non2xx: number;
+  /** Requests that ended with ECONNRESET (the server or the kernel reset the connection). */
+  resets: number;
   statuses: Record<string, number>;
 }
 
@@ -624,6 +734,7 @@ function senderFigures(run: OpenLoopRun, answerMs: Float64Array, outcomes: Outco
     answerP50Ms: percentile(answers, 0.5),
     answerP99Ms: percentile(answers, 0.99),
     non2xx: run.sendLag.length - ok,
+    resets: outcomes.statuses.get("ERR:ECONNRESET") ?? 0,
     statuses: Object.fromEntries([...outcomes.statuses].sort(([a], [b]) => a.localeCompare(b))),
   };
 }
@@ -683,8 +794,9 @@ async function main(): Promise<number> {
     ADMIN_TOKEN: randomBytes(24).toString("base64url"),
     VOTER_TOKEN_SECRET: randomBytes(32).toString("hex"),
   };
-  const target = await startBackend(redis.url, { ...env, ...(options.split ? { ROLE: "ingest" } : {}) });
-  const live = options.split ? await startBackend(redis.url, { ...env, ROLE: "live" }) : target;
+  const nodeArgs = options.cpuProfDir ? ["--cpu-prof", `--cpu-prof-dir=${options.cpuProfDir}`] : [];
+  const target = await startBackend(redis.url, { ...env, ...(options.split ? { ROLE: "ingest" } : {}) }, nodeArgs);
+  const live = options.split ? await startBackend(redis.url, { ...env, ROLE: "live" }, nodeArgs) : target;
   const { server: backend, port: backendPort, auth } = target;
   progress(
     `backend: node backend/dist/main.js listening on 127.0.0.1:${backendPort} (LIVE_TICK_MS=${options.tickMs})` +
@@ -708,35 +820,46 @@ async function main(): Promise<number> {
 
   // 5. The watchers, connected and joined before the first ballot: every one starts from the same board.
   const connectStarted = performance.now();
-  const threads = WatcherThreads.start(WATCHER_THREADS);
-  const initialBoard = await threads.connect(`http://127.0.0.1:${live.port}`, roundId, null, options.watchers);
+  const watcherPool = new WatcherProcesses(ChildProcesses.start("watchers", options.watcherProcesses));
+  const sender = ChildProcesses.start("sender", 1);
+  const generatorPids = [...watcherPool.pids, ...sender.pids];
+  const initialBoard = await watcherPool.connect(
+    `http://127.0.0.1:${live.port}`,
+    roundId,
+    null,
+    options.watchers,
+    options.view,
+  );
   if (!initialBoard) throw new Error("watcher 0 got no board");
   progress(
     `watchers: ${options.watchers} connected and joined in ${((performance.now() - connectStarted) / 1000).toFixed(1)} s ` +
-      `(${WATCHER_THREADS} threads)`,
+      `(${watcherPool.count} processes)`,
   );
 
-  // 6. The measured run: ballots open-loop; the k-th 201 answer's arrival time is acks[k - 1].
-  const serviceAgent = newAgent(SENDER_SOCKETS);
+  // 6. The measured run: every ballot open-loop from the sender process, all starting together (no warm-up);
+  // the k-th 201 answer's arrival time is acks[k - 1]; a ballot's answer time counts from its scheduled send.
   const ballotPath = `/api/rounds/${roundId}/ballots`;
-  const acks: number[] = [];
-  const ballotAnswerMs = new Float64Array(ballotCount);
   const ballotOutcomes: Outcomes = { statuses: new Map(), samples: new Map() };
-  const answered201 = new Array<boolean>(ballotCount).fill(false);
   progress(`service: sending ${ballotCount} ballots at ${options.rate}/s for ${options.seconds} s …`);
-  const serviceCpuBefore = cpuSnapshot(backend.child.pid, redis.pid);
-  const serviceSend = await openLoop(ballotCount, options.rate, async (index) => {
-    const sent = performance.now();
-    const ballot = ballots[index] as Ballot;
-    const outcome = await postBallot(serviceAgent, backendPort, ballotPath, ballot, ballotOutcomes.samples);
-    const answered = performance.now();
-    ballotAnswerMs[index] = answered - sent;
-    if (outcome === "201") {
-      acks.push(answered);
-      answered201[index] = true;
-    }
-    tally(ballotOutcomes, outcome);
-  });
+  // With --split, "backend" is both processes: the ballots' (ROLE=ingest) and the watchers' (ROLE=live).
+  const backendPids = [backend.child.pid, ...(live !== target ? [live.server.child.pid] : [])];
+  const serviceCpuBefore = cpuSnapshot(backendPids, redis.pid, generatorPids);
+  const sent = await abortable(
+    sender.call<SenderReport>(sender.processes[0] as ChildProcess, {
+      type: "send",
+      port: backendPort,
+      path: ballotPath,
+      rate: options.rate,
+      ballots: ballots.map(({ token, body }) => ({ token, body: body.toString("utf8") })),
+    }),
+  );
+  const intervalMs = 1000 / options.rate;
+  const ballotAnswerMs = sent.answeredAt.map((at, index) => at - (sent.startedAt + index * intervalMs));
+  const answered201 = sent.outcomes.map((outcome) => outcome === "201");
+  const acks = [...sent.answeredAt.filter((_, index) => answered201[index])].sort((a, b) => a - b);
+  for (const outcome of sent.outcomes) tally(ballotOutcomes, outcome);
+  for (const [outcome, sample] of sent.samples) ballotOutcomes.samples.set(outcome, sample);
+  const serviceSend: OpenLoopRun = { startedAt: sent.startedAt, elapsedMs: sent.elapsedMs, sendLag: sent.sendLag };
   problems.push(...reportNon201("service", ballotOutcomes));
   if (backend.unexpectedExit) {
     throw new Error(`the backend exited during the run (${backend.unexpectedExit}): ${problems.join("; ")}`);
@@ -748,10 +871,10 @@ async function main(): Promise<number> {
     200,
     "GET leaderboard",
   );
-  const behind = await threads.wait(expected.seq, drainTimeoutMs(options.tickMs));
-  const serviceCpuAfter = cpuSnapshot(backend.child.pid, redis.pid);
+  const behind = await watcherPool.wait(expected.seq, drainTimeoutMs(options.tickMs));
+  const serviceCpuAfter = cpuSnapshot(backendPids, redis.pid, generatorPids);
   const serviceCpu = cpuShare(serviceCpuBefore, serviceCpuAfter);
-  const serviceReport = await threads.report();
+  const serviceReport = await watcherPool.report();
   const watchers = serviceReport.watchers;
   progress(
     `service: ${acks.length} of ${ballotCount} ballots answered 201 in ${(serviceSend.elapsedMs / 1000).toFixed(1)} s; ` +
@@ -833,17 +956,16 @@ async function main(): Promise<number> {
     correctness.rejoins === 0 &&
     correctness.disconnects === 0 &&
     service.missingPairs === 0;
-  serviceAgent.destroy();
   controlAgent.destroy();
   await stopChecked(backend, problems);
   if (live !== target) await stopChecked(live.server, problems);
 
   // 8. Baseline: the bare Socket.IO server broadcasts the same updates to the same number of watchers (same
-  // threads, same handler, same applyLeaderboardUpdate), one per POST /emit, at the service's update rate.
+  // processes, same handler, same applyLeaderboardUpdate), one per POST /emit, at the service's update rate.
   throwIfAborted();
   const serviceIntervalMs = 1000 / service.updatesPerWatcherPerSecond;
   const bare = await runBare(
-    threads,
+    watcherPool,
     options.watchers,
     initialBoard,
     serviceReport.updates,
@@ -888,6 +1010,18 @@ async function main(): Promise<number> {
   // The hub schedules its next tick when the last one has finished, so updates come every tick + the tick's own
   // work (reading Redis, emitting to every socket): the same ratio against the period the watchers saw.
   const periodMs = 1000 / service.updatesPerWatcherPerSecond;
+  // Issue 8's fan-out targets, judged on this run (figures, not checks: the run does not fail on them).
+  const targets = {
+    answerP99: { value: serviceSender.answerP99Ms, limit: 100, met: serviceSender.answerP99Ms <= 100 },
+    watcherP50: { value: service.latency.p50Ms, limit: 75, met: service.latency.p50Ms <= 75 },
+    watcherP99: { value: service.latency.p99Ms, limit: 150, met: service.latency.p99Ms <= 150 },
+    period: {
+      value: periodMs,
+      limit: options.tickMs * 1.1,
+      met: Math.abs(periodMs - options.tickMs) <= options.tickMs / 10,
+    },
+    resets: { value: serviceSender.resets, limit: 0, met: serviceSender.resets === 0 },
+  };
   const overheadVsPeriod = service.latency.p50Ms / (periodMs / 2 + bare.latency.p50Ms);
   // The harness's own cost: this process's CPU over the (update, watcher) deliveries it handled.
   const deliveries = service.updatesPerWatcher * watchers.length;
@@ -909,7 +1043,8 @@ async function main(): Promise<number> {
       liveFanoutSlice: Number(process.env.LIVE_FANOUT_SLICE ?? 200),
       ballots: ballotCount,
       seed: BALLOT_SEED,
-      watcherThreads: WATCHER_THREADS,
+      watcherProcesses: options.watcherProcesses,
+      view: options.view,
       redis: redis.label,
     },
     ballots: { meanPicks },
@@ -926,6 +1061,7 @@ async function main(): Promise<number> {
     overhead,
     updatePeriodMs: periodMs,
     overheadVsPeriod,
+    targets,
     harness,
     cpu: { backgroundCores: background, service: serviceCpu, bare: bare.cpu },
     correctness,
@@ -959,7 +1095,7 @@ interface BareRun {
 }
 
 async function runBare(
-  threads: WatcherThreads,
+  watcherPool: WatcherProcesses,
   watcherCount: number,
   initialBoard: Leaderboard,
   updates: readonly string[],
@@ -975,19 +1111,21 @@ async function runBare(
     port,
   );
   const connectStarted = performance.now();
-  await threads.connect(`http://127.0.0.1:${port}`, null, initialBoard, watcherCount);
+  await watcherPool.connect(`http://127.0.0.1:${port}`, null, initialBoard, watcherCount);
   progress(
     `bare socket.io: ${watcherCount} watchers connected in ${((performance.now() - connectStarted) / 1000).toFixed(1)} s; ` +
       `replaying the ${updates.length} updates, one every ${intervalMs.toFixed(1)} ms …`,
   );
-  const agent = newAgent(SENDER_SOCKETS);
+  // One connection: the POSTs reach the server (and are broadcast) in the order they were sent, also when the
+  // machine is busy and several leave at once; each update builds on the one before.
+  const agent = newAgent(1);
   const seqs = updates.map((json) => (JSON.parse(json) as LeaderboardUpdate).seq);
   const indexOfSeq = new Map(seqs.map((seq, index) => [seq, index]));
   const sentAt = new Float64Array(updates.length);
   const answerMs = new Float64Array(updates.length);
   const emitMs: number[] = [];
   const outcomes: Outcomes = { statuses: new Map(), samples: new Map() };
-  const cpuBefore = cpuSnapshot(server.child.pid, redisPid);
+  const cpuBefore = cpuSnapshot(server.child.pid, redisPid, watcherPool.pids);
   const send = await openLoop(updates.length, 1000 / intervalMs, async (index) => {
     const sent = performance.now();
     sentAt[index] = sent;
@@ -1006,10 +1144,10 @@ async function runBare(
     tally(outcomes, outcome);
   });
   const lastSeq = seqs[seqs.length - 1] ?? initialBoard.seq;
-  const behind = await threads.wait(lastSeq, 10_000);
-  const cpuAfter = cpuSnapshot(server.child.pid, redisPid);
+  const behind = await watcherPool.wait(lastSeq, 10_000);
+  const cpuAfter = cpuSnapshot(server.child.pid, redisPid, watcherPool.pids);
   const cpu = cpuShare(cpuBefore, cpuAfter);
-  const report = await threads.report();
+  const report = await watcherPool.report();
   progress(`bare socket.io: ${updates.length} messages sent in ${(send.elapsedMs / 1000).toFixed(1)} s`);
   for (const [outcome, count] of outcomes.statuses) {
     if (outcome !== "200") {
@@ -1066,7 +1204,8 @@ function renderTable(result: {
     split: boolean;
     liveFanoutSlice: number;
     ballots: number;
-    watcherThreads: number;
+    watcherProcesses: number;
+    view: string;
     redis: string;
   };
   ballots: { meanPicks: number };
@@ -1082,6 +1221,7 @@ function renderTable(result: {
   overhead: number;
   updatePeriodMs: number;
   overheadVsPeriod: number;
+  targets: Record<string, { value: number; limit: number; met: boolean }>;
   harness: { serviceUsPerDelivery: number; bareUsPerDelivery: number };
   cpu: { backgroundCores: number; service: CpuShare; bare: CpuShare };
   correctness: Correctness;
@@ -1100,7 +1240,7 @@ function renderTable(result: {
     `Fan-out benchmark, ${result.startedAt}, source ${result.revision}`,
     `machine: node ${machine.node}, ${machine.platform}, ${machine.cpus} × ${machine.cpuModel}, ` +
       `${machine.memoryGiB} GiB; load average at the end ${machine.loadAverage.join(" ")}`,
-    `run: ${options.watchers} watchers (WebSocket, view "board", ${options.watcherThreads} threads), ` +
+    `run: ${options.watchers} watchers (WebSocket, view "${options.view}", in ${options.watcherProcesses} processes), ` +
       `${options.rate} ballots/s open-loop for ${options.seconds} s (${options.ballots} ballots, ` +
       `${result.ballots.meanPicks.toFixed(1)} picks on average), LIVE_TICK_MS ${options.tickMs}, ` +
       `LIVE_FANOUT_SLICE ${options.liveFanoutSlice}${options.split ? ", ballots to ROLE=ingest, watchers on ROLE=live" : ""}`,
@@ -1115,6 +1255,9 @@ function renderTable(result: {
     `update period seen by the watchers: ${ms(result.updatePeriodMs)} ms (tick + the tick's own work); ` +
       `service p50 / (period/2 + bare p50) = ${result.overheadVsPeriod.toFixed(2)}`,
     `service pairs whose update arrived before the 201 answer: ${n0.format(service.earlyPairs)}`,
+    `issue 8 targets (for screens, --view board): ${Object.entries(result.targets)
+      .map(([name, { value, limit, met }]) => `${name} ${ms(value)} (≤ ${ms(limit)}) ${met ? "met" : "MISSED"}`)
+      .join("; ")}`,
     "",
     `updates: ${service.updatesPerWatcher.toFixed(1)} per watcher, ${service.updatesPerWatcherPerSecond.toFixed(2)}/s per ` +
       `watcher (max ${service.maxUpdatesPerWatcherPerSecond.toFixed(2)}, limit ${(1000 / options.tickMs).toFixed(2)}); ` +
@@ -1125,14 +1268,14 @@ function renderTable(result: {
       `(bare io.emit() call p50 ${ms(bare.emitMs.p50Ms)} ms, max ${ms(bare.emitMs.maxMs)} ms)`,
     `senders: ballots ${n0.format(service.sender.achievedPerSecond)}/s, lag p99 ${ms(service.sender.sendLagP99Ms)} ms, ` +
       `201 in p50 ${ms(service.sender.answerP50Ms)} ms / p99 ${ms(service.sender.answerP99Ms)} ms, non-201 ` +
-      `${service.sender.non2xx}; bare emits every ${ms(bare.intervalMs)} ms, lag p99 ${ms(bare.sender.sendLagP99Ms)} ms, ` +
+      `${service.sender.non2xx} (connection resets ${service.sender.resets}); bare emits every ${ms(bare.intervalMs)} ms, lag p99 ${ms(bare.sender.sendLagP99Ms)} ms, ` +
       `200 in p50 ${ms(bare.sender.answerP50Ms)} ms, non-200 ${bare.sender.non2xx}`,
     "",
     `cpu in cores (of ${machine.cpus}): before the run, other programs ${result.cpu.backgroundCores.toFixed(2)}; ` +
       "load generator = ballot sender + watchers",
-    cpuLine("service run", "backend", result.cpu.service),
+    cpuLine("service run", options.split ? "backends (ingest + live)" : "backend", result.cpu.service),
     cpuLine("bare run", "bare server", result.cpu.bare),
-    `  this process per (update, watcher) delivered: service run ${n0.format(result.harness.serviceUsPerDelivery)} µs ` +
+    `  load generator per (update, watcher) delivered: service run ${n0.format(result.harness.serviceUsPerDelivery)} µs ` +
       `(with the ballot sender), bare run ${n0.format(result.harness.bareUsPerDelivery)} µs`,
     "",
     `correctness: ${correctness.boardsEqual} of ${options.watchers} final boards equal GET leaderboard (seq ` +
@@ -1151,5 +1294,6 @@ function renderTable(result: {
   return lines.join("\n");
 }
 
-if (isMainThread) await runMain(main, USAGE);
-else watcherThread();
+if (process.env.FANOUT_CHILD === "watchers") watcherProcess();
+else if (process.env.FANOUT_CHILD === "sender") senderProcess();
+else await runMain(main, USAGE);

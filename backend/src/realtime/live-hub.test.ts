@@ -1,4 +1,12 @@
-import { type Leaderboard, type RoundRules, type RoundStatus, type RoundSummary, rankEntries } from "@lb/common";
+import {
+  applyLeaderboardUpdate,
+  type Leaderboard,
+  type LeaderboardUpdate,
+  type RoundRules,
+  type RoundStatus,
+  type RoundSummary,
+  rankEntries,
+} from "@lb/common";
 import { describe, expect, it } from "vitest";
 import type { LeaderboardRepository, RoundSnapshot } from "../leaderboard/leaderboard.repository.js";
 import { emptyViewCounts } from "../stats/stats.repository.js";
@@ -85,11 +93,12 @@ function setup() {
   /** Regroups in order, among the sent messages (as "regroup"), to check they come before the update. */
   const regroups: { base: RoundSnapshot; screenKey: string | null; notify: boolean }[] = [];
   const presence: { roundId: string; counts: unknown }[] = [];
-  const watchers = { count: 1 };
+  /** Sockets in the round's results room of screens, and of phones. */
+  const watchers = { count: 1, phones: 0 };
   const rooms: RoomEmitter = {
     emit: (room, event, ...args) => sent.push({ room, event, payload: args[0] }),
     flush: async () => {},
-    roomSize: (room) => (room.endsWith(":hidden") ? 0 : watchers.count),
+    roomSize: (room) => (room === "round:r" ? watchers.count : room === "round:r:phone" ? watchers.phones : 0),
     viewCounts: () => ({ ...emptyViewCounts(), screen: 1 }),
     regroup: (_roundId, base, screenKey, notify) => {
       regroups.push({ base, screenKey, notify });
@@ -98,6 +107,7 @@ function setup() {
   };
   const hub = new LiveHub(repo as unknown as LeaderboardRepository, rooms, {
     tickMs: 1000,
+    phoneUpdateMs: 3000,
     backendId: "b1",
     presence: { reportPresence: async (roundId, _backend, counts) => void presence.push({ roundId, counts }) },
     log: () => {},
@@ -123,10 +133,10 @@ describe("LiveHub", () => {
           seq: 3,
           status: "open",
           totalBallots: 3,
+          // #2's rank changed but not its votes: the client ranks again.
           changes: [
-            { optionId: "1", votes: 2, rank: 1 },
-            { optionId: "3", votes: 1, rank: 2 },
-            { optionId: "2", votes: 0, rank: 3 },
+            ["1", 2],
+            ["3", 1],
           ],
         },
       },
@@ -274,14 +284,88 @@ describe("LiveHub access changes", () => {
   });
 });
 
+describe("LiveHub phones", () => {
+  const updates = (sent: { room: string; event: string; payload: unknown }[], room: string) =>
+    sent.filter((m) => m.room === room && m.event === "leaderboard:updated").map((m) => m.payload as LeaderboardUpdate);
+
+  it("sends phones one update per phoneUpdateMs with every change since their last, screens one per tick", async () => {
+    const { repo, sent, hub, watchers } = setup();
+    watchers.phones = 1;
+    const phoneBase = await hub.snapshotForJoin("r", "phone");
+    const t0 = 100_000;
+    await hub.tick(t0);
+    for (const [i, votes] of [
+      [1, 0, 0],
+      [1, 1, 0],
+      [1, 1, 2],
+    ].entries()) {
+      repo.current = snapshot(i + 1, votes as number[]);
+      await hub.tick(t0 + (i + 1) * 1000);
+    }
+    expect(updates(sent, "round:r").map((u) => [u.prevSeq, u.seq])).toEqual([
+      [0, 1],
+      [1, 2],
+      [2, 3],
+    ]);
+    // The first change reaches the phones at once; the next two wait for their next update, 3 s later.
+    expect(updates(sent, "round:r:phone").map((u) => [u.prevSeq, u.seq])).toEqual([[0, 1]]);
+    // A phone joining now builds on what phones were last sent, a screen on the screens' base.
+    expect((await hub.snapshotForJoin("r", "phone")).board.seq).toBe(1);
+    expect((await hub.snapshotForJoin("r", "screen")).board.seq).toBe(3);
+    repo.current = snapshot(4, [2, 1, 2]);
+    await hub.tick(t0 + 4000);
+    const phone = updates(sent, "round:r:phone")[1] as LeaderboardUpdate;
+    expect(phone).toMatchObject({ prevSeq: 1, seq: 4, totalBallots: 5 });
+    expect(applyLeaderboardUpdate(snapshot(1, [1, 0, 0]).board, phone)).toEqual(repo.current.board);
+    expect(phoneBase.board.seq).toBe(0);
+    // Nothing new is written after this change, yet the phones get it once they are due.
+    repo.current = snapshot(5, [2, 2, 2]);
+    await hub.tick(t0 + 5000);
+    await hub.tick(t0 + 6000);
+    expect(updates(sent, "round:r:phone")).toHaveLength(2);
+    await hub.tick(t0 + 7000);
+    expect(updates(sent, "round:r:phone").map((u) => [u.prevSeq, u.seq])).toEqual([
+      [0, 1],
+      [1, 4],
+      [4, 5],
+    ]);
+  });
+
+  it("tells phones of a status change at once, not when their next update is due", async () => {
+    const { repo, sent, hub, watchers } = setup();
+    watchers.phones = 1;
+    await hub.snapshotForJoin("r", "phone");
+    await hub.tick(100_000);
+    repo.current = snapshot(1, [1, 0, 0]);
+    await hub.tick(101_000);
+    repo.current = snapshot(2, [2, 0, 0]);
+    await hub.tick(102_000);
+    repo.current = snapshot(3, [2, 0, 0], { status: "closed" });
+    await hub.tick(103_000);
+    const toPhones = sent.filter((m) => m.room === "round:r:phone");
+    expect(toPhones.map((m) => m.event)).toEqual(["leaderboard:updated", "leaderboard:updated", "round:updated"]);
+    expect(toPhones[1]?.payload).toMatchObject({ prevSeq: 1, seq: 3, status: "closed" });
+  });
+
+  it("keeps no phone backlog while no phone watches: a phone joining later starts from the screens' base", async () => {
+    const { repo, sent, hub, watchers } = setup();
+    await hub.snapshotForJoin("r");
+    repo.current = snapshot(1, [1, 0, 0]);
+    await hub.tick(100_000);
+    watchers.phones = 1;
+    expect((await hub.snapshotForJoin("r", "phone")).board.seq).toBe(1);
+    expect(sent.filter((m) => m.room.endsWith(":phone"))).toEqual([]);
+  });
+});
+
 describe("diffEntries", () => {
-  it("lists entries whose votes or rank changed", () => {
+  it("lists the options whose votes changed, packed as [optionId, votes]", () => {
     const before = snapshot(1, [1, 1, 0]).board;
     const after = snapshot(2, [1, 2, 0]).board;
-    expect(diffEntries(before, after)).toEqual([
-      { optionId: "2", votes: 2, rank: 1 },
-      { optionId: "1", votes: 1, rank: 2 },
-    ]);
+    expect(diffEntries(before, after)).toEqual([["2", 2]]);
+    expect(applyLeaderboardUpdate(before, { ...after, prevSeq: 1, changes: diffEntries(before, after) })).toEqual(
+      after,
+    );
   });
 
   it("lets a deleted round go instead of failing to read it on every tick", async () => {

@@ -1,4 +1,5 @@
 import {
+  type ClientView,
   type Leaderboard,
   type LeaderboardChange,
   roundRoom,
@@ -13,9 +14,25 @@ import { PRESENCE_INTERVAL_MS, type ViewCounts } from "../stats/stats.repository
 /** Viewers who may see results are in a round's room; those who may not, in its `hidden` room. */
 export type Audience = "results" | "hidden";
 
-export function audienceRoom(roundId: string, audience: Audience): string {
-  return audience === "results" ? roundRoom(roundId) : `${roundRoom(roundId)}:hidden`;
+/**
+ * How often a socket gets leaderboard updates: screens (boards, projector screens, the console) once per tick,
+ * phones (the voter page's live tab) once per LIVE_PHONE_UPDATE_MS, so that a hall of phones costs fewer sends.
+ * Each lane has its own rooms and its own base: a phone's update carries every change since its last one.
+ */
+export type Lane = "screen" | "phone";
+export const AUDIENCES: readonly Audience[] = ["results", "hidden"];
+export const LANES: readonly Lane[] = ["screen", "phone"];
+
+export const laneOf = (view: ClientView | undefined): Lane => (view === "vote" ? "phone" : "screen");
+
+export function audienceRoom(roundId: string, audience: Audience, lane: Lane = "screen"): string {
+  const room = audience === "results" ? roundRoom(roundId) : `${roundRoom(roundId)}:hidden`;
+  return lane === "screen" ? room : `${room}:phone`;
 }
+
+/** Every room of a round: each audience of each lane. */
+export const roundRooms = (roundId: string): string[] =>
+  LANES.flatMap((lane) => AUDIENCES.map((audience) => audienceRoom(roundId, audience, lane)));
 
 /** Where the hub sends notices: a Socket.IO server in production (kept abstract so domain code stays apart). */
 export interface RoomEmitter {
@@ -59,7 +76,10 @@ export interface PresenceSink {
  * before the update of that tick is sent: a socket that never rejoins still loses (or gains) access at once.
  */
 export class LiveHub {
+  /** Per round, the base of the screens' next update (and of joins). */
   private readonly snapshots = new Map<string, RoundSnapshot>();
+  /** Per round, the base of the phones' next update and when they were last sent one. */
+  private readonly phoneBases = new Map<string, { base: RoundSnapshot; sentAt: number }>();
   /** The screen key of each watched round as of the last tick (null: none made yet). */
   private readonly screenKeys = new Map<string, string | null>();
   private timer: NodeJS.Timeout | undefined;
@@ -72,6 +92,8 @@ export class LiveHub {
     private readonly rooms: RoomEmitter,
     private readonly options: {
       tickMs: number;
+      /** Phones get at most one update per this many ms (at least one tick). */
+      phoneUpdateMs?: number;
       backendId: string;
       presence: PresenceSink;
       log: (message: string, error: unknown) => void;
@@ -94,8 +116,16 @@ export class LiveHub {
     await this.ticking;
   }
 
-  private watchers(roundId: string): number {
-    return this.rooms.roomSize(audienceRoom(roundId, "results")) + this.rooms.roomSize(audienceRoom(roundId, "hidden"));
+  private watchers(roundId: string, lanes: readonly Lane[] = LANES): number {
+    let count = 0;
+    for (const lane of lanes)
+      for (const audience of AUDIENCES) count += this.rooms.roomSize(audienceRoom(roundId, audience, lane));
+    return count;
+  }
+
+  /** The base a joining socket of this lane gets: its room's next update builds on it. */
+  private baseOf(roundId: string, lane: Lane, screens: RoundSnapshot): RoundSnapshot {
+    return lane === "phone" ? (this.phoneBases.get(roundId)?.base ?? screens) : screens;
   }
 
   /**
@@ -103,14 +133,16 @@ export class LiveHub {
    * most one tick old). A round with no watchers here has no one depending on its base, so a join there
    * reads Redis afresh.
    */
-  async snapshotForJoin(roundId: string): Promise<RoundSnapshot> {
+  async snapshotForJoin(roundId: string, lane: Lane = "screen"): Promise<RoundSnapshot> {
     const known = this.snapshots.get(roundId);
-    if (known && this.watchers(roundId) > 0) return known;
+    if (known && this.watchers(roundId) > 0) return this.baseOf(roundId, lane, known);
     const fresh = await this.leaderboard.snapshot(roundId);
     const current = this.snapshots.get(roundId);
     // Another join loaded the round while we read and its client is in a room now: updates build on theirs.
-    if (current && current !== known && this.watchers(roundId) > 0) return current;
+    if (current && current !== known && this.watchers(roundId) > 0) return this.baseOf(roundId, lane, current);
     this.snapshots.set(roundId, fresh);
+    // The first change reaches phones at once; later ones once per phoneUpdateMs.
+    this.phoneBases.set(roundId, { base: fresh, sentAt: Number.NEGATIVE_INFINITY });
     // The key is read again on the next tick, which then judges every socket of the round against it.
     this.screenKeys.delete(roundId);
     return fresh;
@@ -153,6 +185,7 @@ export class LiveHub {
     for (const roundId of this.snapshots.keys()) {
       if (this.watchers(roundId) > 0) continue;
       this.snapshots.delete(roundId);
+      this.phoneBases.delete(roundId);
       this.screenKeys.delete(roundId);
     }
     const watched = [...this.snapshots.entries()];
@@ -169,6 +202,7 @@ export class LiveHub {
       // A deleted round: nothing more to send (and nothing to read every tick); a rejoin gets ROUND_NOT_FOUND.
       if (version.epoch === null) {
         this.snapshots.delete(roundId);
+        this.phoneBases.delete(roundId);
         continue;
       }
       const { board, summary } = before;
@@ -184,6 +218,10 @@ export class LiveHub {
         // Only the key changed (or was not known yet): screens that joined with another one lose access now.
         this.screenKeys.set(roundId, version.screenKey);
         this.rooms.regroup(roundId, before, version.screenKey, true);
+        this.publishToPhones(roundId, before, nowMs, false);
+      } else {
+        // Nothing new this tick; the phones may be due the changes they have not had yet.
+        this.publishToPhones(roundId, before, nowMs, false);
       }
     }
     await Promise.all([
@@ -199,7 +237,8 @@ export class LiveHub {
         // Sockets go to the room they belong in now, before this tick's update is sent to the rooms.
         const announcedToAll = announced(before, after);
         if (keyChanged || announcedToAll) this.rooms.regroup(roundId, after, screenKey, !announcedToAll);
-        this.publish(before, after);
+        this.publish(before, after, "screen");
+        this.publishToPhones(roundId, after, nowMs, true);
       }),
       ...(reportPresence
         ? watched.map(([roundId]) =>
@@ -212,11 +251,37 @@ export class LiveHub {
     await this.rooms.flush();
   }
 
-  private publish(before: RoundSnapshot, after: RoundSnapshot): void {
+  /**
+   * Brings the phones of a round to `current` (the screens' base now) when they are due an update: once per
+   * LIVE_PHONE_UPDATE_MS, or at once when the change is one every viewer is told of (a new epoch, a rules or
+   * status change, the voting window, the show), so that no notice waits. With no phone watching here, their
+   * base simply follows the screens'.
+   */
+  private publishToPhones(roundId: string, current: RoundSnapshot, nowMs: number, changedNow: boolean): void {
+    const phones = this.phoneBases.get(roundId);
+    if (!phones || phones.base === current) return;
+    if (this.watchers(roundId, ["phone"]) === 0) {
+      this.phoneBases.set(roundId, { base: current, sentAt: phones.sentAt });
+      return;
+    }
+    const { tickMs, phoneUpdateMs = tickMs } = this.options;
+    // Ticks come every tickMs: half a tick of slack, so that 300 ms at a 100 ms tick means every third tick.
+    const due = nowMs - phones.sentAt + tickMs / 2 >= phoneUpdateMs;
+    const urgent =
+      changedNow &&
+      (phones.base.board.epoch !== current.board.epoch ||
+        phones.base.summary.revision !== current.summary.revision ||
+        announced(phones.base, current));
+    if (!due && !urgent) return;
+    this.publish(phones.base, current, "phone");
+    this.phoneBases.set(roundId, { base: current, sentAt: nowMs });
+  }
+
+  private publish(before: RoundSnapshot, after: RoundSnapshot, lane: Lane): void {
     const { roundId } = after.board;
     const toAll = <E extends keyof ServerToClientEvents>(event: E, ...args: Parameters<ServerToClientEvents[E]>) => {
-      this.rooms.emit(audienceRoom(roundId, "results"), event, ...args);
-      this.rooms.emit(audienceRoom(roundId, "hidden"), event, ...args);
+      this.rooms.emit(audienceRoom(roundId, "results", lane), event, ...args);
+      this.rooms.emit(audienceRoom(roundId, "hidden", lane), event, ...args);
     };
     if (after.board.epoch !== before.board.epoch) {
       toAll("round:reset", { roundId, epoch: after.board.epoch });
@@ -242,8 +307,8 @@ export class LiveHub {
           ? {}
           : { excluded: after.board.excluded ?? { ballots: 0, reasons: [] } }),
       };
-      this.rooms.emit(audienceRoom(roundId, "results"), "leaderboard:updated", update);
-      this.rooms.emit(audienceRoom(roundId, "hidden"), "leaderboard:updated", hideChanges(update));
+      this.rooms.emit(audienceRoom(roundId, "results", lane), "leaderboard:updated", update);
+      this.rooms.emit(audienceRoom(roundId, "hidden", lane), "leaderboard:updated", hideChanges(update));
     }
     const { status, votingOpen: open, votingEnded: ended } = after.summary;
     if (
@@ -279,13 +344,11 @@ const showChanged = (before: RoundSnapshot, after: RoundSnapshot) =>
 const sameExcluded = (before: Leaderboard, after: Leaderboard) =>
   JSON.stringify(before.excluded ?? null) === JSON.stringify(after.excluded ?? null);
 
-/** The entries whose votes or rank differ between two boards of the same epoch. */
+/** The options whose votes differ between two boards of the same epoch, packed (ranks follow on the client). */
 export function diffEntries(before: Leaderboard, after: Leaderboard): LeaderboardChange[] {
-  const previous = new Map(before.entries.map((entry) => [entry.optionId, entry]));
-  return after.entries
-    .filter((entry) => {
-      const old = previous.get(entry.optionId);
-      return !old || old.votes !== entry.votes || old.rank !== entry.rank;
-    })
-    .map(({ optionId, votes, rank }) => ({ optionId, votes, rank }));
+  const previous = new Map(before.entries.map((entry) => [entry.optionId, entry.votes]));
+  const changes: LeaderboardChange[] = [];
+  for (const { optionId, votes } of after.entries)
+    if (previous.get(optionId) !== votes) changes.push([optionId, votes]);
+  return changes;
 }

@@ -16,7 +16,16 @@ import type { RoundSnapshot } from "../leaderboard/leaderboard.repository.js";
 import { emptyViewCounts } from "../stats/stats.repository.js";
 import { verifyVoterToken } from "../voters/voter-token.js";
 import { presentedVoterToken } from "../voters/voters.routes.js";
-import { type Audience, audienceRoom, type LiveHub, type RoomEmitter } from "./live-hub.js";
+import {
+  AUDIENCES,
+  type Audience,
+  audienceRoom,
+  LANES,
+  type LiveHub,
+  laneOf,
+  type RoomEmitter,
+  roundRooms,
+} from "./live-hub.js";
 
 /** A round a socket watches: the page it serves (for the organiser's live panel) and what it proved at join. */
 export interface Watch {
@@ -148,8 +157,8 @@ export function roomEmitter(
     roomSize: (room) => rooms.get(room)?.size ?? 0,
     viewCounts(roundId) {
       const counts = emptyViewCounts();
-      for (const audience of ["results", "hidden"] as const) {
-        for (const id of rooms.get(audienceRoom(roundId, audience)) ?? []) {
+      for (const room of roundRooms(roundId)) {
+        for (const id of rooms.get(room) ?? []) {
           const watch = sockets.get(id)?.data.watching.get(roundId);
           if (watch) counts[watch.view]++;
         }
@@ -157,17 +166,19 @@ export function roomEmitter(
       return counts;
     },
     regroup(roundId, base, screenKey, notify) {
-      for (const audience of ["results", "hidden"] as const) {
-        // A copy: moving sockets changes the rooms' sets.
-        for (const id of [...(rooms.get(audienceRoom(roundId, audience)) ?? [])]) {
-          const socket = sockets.get(id);
-          if (!socket) continue;
-          const watch = socket.data.watching.get(roundId);
-          const now: Audience = watch ? audienceOf(watch.grant, base, screenKey) : "hidden";
-          if (now === audience) continue;
-          socket.leave(audienceRoom(roundId, audience));
-          socket.join(audienceRoom(roundId, now));
-          if (notify) socket.emit("round:updated", base.summary);
+      for (const lane of LANES) {
+        for (const audience of AUDIENCES) {
+          // A copy: moving sockets changes the rooms' sets.
+          for (const id of [...(rooms.get(audienceRoom(roundId, audience, lane)) ?? [])]) {
+            const socket = sockets.get(id);
+            if (!socket) continue;
+            const watch = socket.data.watching.get(roundId);
+            const now: Audience = watch ? audienceOf(watch.grant, base, screenKey) : "hidden";
+            if (now === audience) continue;
+            socket.leave(audienceRoom(roundId, audience, lane));
+            socket.join(audienceRoom(roundId, now, lane));
+            if (notify) socket.emit("round:updated", base.summary);
+          }
         }
       }
     },
@@ -248,7 +259,8 @@ export function registerRealtime(
           ticket: socket.data.ticket,
           clientIp: socket.data.clientIp,
         });
-        const base = await deps.hub.snapshotForJoin(roundId);
+        const lane = laneOf(view);
+        const base = await deps.hub.snapshotForJoin(roundId, lane);
         // A socket that left meanwhile must not be put in a room it would never leave.
         if (!socket.connected) return;
         // Another join of this socket may have taken the last place while this one waited for Redis.
@@ -259,8 +271,9 @@ export function registerRealtime(
         const knownKey = deps.hub.screenKeyOf(roundId);
         const audience = audienceOf(grant, base, knownKey);
         // Join and answer in the same turn of the event loop, so no update can fall between the two.
-        socket.leave(audienceRoom(roundId, audience === "results" ? "hidden" : "results"));
-        socket.join(audienceRoom(roundId, audience));
+        const room = audienceRoom(roundId, audience, lane);
+        for (const other of roundRooms(roundId)) if (other !== room) socket.leave(other);
+        socket.join(room);
         socket.data.watching.set(roundId, { view: view ?? "board", grant });
         // The frozen (or revealing) public board when the show freezes it: see boardFor.
         reply({
@@ -279,8 +292,7 @@ export function registerRealtime(
     socket.on("board:leave", (payload) => {
       const parsed = BoardLeaveSchema.safeParse(payload);
       if (!parsed.success) return;
-      socket.leave(audienceRoom(parsed.data.roundId, "results"));
-      socket.leave(audienceRoom(parsed.data.roundId, "hidden"));
+      for (const room of roundRooms(parsed.data.roundId)) socket.leave(room);
       socket.data.watching.delete(parsed.data.roundId);
     });
   });

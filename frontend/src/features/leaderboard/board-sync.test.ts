@@ -22,10 +22,7 @@ const update = (overrides: Partial<LeaderboardUpdate>): LeaderboardUpdate => ({
   seq: 12,
   status: "open",
   totalBallots: 6,
-  changes: [
-    { optionId: "2", votes: 4, rank: 1 },
-    { optionId: "1", votes: 3, rank: 2 },
-  ],
+  changes: [["2", 4]],
   ...overrides,
 });
 
