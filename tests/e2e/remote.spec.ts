@@ -48,11 +48,25 @@ describe("the phone remote", () => {
     try {
       await page.goto(`/admin/r/${first.id}/remote`);
       await signInHere(page);
+      // The next round's data is held back until the URL has moved: until it arrives, the remote shows no
+      // controls at all, never the previous round's under the next round's URL (a "Close" that would close the
+      // wrong round; a busy machine once showed it).
+      let releaseSecond = () => {};
+      const secondHeld = new Promise<void>((resolve) => {
+        releaseSecond = resolve;
+      });
+      await page.route(`**/api/rounds/${second.id}`, async (route) => {
+        await secondHeld;
+        await route.continue();
+      });
       await page.locator('[data-remote="next-round"]').click();
       await page.waitForURL(`**/admin/r/${second.id}/remote`);
+      await page.locator(`[data-remote-view="${second.id}"]`).waitFor();
+      expect(await page.locator("[data-remote]").count()).toBe(0);
+      releaseSecond();
       expect((await app.api.admin<EventView>("GET", `/api/events/${eventId}`)).body.current).toBe(second.id);
       // The last round has no next one: no button.
-      await page.locator(`[data-remote-view="${second.id}"] [data-remote="open"]`).waitFor();
+      await page.locator(`[data-remote-view="${second.id}"] [data-remote="open"]:not([disabled])`).waitFor();
       expect(await page.locator('[data-remote="next-round"]').count()).toBe(0);
     } finally {
       await context.close();

@@ -1,5 +1,5 @@
 import type { EventView } from "@lb/common";
-import { useMemo } from "react";
+import { useEffect, useMemo } from "react";
 import { QrCode } from "../../components/qr-code";
 import { useDocumentTitle } from "../../components/use-document-title";
 import { paths } from "../../lib/routes";
@@ -49,7 +49,13 @@ function EventScreen({
   const live = useLiveEvent(eventId);
   // What the projector shows changes with these; anything else in the public view (a round's count) does not.
   const trigger = live.event ? `${live.event.version}|${live.event.current}|${live.event.betweenRounds}` : "";
-  const screen = useAsync((signal) => eventApi.getScreen(eventId, screenKey, signal), [eventId, screenKey, trigger]);
+  const screen = useAsync((signal) => eventApi.getScreen(eventId, screenKey, signal), [eventId, screenKey]);
+  // A reload, not new deps: the projector keeps the board it shows until the next one has arrived.
+  const { reload } = screen;
+  // biome-ignore lint/correctness/useExhaustiveDependencies: read the screen again when the trigger changes.
+  useEffect(() => {
+    if (trigger) reload();
+  }, [trigger]);
 
   if (screen.state.status === "failed") {
     const { code } = screen.state.error;
