@@ -10,20 +10,28 @@ import { createRound } from "./vote-support.js";
  * demo round (64 options). The budget is LCP < 2.5 s, TBT < 200 ms, CLS < 0.1 (BENCHMARKS.md has the figures,
  * measured with `npm run bench:lighthouse`).
  *
- * In `npm test` this spec runs beside the other browser and load tests on a shared 2-core machine, where Lighthouse's
- * own CPU benchmark read 7x slower than on a quiet one and the simulated figures (which scale main-thread time by
- * 4) moved with it: LCP 3.1 s and TBT 260 ms for the same build that measures 2.2 s and 95 ms with only other
- * sessions running. So CI holds the budget with headroom: it fails past LCP 3.5 s, TBT 600 ms (3x) or CLS 0.1
- * (layout shifts do not depend on CPU load), which catches the big regressions (a blocking render of every card,
- * the round fetched after the script again, a socket reconnect shifting the page). `LH_STRICT=1` judges the budget
- * itself, for a quiet machine. One run normally; a run past a limit is measured twice more and the median of three
- * decides (Lighthouse's advice for noisy machines). About 25 s, at most about 2 minutes.
+ * `npm test` runs this spec on its own, after the rest of the suite, and holds the budget itself. Simulated
+ * throttling scales the main-thread time it observed by 4, so a CPU starved by other programs reads as a slower
+ * phone: beside the other browser and load tests, Lighthouse's CPU benchmark read 483 and the same build measured
+ * LCP 3.1 s and TBT 260-490 ms; with a few other programs running it read 2,000-2,400 and TBT 180-390 ms; on
+ * a quiet machine it reads about 3,400 and TBT is 50-95 ms. So the budget applies when Lighthouse's CPU benchmark
+ * index says the machine was quiet (>= 2,800); below that the run is judged with headroom (LCP 3.5 s, TBT 600 ms; CLS does not depend on CPU), which still catches
+ * the big regressions, and the log says which limit applied. `LH_STRICT=1` applies the budget whatever the index.
+ * One run normally; a run past its limit is measured twice more and the median of three decides (Lighthouse's
+ * advice for noisy machines). About 15-25 s, at most about 2 minutes.
  */
 const BUDGET = { lcpMs: 2_500, tbtMs: 200, cls: 0.1 };
-const CI_LIMIT = process.env.LH_STRICT === "1" ? BUDGET : { lcpMs: 3_500, tbtMs: 600, cls: 0.1 };
+const STARVED_LIMIT = { lcpMs: 3_500, tbtMs: 600, cls: 0.1 };
+/** Below this CPU benchmark index other programs shared the CPU and TBT measured them too. */
+const MIN_BENCHMARK_INDEX = 2_800;
 
-const withinLimit = (figures: LighthouseFigures) =>
-  figures.lcpMs <= CI_LIMIT.lcpMs && figures.tbtMs <= CI_LIMIT.tbtMs && figures.cls <= CI_LIMIT.cls;
+const limitFor = (figures: LighthouseFigures) =>
+  process.env.LH_STRICT === "1" || figures.benchmarkIndex >= MIN_BENCHMARK_INDEX ? BUDGET : STARVED_LIMIT;
+
+const withinLimit = (figures: LighthouseFigures) => {
+  const limit = limitFor(figures);
+  return figures.lcpMs <= limit.lcpMs && figures.tbtMs <= limit.tbtMs && figures.cls <= limit.cls;
+};
 
 let app: Backends;
 beforeAll(async () => {
@@ -43,9 +51,13 @@ describe("voter page performance budget", () => {
       const runs = [...result.runs, ...(await lighthouseMedians(url, 2)).runs];
       result = { runs, median: medianFigures(runs) };
     }
-    console.log(`lighthouse (${result.runs.length} run(s)): ${formatFigures(result.median)}`);
-    expect.soft(result.median.lcpMs, "LCP (ms)").toBeLessThanOrEqual(CI_LIMIT.lcpMs);
-    expect.soft(result.median.tbtMs, "TBT (ms)").toBeLessThanOrEqual(CI_LIMIT.tbtMs);
-    expect.soft(result.median.cls, "CLS").toBeLessThanOrEqual(CI_LIMIT.cls);
+    const limit = limitFor(result.median);
+    console.log(
+      `lighthouse (${result.runs.length} run(s)): ${formatFigures(result.median)}; judged by ` +
+        (limit === BUDGET ? "the budget" : "the starved-machine limits"),
+    );
+    expect.soft(result.median.lcpMs, "LCP (ms)").toBeLessThanOrEqual(limit.lcpMs);
+    expect.soft(result.median.tbtMs, "TBT (ms)").toBeLessThanOrEqual(limit.tbtMs);
+    expect.soft(result.median.cls, "CLS").toBeLessThanOrEqual(limit.cls);
   });
 });

@@ -28,6 +28,8 @@ export interface LighthouseFigures {
   mainThreadMs: number;
   /** Bytes over the wire (transfer size) of the whole load. */
   totalBytes: number;
+  /** Lighthouse's CPU benchmark of this machine during the run (about 3,400 here when quiet, 500 when busy). */
+  benchmarkIndex: number;
 }
 
 interface Audit {
@@ -37,6 +39,7 @@ interface LighthouseResult {
   categories: { performance: { score: number | null } };
   audits: Record<string, Audit | undefined>;
   runtimeError?: { code: string; message: string };
+  environment: { benchmarkIndex: number };
 }
 
 function numeric(lhr: LighthouseResult, id: string): number {
@@ -71,6 +74,7 @@ export async function lighthouseOnce(url: string): Promise<LighthouseFigures> {
     speedIndexMs: numeric(lhr, "speed-index"),
     mainThreadMs: numeric(lhr, "mainthread-work-breakdown"),
     totalBytes: numeric(lhr, "total-byte-weight"),
+    benchmarkIndex: lhr.environment.benchmarkIndex,
   };
 }
 
@@ -94,6 +98,7 @@ export function medianFigures(results: readonly LighthouseFigures[]): Lighthouse
     speedIndexMs: of("speedIndexMs"),
     mainThreadMs: of("mainThreadMs"),
     totalBytes: of("totalBytes"),
+    benchmarkIndex: of("benchmarkIndex"),
   };
 }
 
@@ -113,6 +118,6 @@ export function formatFigures(figures: LighthouseFigures): string {
     `score ${figures.score.toFixed(2)}  FCP ${(figures.fcpMs / 1000).toFixed(2)} s  ` +
     `LCP ${(figures.lcpMs / 1000).toFixed(2)} s  TBT ${Math.round(figures.tbtMs)} ms  CLS ${figures.cls.toFixed(3)}  ` +
     `SI ${(figures.speedIndexMs / 1000).toFixed(2)} s  main thread ${(figures.mainThreadMs / 1000).toFixed(2)} s  ` +
-    `${Math.round(figures.totalBytes / 1024)} KiB`
+    `${Math.round(figures.totalBytes / 1024)} KiB  CPU benchmark ${Math.round(figures.benchmarkIndex)}`
   );
 }
