@@ -141,7 +141,10 @@ class Projector {
   }
 }
 
-describe.skipIf(nginxMissing())("nginx in front of three backend processes", () => {
+const missing = nginxMissing();
+if (missing) console.warn(`[lb/nginx] skipped: ${missing}`);
+
+describe.skipIf(missing)("nginx in front of three backend processes", () => {
   const agent = createAgent(IN_FLIGHT * 2);
   const secrets = {
     ADMIN_TOKEN: `admin-${randomBytes(16).toString("hex")}`,
