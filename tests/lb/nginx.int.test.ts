@@ -241,7 +241,11 @@ describe.skipIf(missing)("nginx in front of three backend processes", () => {
       choices: randomChoices(random, optionIds, 1, 3),
     }));
 
-    const screens = Array.from({ length: SCREENS }, () => new Projector(nginx.url, round.id, ["websocket"]));
+    const screens = Array.from(
+      { length: SCREENS },
+      // Every third screen on long-polling: its session must move to another backend too, by its cookie.
+      (_, i) => new Projector(nginx.url, round.id, i % 3 === 2 ? ["polling"] : ["websocket"]),
+    );
     projectors.push(...screens);
     await Promise.all(screens.map((screen) => screen.showsTotal(0, EVENT_TIMEOUT_MS)));
     // Screens spread over the backends (each new client gets a random route key): the busiest one dies.
@@ -320,7 +324,8 @@ describe.skipIf(missing)("nginx in front of three backend processes", () => {
       `[lb] ${receipts.length} acknowledged; ballots per backend before the kill: ${acceptedBeforeKill}; ` +
         `${unanswered} counted but never answered by the killed backend (hold ${tries.length} of ${HOLD_TRIES}); ` +
         `${retried} phones sent again; ` +
-        `screens per backend ${socketsOn}, ${victimScreens} on the killed one`,
+        `screens per backend ${socketsOn}, ${victimScreens} on the killed one ` +
+        `(${screens.filter((screen, i) => i % 3 === 2 && screen.disconnects > 0).length} of them on long-polling)`,
     );
 
     expect(failures).toEqual([]);
