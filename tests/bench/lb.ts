@@ -125,11 +125,8 @@ interface Run {
   usPerBallot: { backends: number | null; nginx: number | null; redis: number | null };
 }
 
-const median = (values: number[]) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = sorted.length >> 1;
-  return sorted.length % 2 ? (sorted[middle] ?? Number.NaN) : ((sorted[middle - 1] ?? 0) + (sorted[middle] ?? 0)) / 2;
-};
+/** The median (the lower middle of an even count: bench-support's percentile). */
+const median = (values: number[]) => percentile(Float64Array.from(values).sort(), 0.5);
 
 async function main(): Promise<number> {
   const options = parseOptions(process.argv.slice(2));
