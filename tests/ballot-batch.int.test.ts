@@ -7,7 +7,7 @@ import { type Backends, startBackends, testRedisClient } from "./support/backend
 import { expectError, expectStatus } from "./support/http.js";
 import { randomChoices, seededRandom, smallRound } from "./support/rounds.js";
 
-const sha1 = (text: string) => createHash("sha1").update(text).digest("hex");
+const sha256 = (text: string) => createHash("sha256").update(text).digest("hex");
 
 /**
  * Ballots of one round that arrive in the same event-loop turn go to Redis in one run of cast-ballot.lua
@@ -81,9 +81,9 @@ describe("ballots counted in batches", () => {
 
     // The chain links ballot after ballot inside the batch; the head is the last counted one's hash.
     const at = Number(a?.[1]);
-    const hashA = sha1(chainInput(CHAIN_GENESIS, "b-a", ["1", "2"], at));
-    const hashB = sha1(chainInput(hashA, "b-b", ["1"], at));
-    const hashC = sha1(chainInput(hashB, "b-c4", ["2", "3"], at));
+    const hashA = sha256(chainInput(CHAIN_GENESIS, "b-a", ["1", "2"], at));
+    const hashB = sha256(chainInput(hashA, "b-b", ["1"], at));
+    const hashC = sha256(chainInput(hashB, "b-c4", ["2", "3"], at));
     expect([a?.[2], b?.[2], c4?.[2]]).toEqual([hashA, hashB, hashC]);
     expect(await redis.hget(epochKeys.state, "chainHead")).toBe(hashC);
 

@@ -50,7 +50,7 @@ function shape(res: HttpResponse): unknown {
   if (res.status !== 201) return res.body;
   // Each ballot has its own id, time and chain hash: compare their form, not their values.
   const { ballotId, receivedAt, hash, ...rest } = res.body as Record<string, unknown>;
-  const hashForm = typeof hash === "string" && /^[0-9a-f]{40}$/.test(hash) ? "sha1-hex" : hash;
+  const hashForm = typeof hash === "string" && /^[0-9a-f]{64}$/.test(hash) ? "sha256-hex" : hash;
   return { ...rest, ballotId: typeof ballotId, receivedAt: typeof receivedAt, hash: hashForm };
 }
 

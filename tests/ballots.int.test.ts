@@ -137,7 +137,7 @@ describe("ballots", () => {
     const receipt = res.body as BallotReceipt;
     expect(Object.keys(receipt).sort()).toEqual(["ballotId", "choices", "epoch", "hash", "receivedAt", "roundId"]);
     // Verifiable receipts: the ballot's link in the epoch's hash chain (tests/history.int.test.ts checks the chain).
-    expect(receipt.hash).toMatch(/^[0-9a-f]{40}$/);
+    expect(receipt.hash).toMatch(/^[0-9a-f]{64}$/);
     expect(receipt.roundId).toBe(round.id);
     expect(receipt.epoch).toBe(1);
     expect(receipt.choices).toEqual(["64", "7", "12"]);

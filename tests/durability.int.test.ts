@@ -63,7 +63,7 @@ describe("a ballot script delivered twice", () => {
       expect(first?.[0]).toBe("OK");
       expect(second?.[0]).toBe("PRIOR");
       // The record ends with the ballot's chain hash (verifiable receipts).
-      expect(second?.[1]).toMatch(/^ballot-resent\|\|1,2\|\d+\|\|[0-9a-f]{40}$/);
+      expect(second?.[1]).toMatch(/^ballot-resent\|\|1,2\|\d+\|\|[0-9a-f]{64}$/);
       const board = await api.leaderboard(round.id);
       expect(board.totalBallots).toBe(1);
       expect(board.entries.filter((entry) => entry.votes > 0).map((entry) => entry.optionId)).toEqual(["1", "2"]);

@@ -360,7 +360,7 @@ describe("daily ballots", () => {
       ...ballot("v-hash", "b-1", "1"),
     ]);
     expect(first?.[0]).toBe("OK");
-    expect(await redis.hget(e.voters, "v-hash")).toMatch(/\|today\|[0-9a-f]{40}$/);
+    expect(await redis.hget(e.voters, "v-hash")).toMatch(/\|today\|[0-9a-f]{64}$/);
     const second = await scripts.castBallot.run<Reply>(redis, scriptKeys, [
       "1",
       ...yesterday,

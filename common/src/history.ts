@@ -3,24 +3,10 @@ import type { OptionId, RoundId } from "./schemas.js";
 
 /**
  * Replay, time travel and verifiable receipts (README "Replay, time travel and verifiable receipts").
- * The hash chain: each counted ballot's audit entry carries `hash` = lowercase hex SHA-1 (40 digits; entries
- * written before issue 8's ingest work: SHA-256, 64 digits) of `chainInput(previousHash, ballotId, choices, atMs)`,
- * the first ballot of an epoch chaining to `CHAIN_GENESIS`. The hash's length says which function made it.
+ * The hash chain: each counted ballot's audit entry carries `hash` = lowercase hex SHA-256 of
+ * `chainInput(previousHash, ballotId, choices, atMs)`, the first ballot of an epoch chaining to `CHAIN_GENESIS`.
  */
 export const CHAIN_GENESIS = "0".repeat(64);
-
-/** The hash functions a chain link may have been made with, chosen by the link's length (`chainHashOf`). */
-export interface ChainHashers {
-  sha1hex: (text: string) => Promise<string>;
-  sha256hex: (text: string) => Promise<string>;
-}
-
-/** The function that made a chain link: SHA-1 for 40 hex digits, SHA-256 for 64; null for anything else. */
-export function chainHashOf(hash: string, hashers: ChainHashers): ((text: string) => Promise<string>) | null {
-  if (/^[0-9a-f]{40}$/.test(hash)) return hashers.sha1hex;
-  if (/^[0-9a-f]{64}$/.test(hash)) return hashers.sha256hex;
-  return null;
-}
 
 /** The canonical string a ballot's hash is taken over (UTF-8): what cast-ballot.lua hashes, byte for byte. */
 export function chainInput(previousHash: string, ballotId: string, choices: readonly string[], atMs: number): string {
@@ -86,12 +72,12 @@ export interface LogCheck {
 
 /**
  * Checks a published log: every ballot's hash follows from the previous one, the last is the published head,
- * and the tally the header states follows from the ballots and exclusions. The hash functions are injected so
- * that the browser and Node can run the same check; tests/bench/verify-log.mjs is a standalone copy for offline use.
+ * and the tally the header states follows from the ballots and exclusions. `sha256hex` is injected so that the
+ * browser (Web Crypto) and Node can run the same check; scripts/verify-log.mjs is a standalone copy for offline use.
  */
 export async function checkPublishedLog(
   lines: PublishedLogLine[],
-  hashers: ChainHashers,
+  sha256hex: (text: string) => Promise<string>,
   receiptHash?: string,
 ): Promise<LogCheck> {
   const problems: string[] = [];
@@ -104,10 +90,8 @@ export async function checkPublishedLog(
   for (const [index, line] of lines.slice(1).entries()) {
     if (line.kind === "publication") problems.push(`line ${index + 2}: a second header`);
     else if (line.kind === "ballot") {
-      const hashOf = chainHashOf(line.hash, hashers);
-      const expected = hashOf && (await hashOf(chainInput(previous, line.ballotId, line.choices, line.atMs)));
-      if (!hashOf) problems.push(`line ${index + 2}: ballot ${line.ballotId} has no SHA-1 or SHA-256 hash`);
-      else if (expected !== line.hash) problems.push(`line ${index + 2}: ballot ${line.ballotId} does not chain`);
+      const expected = await sha256hex(chainInput(previous, line.ballotId, line.choices, line.atMs));
+      if (expected !== line.hash) problems.push(`line ${index + 2}: ballot ${line.ballotId} does not chain`);
       previous = line.hash;
       choicesOf.set(line.ballotId, line.choices);
       if (receiptHash && line.hash === receiptHash) foundId = line.ballotId;

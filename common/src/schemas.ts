@@ -314,8 +314,7 @@ export interface BallotReceipt {
   /** ISO 8601, from Redis's clock so that every backend agrees. */
   receivedAt: string;
   /**
-   * The ballot's link in the epoch's hash chain: lowercase hex SHA-1 (SHA-256 before issue 8: 64 digits) of
-   * "previousHash\nballotId\nchoices\natMs"
+   * The ballot's link in the epoch's hash chain: lowercase hex SHA-256 of "previousHash\nballotId\nchoices\natMs"
    * (README "Replay, time travel and verifiable receipts"); the voter finds it in the published log.
    */
   hash: string;

@@ -4,11 +4,12 @@
  * Fills one round (the demo's 64 options, 1 to 3 picks) with synthetic ballots spread evenly over `spanSeconds`
  * (explicit stream ids, as if cast over that time), then times: the first `?at=` (one scan builds the
  * checkpoints), `?at=` at 50 random instants afterwards (a checkpoint plus at most HISTORY_CHECKPOINT_ENTRIES
- * entries each), the replay feed (one more scan) and its size, and the ballot hash in Redis (SHA-1 now, SHA-256 before).
+ * entries each), the replay feed (one more scan) and its size, and the SHA-256 of cast-ballot.lua per ballot.
  * Uses a throwaway round id; delete its keys afterwards with the printed pattern.
  */
 import { readFileSync } from "node:fs";
 import { performance } from "node:perf_hooks";
+import { repoRoot } from "./bench-support.js";
 import { createBenchRound, fillSyntheticBallots, startInProcessService } from "./synthetic-round.js";
 
 const ballots = Number(process.argv[2] ?? 1_000_000);
@@ -53,19 +54,15 @@ console.log(
   `replay feed: ${Math.round(replay.ms)} ms, ${feed.frames.length} frames, ${Math.round(replay.bytes / 1024)} KiB`,
 );
 
-// The ballot hash in Redis, on a typical canonical string (2 to 3 blocks): the SHA-1 cast-ballot.lua computes
-// (redis.sha1hex, C), and the SHA-256 in Lua it computed until issue 8 (bench/sha256.lua).
-const sha256Lua = readFileSync(new URL("./sha256.lua", import.meta.url), "utf8");
+// The ballot hash in Lua: the function cast-ballot.lua defines, on a typical canonical string (2 to 3 blocks).
+const lua = readFileSync(`${repoRoot}/backend/src/lua/cast-ballot.lua`, "utf8");
+const fn = lua.slice(lua.indexOf("local function sha256hex"), lua.indexOf("local previousHash"));
 const message = `${"0".repeat(64)}\n${"a1b2c3d4-0000-4000-8000-123456789abc"}\n12,40,7\n1764567890123`;
 const loops = 20_000;
-for (const [label, script] of [
-  ["SHA-256 in Lua", `${sha256Lua}\nlocal h\nfor i = 1, ${loops} do h = sha256hex(ARGV[1]) end\nreturn h`],
-  ["SHA-1 (redis.sha1hex)", `local h\nfor i = 1, ${loops} do h = redis.sha1hex(ARGV[1]) end\nreturn h`],
-] as const) {
-  const start = performance.now();
-  await redis.eval(script, 0, message);
-  const us = ((performance.now() - start) * 1000) / loops;
-  console.log(`${label} (${message.length}-byte canonical string): ${us.toFixed(1)} µs per ballot`);
-}
+const start = performance.now();
+await redis.eval(`${fn}\nlocal h\nfor i = 1, ${loops} do h = sha256hex(ARGV[1]) end\nreturn h`, 0, message);
+console.log(
+  `SHA-256 in Lua (${message.length}-byte canonical string): ${Math.round(((performance.now() - start) * 1000) / loops)} µs per ballot`,
+);
 console.log(`round keys: lb:{round:${id}}:*`);
 await service.close();

@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 // Offline check of a round's published log (GET /api/rounds/<id>/published-log), with nothing but Node:
 //   node tests/bench/verify-log.mjs log.ndjson [receiptHash]
-// Checks that every ballot's hash is the SHA-1 (40 hex digits; SHA-256, 64 digits, for links made before issue 8)
-// of "previousHash\nballotId\nchoices\natMs" (the first ballot chaining to the header's genesis, 64 zeros), that the last one is the published head, that the tally the
+// Checks that every ballot's hash is the SHA-256 of "previousHash\nballotId\nchoices\natMs" (the first ballot
+// chaining to the header's genesis, 64 zeros), that the last one is the published head, that the tally the
 // header states follows from the ballots minus those the exclusions left out, and, when a receipt's hash is
 // given, that it is one of the ballots. Exit code 0 when all holds, 1 when anything does not, 2 on bad usage.
 // Standalone on purpose: it repeats common/src/history.ts's checkPublishedLog so that anyone can read and run
@@ -17,8 +17,7 @@ if (!file) {
   process.exit(2);
 }
 
-// The function that made a link, by its length.
-const hashOf = (hash) => (/^[0-9a-f]{40}$/.test(hash) ? "sha1" : /^[0-9a-f]{64}$/.test(hash) ? "sha256" : undefined);
+const sha256hex = (text) => createHash("sha256").update(text, "utf8").digest("hex");
 const problems = [];
 let header;
 let previous;
@@ -46,12 +45,8 @@ for await (const text of createInterface({ input: createReadStream(file), crlfDe
   } else if (!header) {
     problems.push(`line ${lineNo}: an entry before the header`);
   } else if (line.kind === "ballot") {
-    const algorithm = hashOf(line.hash);
-    const input = `${previous}\n${line.ballotId}\n${line.choices.join(",")}\n${line.atMs}`;
-    if (!algorithm) problems.push(`line ${lineNo}: ballot ${line.ballotId} has no SHA-1 or SHA-256 hash`);
-    else if (createHash(algorithm).update(input, "utf8").digest("hex") !== line.hash) {
-      problems.push(`line ${lineNo}: ballot ${line.ballotId} does not chain`);
-    }
+    const expected = sha256hex(`${previous}\n${line.ballotId}\n${line.choices.join(",")}\n${line.atMs}`);
+    if (expected !== line.hash) problems.push(`line ${lineNo}: ballot ${line.ballotId} does not chain`);
     previous = line.hash;
     if (choicesOf.has(line.ballotId)) problems.push(`line ${lineNo}: ballot ${line.ballotId} twice`);
     choicesOf.set(line.ballotId, line.choices);

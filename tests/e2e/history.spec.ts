@@ -91,7 +91,7 @@ describe("verify my ballot", () => {
       await page.getByRole("dialog").getByRole("button", { name: "Confirm and submit" }).click();
       await page.getByRole("heading", { name: "Your vote is recorded" }).waitFor();
       const hash = (await page.locator(".receipt-hash").textContent()) ?? "";
-      expect(hash).toMatch(/^[0-9a-f]{40}$/);
+      expect(hash).toMatch(/^[0-9a-f]{64}$/);
       await app.api.vote(round.id, await app.api.newVoter(), ["3"]);
 
       await app.api.transition(round.id, "close");

@@ -4,7 +4,6 @@ import { useDocumentTitle } from "../../components/use-document-title";
 import { ApiRequestError } from "../../lib/api";
 import { historyApi, parseLog } from "../replay/history-api";
 import { sha256Hex } from "../vote/sha256";
-import { sha1Hex } from "./sha1";
 import { tv } from "./verify-messages";
 import "./verify.css";
 
@@ -17,16 +16,11 @@ type Outcome =
 
 /**
  * Runs the published log's check in the browser: the same check as the offline script (checkPublishedLog),
- * with the page's own SHA-1 and SHA-256 (Web Crypto is missing on plain-HTTP venue networks): links made since
- * issue 8 are SHA-1 (40 hex digits), older ones SHA-256 (64).
+ * with the page's own SHA-256 (Web Crypto is missing on plain-HTTP venue networks).
  */
 async function checkText(text: string, hash: string): Promise<{ check: LogCheck; head: string }> {
   const { lines, badLines } = parseLog(text);
-  const check = await checkPublishedLog(
-    lines,
-    { sha1hex: async (input) => sha1Hex(input), sha256hex: async (input) => sha256Hex(input) },
-    hash || undefined,
-  );
+  const check = await checkPublishedLog(lines, async (input) => sha256Hex(input), hash || undefined);
   if (badLines > 0) {
     check.ok = false;
     check.problems.unshift(`${badLines} line(s) are not JSON`);
@@ -67,7 +61,7 @@ export function VerifyPage({ roundId }: { roundId: string }) {
             name="hash"
             value={hash}
             onChange={(event) => setHash(event.target.value)}
-            pattern="[0-9a-fA-F]{40}|[0-9a-fA-F]{64}"
+            pattern="[0-9a-fA-F]{64}"
             spellCheck={false}
             autoComplete="off"
             size={66}
