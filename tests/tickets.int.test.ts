@@ -350,28 +350,28 @@ describe("daily ballots", () => {
     const today = Math.floor(Date.now() / 86_400_000) * 86_400_000;
     // Figures for yesterday (as a Node whose day cache has not yet rolled over would send), no clock offset.
     const yesterday = ["UTC", today - 86_400_000, today, "yesterday", "day-before", "today"];
-    const first = await scripts.castBallot.run(redis, scriptKeys, ["1", "v-hash", "b-1", "", "1", "", ...yesterday, 0]);
-    expect(first[0]).toBe("OK");
-    expect(await redis.hget(e.voters, "v-hash")).toMatch(/\|today\|[0-9a-f]{64}$/);
-    const second = await scripts.castBallot.run(redis, scriptKeys, [
+    // One ballot per batch: voter hash, ballot id, idempotency key, choices, ticket hash, audit extras.
+    const ballot = (voter: string, ballotId: string, choices: string) => [voter, ballotId, "", choices, "", "", "", ""];
+    type Reply = string[][];
+    const [first] = await scripts.castBallot.run<Reply>(redis, scriptKeys, [
       "1",
-      "v-hash",
-      "b-2",
-      "",
-      "2",
-      "",
       ...yesterday,
       0,
+      ...ballot("v-hash", "b-1", "1"),
     ]);
-    expect(second).toEqual(["ERR", "ALREADY_VOTED", "today"]);
-    // Figures for another zone than the round's: the script names the round's zone instead of guessing.
+    expect(first?.[0]).toBe("OK");
+    expect(await redis.hget(e.voters, "v-hash")).toMatch(/\|today\|[0-9a-f]{64}$/);
+    const second = await scripts.castBallot.run<Reply>(redis, scriptKeys, [
+      "1",
+      ...yesterday,
+      0,
+      ...ballot("v-hash", "b-2", "2"),
+    ]);
+    expect(second).toEqual([["ERR", "ALREADY_VOTED", "today"]]);
+    // Figures for another zone than the round's: the script names the round's zone (for the whole batch)
+    // instead of guessing.
     const zone = await scripts.castBallot.run(redis, scriptKeys, [
       "1",
-      "v-2",
-      "b-3",
-      "",
-      "2",
-      "",
       "Asia/Shanghai",
       0,
       0,
@@ -379,6 +379,7 @@ describe("daily ballots", () => {
       "",
       "",
       0,
+      ...ballot("v-2", "b-3", "2"),
     ]);
     expect(zone).toEqual(["ZONE", "UTC"]);
   });

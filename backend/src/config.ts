@@ -40,6 +40,8 @@ const EnvSchema = z
      * ticks), `live` (Socket.IO with its live ticks, pages and reads; ballots refused with 503 UNAVAILABLE).
      */
     ROLE: z.enum(["all", "ingest", "live"]).default("all"),
+    /** Ballots of one round that one run of the ballot script counts at most (those of one event-loop turn). */
+    BALLOT_BATCH_MAX: z.coerce.number().int().min(1).max(1000).default(64),
     /** Largest accepted ballot request body. */
     BALLOT_BODY_LIMIT_BYTES: z.coerce.number().int().min(256).max(1_048_576).default(4096),
     /** Largest accepted organiser request body (a round with long option descriptions). */
@@ -159,6 +161,8 @@ export interface ServerConfig {
   liveFanoutSlice: number;
   /** What this process serves (ROLE): `ingest` runs no Socket.IO, `live` takes no ballots. */
   role: ProcessRole;
+  /** Ballots of one round per run of the ballot script at most (BALLOT_BATCH_MAX). */
+  ballotBatchMax: number;
   ballotBodyLimitBytes: number;
   adminBodyLimitBytes: number;
   /** Node's http.Server limits (see HTTP_* in the environment). */
@@ -262,6 +266,7 @@ export function defaultServerConfig(
     livePhoneUpdateMs: 300,
     liveFanoutSlice: 200,
     role: "all",
+    ballotBatchMax: 64,
     ballotBodyLimitBytes: 4096,
     adminBodyLimitBytes: 2_097_152,
     http: defaultHttpLimits,

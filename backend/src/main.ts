@@ -126,6 +126,7 @@ async function serve(env: EnvConfig): Promise<void> {
     liveTickMs: env.LIVE_TICK_MS,
     livePhoneUpdateMs: env.LIVE_PHONE_UPDATE_MS,
     liveFanoutSlice: env.LIVE_FANOUT_SLICE,
+    ballotBatchMax: env.BALLOT_BATCH_MAX,
     role: env.ROLE,
     ballotBodyLimitBytes: env.BALLOT_BODY_LIMIT_BYTES,
     adminBodyLimitBytes: env.ADMIN_BODY_LIMIT_BYTES,

@@ -87,6 +87,7 @@ export function createServer(deps: ServerDeps): LeaderboardServer {
   const ballots = new BallotsService(redis, rounds, stats, {
     voterSecret: config.voterTokenSecret,
     clockOffsetMs: config.testClockOffsetMs,
+    batchMax: config.ballotBatchMax,
   });
   const throttle = new AuthThrottle(redis, config.adminAuthFailuresPerMinute, config.adminToken, limiterHit);
   const access = new BoardAccess(redis, rounds, config.adminToken, throttle, config.voterTokenSecret);

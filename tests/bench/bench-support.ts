@@ -862,6 +862,96 @@ export interface WrkRun extends Outcomes {
   errors: Record<string, number>;
 }
 
+/** The ballots as wrk-ballots.lua and paced-ballots.mjs read them: token \t X-Forwarded-For \t body, a line each. */
+function ballotsFile(ballots: readonly Ballot[]): { dir: string; file: string } {
+  const dir = mkdtempSync(path.join(os.tmpdir(), "lb-wrk-"));
+  onCleanup(() => rmSync(dir, { recursive: true, force: true }));
+  const file = path.join(dir, "ballots.tsv");
+  writeFileSync(
+    file,
+    ballots.map((ballot) => `${ballot.token}\t${ballot.address ?? ""}\t${ballot.body.toString("utf8")}\n`).join(""),
+  );
+  return { dir, file };
+}
+
+const pacedScript = fileURLToPath(new URL("./paced-ballots.mjs", import.meta.url));
+
+/** An open-loop run: the WrkRun figures, plus how the pacing went. */
+export interface PacedRun extends WrkRun {
+  targetRate: number;
+  achievedRate: number;
+  p90Ms: number;
+  /** The worst lateness of the generator's own sends (its timers), not the server's. */
+  maxSendLagMs: number;
+}
+
+/**
+ * Sends every ballot once to `urlPath` at `rate` ballots a second, open loop (ballot i is due at i / rate s,
+ * whatever the answers do; latency counts from that due time), with at most `connections` in flight, from
+ * `paced-ballots.mjs` in a process of its own. Returns when every ballot is answered.
+ */
+export async function runPaced(
+  port: number,
+  urlPath: string,
+  ballots: readonly Ballot[],
+  rate: number,
+  connections: number,
+): Promise<PacedRun> {
+  const { dir, file } = ballotsFile(ballots);
+  const child = spawn(process.execPath, [pacedScript, file, String(port), urlPath, String(rate), String(connections)], {
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  children.add(child);
+  onCleanup(() => {
+    if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+  });
+  let result: string | undefined;
+  const tail: string[] = [];
+  onLines(child.stdout, (line) => {
+    if (line.startsWith("PACED_RESULT ")) result = line.slice("PACED_RESULT ".length);
+    else tail.push(line);
+  });
+  onLines(child.stderr, (line) => tail.push(line));
+  const exit = await abortable(
+    new Promise<string>((resolve) => {
+      child.once("error", (error) => resolve(error.message));
+      child.once("close", (code, how) => resolve(how ? `signal ${how}` : `code ${code}`));
+    }),
+  );
+  children.delete(child);
+  rmSync(dir, { recursive: true, force: true });
+  if (!result) throw new Error(`paced-ballots.mjs failed (${exit}): ${tail.slice(-10).join("\n")}`);
+  const parsed = JSON.parse(result) as {
+    answered: number;
+    targetRate: number;
+    achievedRate: number;
+    durationMs: number;
+    p50Ms: number;
+    p90Ms: number;
+    p99Ms: number;
+    maxMs: number;
+    maxSendLagMs: number;
+    errors: Record<string, number>;
+    statuses: Record<string, number>;
+    samples: Record<string, string>;
+  };
+  return {
+    count: ballots.length,
+    answered: parsed.answered,
+    elapsedMs: parsed.durationMs,
+    p50Ms: parsed.p50Ms,
+    p90Ms: parsed.p90Ms,
+    p99Ms: parsed.p99Ms,
+    maxMs: parsed.maxMs,
+    errors: parsed.errors,
+    statuses: new Map(Object.entries(parsed.statuses)),
+    samples: new Map(Object.entries(parsed.samples)),
+    targetRate: parsed.targetRate,
+    achievedRate: parsed.achievedRate,
+    maxSendLagMs: parsed.maxSendLagMs,
+  };
+}
+
 /**
  * Sends every ballot once to `urlPath` with `connections` in flight (closed loop: a connection sends its next
  * request when the previous answer is in), with `wrk -t1`, and returns when every ballot is answered.
@@ -873,13 +963,7 @@ export async function runWrk(
   connections: number,
   timeLimitS: number,
 ): Promise<WrkRun> {
-  const dir = mkdtempSync(path.join(os.tmpdir(), "lb-wrk-"));
-  onCleanup(() => rmSync(dir, { recursive: true, force: true }));
-  const file = path.join(dir, "ballots.tsv");
-  writeFileSync(
-    file,
-    ballots.map((ballot) => `${ballot.token}\t${ballot.address ?? ""}\t${ballot.body.toString("utf8")}\n`).join(""),
-  );
+  const { dir, file } = ballotsFile(ballots);
   const args = ["-t1", `-c${connections}`, `-d${timeLimitS}s`, "--timeout", "30s", "-s", wrkScript];
   const child = spawn("wrk", [...args, `http://127.0.0.1:${port}`, "--", file, urlPath], {
     stdio: ["ignore", "pipe", "pipe"],

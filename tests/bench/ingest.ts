@@ -5,7 +5,7 @@
  * rate on the same Redis as a second reference.
  *
  *   npm run bench:ingest -- [--voters 20000] [--concurrency 64] [--pairs 3] [--tickets] [--limits on|off]
- *                           [--workers N] [--appendfsync always|everysec] [--json]
+ *                           [--workers N] [--appendfsync always|everysec] [--rate N|auto] [--json]
  *
  * A benchmark, not a test: it prints figures. It is bounded in count (--voters) and time (--time-limit), sends
  * traffic only to 127.0.0.1 (or to REDIS_URL), and stops every child process it started, also on error and
@@ -46,6 +46,7 @@ import {
   progress,
   reportNon201,
   runMain,
+  runPaced,
   runWrk,
   sourceRevision,
   startBackend,
@@ -84,7 +85,14 @@ interface Options {
   appendFsync: AppendFsync;
   /** Where the backend writes a V8 CPU profile (node --cpu-prof), if asked. */
   cpuProfDir: string | undefined;
+  /** Open-loop run after the pairs: ballots a second, or `auto` (RATE_SHARE of the measured saturated rate). */
+  rate: number | "auto" | undefined;
 }
+
+/** `--rate auto`: the open-loop run's share of the service's saturated rate (median of the pairs). */
+const RATE_SHARE = 0.8;
+/** Connections the paced generator may hold open at once (a ballot due while all are busy waits for one). */
+const PACED_CONNECTIONS = 512;
 
 const USAGE = `Usage: npm run bench:ingest -- [options]
 
@@ -103,6 +111,9 @@ const USAGE = `Usage: npm run bench:ingest -- [options]
                       (it writes the key "key:__rand_int__" there)
   --appendfsync P     always|everysec: fsync policy of the private redis-server (default always, what npm start
                       runs; ignored with REDIS_URL)
+  --rate N|auto       after the pairs, one more round sent open loop (paced, from paced-ballots.mjs in a process of
+                      its own) at N ballots/s, or auto: ${RATE_SHARE * 100}% of the pairs' median service rate;
+                      reports p50/p90/p99 counted from each ballot's due time
   --cpu-prof DIR      start the backend with node --cpu-prof, writing its profile into DIR (open it in Chrome
                       DevTools or speedscope); the profiler slows the backend, so ignore that run's figures
   --help              this text
@@ -130,6 +141,7 @@ function checkedOptions(argv: string[]): Options {
       "redis-benchmark": { type: "boolean", default: false },
       appendfsync: { type: "string", default: "always" },
       "cpu-prof": { type: "string" },
+      rate: { type: "string" },
       help: { type: "boolean", default: false },
     },
     strict: true,
@@ -156,6 +168,7 @@ function checkedOptions(argv: string[]): Options {
     redisBenchmark: values["redis-benchmark"],
     appendFsync: appendFsyncFlag(values.appendfsync),
     cpuProfDir: values["cpu-prof"] === undefined ? undefined : path.resolve(values["cpu-prof"]),
+    rate: values.rate === undefined || values.rate === "auto" ? values.rate : int("rate", values.rate, 1, 1_000_000),
   };
   if (values.limits !== "on" && values.limits !== "off") throw new UsageError("--limits must be on or off");
   if (options.tickets && options.voters > 100_000) throw new UsageError("--tickets allows at most 100000 --voters");
@@ -272,6 +285,23 @@ interface Correctness {
   ok: boolean;
 }
 
+/** The open-loop run (--rate): latency at a fixed rate below saturation. */
+interface PacedFigures {
+  /** Ballots a second asked for, and how that was chosen. */
+  rate: number;
+  of: string;
+  achievedRate: number;
+  p50Ms: number;
+  p90Ms: number;
+  p99Ms: number;
+  maxMs: number;
+  maxSendLagMs: number;
+  cpu: CpuShare;
+  backendUsPerBallot: number | null;
+  redisUsPerBallot: number | null;
+  correctness: Correctness;
+}
+
 /** One pair: bare node:http, then the service, with the same ballots, one after the other. */
 interface Pair {
   service: Figures;
@@ -328,8 +358,13 @@ async function main(): Promise<number> {
   const electorate = options.tickets ? "tickets" : "open";
   const roundIds = Array.from({ length: options.pairs }, (_, index) => `${base}-${index + 1}`);
   const warmupRoundId = `${base}-warmup`;
+  const pacedRoundId = `${base}-paced`;
   let round: RoundView | undefined;
-  for (const id of options.warmup > 0 ? [...roundIds, warmupRoundId] : roundIds) {
+  for (const id of [
+    ...roundIds,
+    ...(options.warmup > 0 ? [warmupRoundId] : []),
+    ...(options.rate === undefined ? [] : [pacedRoundId]),
+  ]) {
     round = await openDemoRound(controlAgent, target, id, electorate);
   }
   if (!round) throw new Error("no round");
@@ -409,6 +444,47 @@ async function main(): Promise<number> {
     }
   }
 
+  // 6b. Open loop: one more round at a fixed rate below saturation, for the latency a voter sees there.
+  let paced: PacedFigures | null = null;
+  if (options.rate !== undefined) {
+    throwIfAborted();
+    const serviceRates = pairs.map((pair) => pair.service.ballotsPerSecond);
+    const rate = Math.max(1, Math.round(options.rate === "auto" ? RATE_SHARE * median(serviceRates) : options.rate));
+    const ballots = await ballotsOf(pacedRoundId, options.voters);
+    const before = cpuSnapshot(backend.child.pid, redisPid);
+    const run = await runPaced(backendPort, `/api/rounds/${pacedRoundId}/ballots`, ballots, rate, PACED_CONNECTIONS);
+    const cpu = cpuShare(before, cpuSnapshot(backend.child.pid, redisPid));
+    problems.push(...reportNon201(`service, open loop (${pacedRoundId})`, run));
+    const correctness = await checkRound(controlAgent, target, pacedRoundId, run, options.voters, expectedVotes);
+    problems.push(...correctnessProblems(correctness, options.voters));
+    const perBallot = (cores: number | null) => (cores === null ? null : (cores * 1e6) / run.achievedRate);
+    paced = {
+      rate,
+      of:
+        options.rate === "auto" ? `${RATE_SHARE} × median service rate ${median(serviceRates).toFixed(0)}/s` : "--rate",
+      achievedRate: run.achievedRate,
+      p50Ms: run.p50Ms,
+      p90Ms: run.p90Ms,
+      p99Ms: run.p99Ms,
+      maxMs: run.maxMs,
+      maxSendLagMs: run.maxSendLagMs,
+      cpu,
+      backendUsPerBallot: perBallot(cpu.server),
+      redisUsPerBallot: perBallot(cpu.redis),
+      correctness,
+    };
+    progress(
+      `open loop: ${rate}/s asked, ${run.achievedRate.toFixed(0)}/s done, p50 ${run.p50Ms.toFixed(1)} ms, ` +
+        `p99 ${run.p99Ms.toFixed(1)} ms`,
+    );
+    if (run.maxSendLagMs > 10) {
+      warnings.push(`the paced generator sent up to ${run.maxSendLagMs.toFixed(0)} ms late (its own event loop)`);
+    }
+    if (cpu.other !== null && cpu.other > BUSY_MACHINE_CORES) {
+      warnings.push(`other programs used ${cpu.other.toFixed(2)} cores during the open-loop run`);
+    }
+  }
+
   controlAgent.destroy();
   await bareServer.stop();
   const backendUnexpected = backend.unexpectedExit;
@@ -477,6 +553,7 @@ async function main(): Promise<number> {
       backendUsPerBallot: medianOf((pair) => pair.backendUsPerBallot),
       redisUsPerBallot: medianOf((pair) => pair.redisUsPerBallot),
     },
+    paced,
     redisBenchmark: redisReference,
     cpu: { backgroundCores: background },
     problems,
@@ -564,6 +641,7 @@ function renderTable(result: {
   ballots: { meanPicks: number; meanBodyBytes: number };
   pairs: Pair[];
   medians: Record<string, number | null>;
+  paced: PacedFigures | null;
   redisBenchmark: RedisReference;
   cpu: { backgroundCores: number };
   problems: string[];
@@ -613,6 +691,14 @@ function renderTable(result: {
       us(medians.redisUsPerBallot ?? null),
     ]),
     "(ratio = service / bare ballots per second within the pair; backend and redis: CPU per ballot)",
+    ...(result.paced
+      ? [
+          `open loop at ${n0.format(result.paced.rate)}/s (${result.paced.of}): ${n0.format(result.paced.achievedRate)}/s ` +
+            `done, p50 ${ms(result.paced.p50Ms)} / p90 ${ms(result.paced.p90Ms)} / p99 ${ms(result.paced.p99Ms)} / ` +
+            `max ${ms(result.paced.maxMs)} ms from each ballot's due time; backend ${us(result.paced.backendUsPerBallot)} µs, ` +
+            `redis ${us(result.paced.redisUsPerBallot)} µs per ballot; generator late by ${ms(result.paced.maxSendLagMs)} ms at worst`,
+        ]
+      : []),
     result.redisBenchmark.ran
       ? `redis reference: ${result.redisBenchmark.note} → ${n0.format(result.redisBenchmark.setRps ?? 0)} SET/s` +
         (result.redisBenchmark.p50Ms === undefined ? "" : ` (p50 ${result.redisBenchmark.p50Ms} ms)`)
@@ -626,11 +712,11 @@ function renderTable(result: {
         ]
       : []),
     "",
-    ...result.pairs.map(
-      (pair) =>
-        `correctness ${pair.correctness.roundId}: ${pair.correctness.answered201} answered 201 = leaderboard ` +
-        `${pair.correctness.totalBallots} = recount ${pair.correctness.recountBallots} (matches=` +
-        `${pair.correctness.recountMatches}), per-option votes ${pair.correctness.perOptionMatches ? "match" : "DIFFER"}`,
+    ...[...result.pairs.map((pair) => pair.correctness), ...(result.paced ? [result.paced.correctness] : [])].map(
+      (correctness) =>
+        `correctness ${correctness.roundId}: ${correctness.answered201} answered 201 = leaderboard ` +
+        `${correctness.totalBallots} = recount ${correctness.recountBallots} (matches=` +
+        `${correctness.recountMatches}), per-option votes ${correctness.perOptionMatches ? "match" : "DIFFER"}`,
     ),
   ];
   if (result.warnings.length > 0) {

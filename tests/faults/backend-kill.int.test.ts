@@ -17,7 +17,7 @@ const KILLS = envNumber("FAULT_KILLS", 1);
  * send ballots with idempotency keys to both; one backend dies by SIGKILL mid-load, its phones retry on the
  * other with the same key. Every acknowledged ballot is counted exactly once.
  */
-/** Ballots the ballot script counted (`{'OK', atMs, hash}`: `*3 $2 OK`) whose replies a proxy is holding back. */
+/** Ballots the ballot script counted (each its own `{'OK', atMs, hash}` in the batch's reply: `*3 $2 OK`) whose replies a proxy is holding back. */
 function countedUnanswered(proxy: TcpProxy): number {
   return proxy.heldBytes().toString("latin1").split("*3\r\n$2\r\nOK\r\n").length - 1;
 }

@@ -6,9 +6,10 @@ import { type LocalDay, localDay } from "../integrity/local-day.js";
 import { ticketHash } from "../integrity/ticket-code.js";
 import { roundKeys } from "../redis/keys.js";
 import { scripts } from "../redis/lua-script.js";
-import type { RoundsRepository } from "../rounds/rounds.repository.js";
+import { type RoundsRepository, scriptError } from "../rounds/rounds.repository.js";
 import type { StatsRepository } from "../stats/stats.repository.js";
 import { voterHash } from "../voters/voter-token.js";
+import { Batcher } from "./ballot-batcher.js";
 
 /**
  * A credential record in an epoch, as cast-ballot.lua writes it: "ballotId|idempotencyKey|choices|atMs|day|hash"
@@ -37,6 +38,19 @@ export interface AuditExtras {
 const sameChoices = (a: string[], b: string[]) =>
   a.length === b.length && [...a].sort().join(",") === [...b].sort().join(",");
 
+/**
+ * One ballot's fields in the batched script's ARGV (cast-ballot.lua): voter hash, ballot id, idempotency key,
+ * choices, ticket hash, IP hash, network hash, time since the page loaded.
+ */
+type BallotFields = [string, string, string, string, string, string, string, number | ""];
+/** The script's reply: one `{'OK'|'PRIOR'|'ERR', ...}` per ballot, or a flat `{'EPOCH'|'ZONE'|'ERR', ...}`. */
+type BatchReply = (string | string[])[];
+/** One ballot's answer from its batch: the epoch it was run in and its own reply. */
+interface BallotAnswer {
+  epoch: number;
+  reply: string[];
+}
+
 /** Who casts a ballot: a verified voter id (or null), whether a token was presented at all, and a ticket code. */
 export interface BallotCredential {
   voterId: string | null;
@@ -51,6 +65,8 @@ export interface BallotsOptions {
   voterSecret: string;
   /** Test-only shift of the clock deciding daily rounds' days (ServerConfig.testClockOffsetMs); 0 in production. */
   clockOffsetMs?: number;
+  /** Ballots of one round sent to Redis in one script run at most (BALLOT_BATCH_MAX). */
+  batchMax: number;
 }
 
 export class BallotsService {
@@ -61,6 +77,8 @@ export class BallotsService {
   /** The current local day per zone, worked out again once the clock passes its end. */
   private readonly days = new Map<string, LocalDay>();
   private readonly clockOffsetMs: number;
+  /** Every ballot, from the fast path and the Express route alike, goes through here. */
+  private readonly batcher: Batcher<BallotFields, BallotAnswer>;
 
   constructor(
     private readonly redis: Redis,
@@ -69,6 +87,7 @@ export class BallotsService {
     private readonly options: BallotsOptions,
   ) {
     this.clockOffsetMs = options.clockOffsetMs ?? 0;
+    this.batcher = new Batcher(options.batchMax, (roundId, ballots) => this.castBatch(roundId, ballots));
   }
 
   /** Now, as daily rounds count days (the test-only offset included). */
@@ -97,18 +116,58 @@ export class BallotsService {
     if (new Set(ballot.choices).size !== ballot.choices.length) {
       throw new AppError("DUPLICATE_OPTION", "An option is picked more than once.");
     }
-    const voter = credential.voterId ? voterHash(credential.voterId) : "";
-    const ticket = credential.ticket ? ticketHash(this.options.voterSecret, roundId, credential.ticket) : "";
     // Fixed before the first attempt: if ioredis resends the script after a reconnect, the script sees its own
     // ballot id and answers with the ballot it already counted instead of counting it twice.
     const ballotId = randomUUID();
+    const { epoch, reply } = await this.batcher.submit(roundId, [
+      credential.voterId ? voterHash(credential.voterId) : "",
+      ballotId,
+      ballot.idempotencyKey ?? "",
+      ballot.choices.join(","),
+      credential.ticket ? ticketHash(this.options.voterSecret, roundId, credential.ticket) : "",
+      // Audit extras for the integrity view.
+      extras.ip,
+      extras.network,
+      ballot.sinceLoadMs ?? "",
+    ]);
+    if (reply[0] === "ERR") {
+      // The script cannot tell a token that was never sent from one that failed to verify; the route can.
+      if (reply[1] === "INVALID_VOTER_TOKEN" && credential.tokenPresented) {
+        throw new AppError("INVALID_VOTER_TOKEN", "The voter token is not valid.");
+      }
+      throw scriptError(reply);
+    }
+    if (reply[0] === "OK") {
+      return {
+        ballotId,
+        roundId,
+        epoch,
+        choices: ballot.choices,
+        receivedAt: new Date(Number(reply[1])).toISOString(),
+        hash: reply[2] ?? "",
+      };
+    }
+    const prior = parseRecord(roundId, epoch, reply[1] ?? "").receipt;
+    if (!sameChoices(prior.choices, ballot.choices)) {
+      throw new AppError("IDEMPOTENCY_MISMATCH", "This idempotency key was used for a ballot with other choices.");
+    }
+    return prior;
+  }
+
+  /**
+   * One run of cast-ballot.lua for the ballots of one round that arrived in the same event-loop turn: the epoch
+   * and time zone worked out once for all of them, one reply per ballot. Whatever fails the batch as a whole
+   * (Redis unreachable, the round gone, an epoch that keeps changing) fails each of its ballots the same way.
+   */
+  private async castBatch(roundId: string, ballots: BallotFields[]): Promise<BallotAnswer[]> {
     const keys = roundKeys(roundId);
-    const run = async (epoch: number): Promise<string[]> => {
+    const perBallot = ballots.flat();
+    const run = async (epoch: number): Promise<BatchReply> => {
       const epochKeys = keys.epoch(epoch);
       for (let attempt = 0; ; attempt++) {
         const zone = this.zoneHints.get(roundId) ?? DEFAULT_TIME_ZONE;
         const day = this.day(zone);
-        const result = await scripts.castBallot.run(
+        const result = await scripts.castBallot.run<BatchReply>(
           this.redis,
           [
             keys.meta,
@@ -122,11 +181,6 @@ export class BallotsService {
           ],
           [
             epoch,
-            voter,
-            ballotId,
-            ballot.idempotencyKey ?? "",
-            ballot.choices.join(","),
-            ticket,
             zone,
             day.startMs,
             day.endMs,
@@ -134,43 +188,24 @@ export class BallotsService {
             day.prevLabel,
             day.nextLabel,
             this.clockOffsetMs,
-            // Audit extras for the integrity view (ARGV 14-16).
-            extras.ip,
-            extras.network,
-            ballot.sinceLoadMs ?? "",
+            ...perBallot,
           ],
         );
         // A daily round in another zone than the hint: work its day out and run again (once per zone edit).
         if (result[0] !== "ZONE") return result;
-        if (attempt >= 2 || !result[1]) throw new AppError("UNAVAILABLE", "The round's time zone kept changing.");
-        this.zoneHints.set(roundId, result[1]);
+        const zoneNow = result[1];
+        if (attempt >= 2 || typeof zoneNow !== "string" || !zoneNow) {
+          throw new AppError("UNAVAILABLE", "The round's time zone kept changing.");
+        }
+        this.zoneHints.set(roundId, zoneNow);
       }
     };
-    const { epoch, result } = await this.rounds
-      .onCurrentEpoch(roundId, run, this.epochHints.get(roundId))
-      .catch((error: unknown) => {
-        // The script cannot tell a token that was never sent from one that failed to verify; the route can.
-        if (error instanceof AppError && error.code === "INVALID_VOTER_TOKEN" && credential.tokenPresented) {
-          throw new AppError("INVALID_VOTER_TOKEN", "The voter token is not valid.");
-        }
-        throw error;
-      });
+    const { epoch, result } = await this.rounds.onCurrentEpoch(roundId, run, this.epochHints.get(roundId));
     this.epochHints.set(roundId, epoch);
-    if (result[0] === "OK") {
-      return {
-        ballotId,
-        roundId,
-        epoch,
-        choices: ballot.choices,
-        receivedAt: new Date(Number(result[1])).toISOString(),
-        hash: result[2] ?? "",
-      };
-    }
-    const prior = parseRecord(roundId, epoch, result[1] ?? "").receipt;
-    if (!sameChoices(prior.choices, ballot.choices)) {
-      throw new AppError("IDEMPOTENCY_MISMATCH", "This idempotency key was used for a ballot with other choices.");
-    }
-    return prior;
+    // >>> Replication (Redis Cluster, another change): `await confirmReplicated(this.redis, roundId, durability)`
+    // goes here: once per batch, after the script's reply and before any ballot of the batch is answered.
+    // <<< Replication.
+    return result.map((reply) => ({ epoch, reply: reply as string[] }));
   }
 
   /** Counts a refused ballot by reason in the round's current epoch (nothing for a round that does not exist). */

@@ -21,12 +21,13 @@ export class LuaScript {
     return new LuaScript(name, readFileSync(new URL(`../lua/${name}.lua`, import.meta.url), "utf8"));
   }
 
-  async run(redis: Redis, keys: string[], args: (string | number)[]): Promise<string[]> {
+  /** `Reply`: the script's reply shape (most answer a flat list of strings). */
+  async run<Reply = string[]>(redis: Redis, keys: string[], args: (string | number)[]): Promise<Reply> {
     try {
-      return (await redis.evalsha(this.sha, keys.length, ...keys, ...args)) as string[];
+      return (await redis.evalsha(this.sha, keys.length, ...keys, ...args)) as Reply;
     } catch (error) {
       if (!(error instanceof Error) || !error.message.startsWith("NOSCRIPT")) throw error;
-      return (await redis.eval(this.source, keys.length, ...keys, ...args)) as string[];
+      return (await redis.eval(this.source, keys.length, ...keys, ...args)) as Reply;
     }
   }
 }

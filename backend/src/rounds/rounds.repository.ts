@@ -158,10 +158,15 @@ const SCRIPT_ERRORS: Partial<Record<ErrorCode, (detail: string) => string>> = {
 const withCount = (fieldsAndValues: string[]) => [String(fieldsAndValues.length / 2), ...fieldsAndValues];
 const optionIds = (options: Option[]) => options.map((option) => option.id);
 
-function fail(result: string[], messages: typeof SCRIPT_ERRORS = SCRIPT_ERRORS): never {
+/** The AppError of a script's `{'ERR', code, detail?}` reply. */
+export function scriptError(result: string[], messages: typeof SCRIPT_ERRORS = SCRIPT_ERRORS): AppError {
   const code = result[1] as ErrorCode;
   const message = messages[code] ?? SCRIPT_ERRORS[code];
-  throw new AppError(code, message?.(result[2] ?? "") ?? code);
+  return new AppError(code, message?.(result[2] ?? "") ?? code);
+}
+
+function fail(result: string[], messages: typeof SCRIPT_ERRORS = SCRIPT_ERRORS): never {
+  throw scriptError(result, messages);
 }
 
 /** Who may see a round: organisers only until it is first opened (a draft), then everyone. */
@@ -187,12 +192,12 @@ export class RoundsRepository {
    * Runs a script against the current epoch's keys, again with the new epoch when a reset happened between
    * reading the epoch and running the script (the script checks the epoch it was given).
    */
-  async onCurrentEpoch(
+  async onCurrentEpoch<Reply extends unknown[] = string[]>(
     roundId: string,
-    run: (epoch: number) => Promise<string[]>,
+    run: (epoch: number) => Promise<Reply>,
     knownEpoch?: number,
     messages?: typeof SCRIPT_ERRORS,
-  ): Promise<{ epoch: number; result: string[] }> {
+  ): Promise<{ epoch: number; result: Reply }> {
     let epoch = knownEpoch ?? (await this.requireCurrentEpoch(roundId));
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
       const result = await run(epoch);
@@ -201,7 +206,7 @@ export class RoundsRepository {
         continue;
       }
       if (result[0] === "RETRY") continue;
-      if (result[0] === "ERR") fail(result, messages);
+      if (result[0] === "ERR") fail(result as string[], messages);
       return { epoch, result };
     }
     throw new AppError("UNAVAILABLE", "The round kept changing; try again.");
