@@ -5,7 +5,7 @@ import { type BenchBackend, cleanup, startBackend } from "../bench/bench-support
 import { redisUrl } from "../support/backend.js";
 import { Api, createAgent } from "../support/http.js";
 import { randomChoices, seededRandom, smallRound } from "../support/rounds.js";
-import { startTcpProxy, type TcpProxy } from "../support/tcp-proxy.js";
+import { countedUnanswered, startTcpProxy, type TcpProxy } from "../support/tcp-proxy.js";
 import { expectCountedExactlyOnce, sendLikeAPhone } from "./ballot-ledger.js";
 import { envNumber, faultProfile } from "./profile.js";
 
@@ -17,11 +17,6 @@ const KILLS = envNumber("FAULT_KILLS", 1);
  * send ballots with idempotency keys to both; one backend dies by SIGKILL mid-load, its phones retry on the
  * other with the same key. Every acknowledged ballot is counted exactly once.
  */
-/** Ballots the ballot script counted (each its own `{'OK', atMs, hash}` in the batch's reply: `*3 $2 OK`) whose replies a proxy is holding back. */
-function countedUnanswered(proxy: TcpProxy): number {
-  return proxy.heldBytes().toString("latin1").split("*3\r\n$2\r\nOK\r\n").length - 1;
-}
-
 describe("kill -9 of a backend under ballot load", () => {
   const agent = createAgent(128);
   const proxies: TcpProxy[] = [];

@@ -9,7 +9,7 @@ import { redisUrl } from "../support/backend.js";
 import { Api, createAgent } from "../support/http.js";
 import { nginxMissing, type RunningNginx, startNginx } from "../support/nginx.js";
 import { randomChoices, seededRandom, smallRound } from "../support/rounds.js";
-import { startTcpProxy, type TcpProxy } from "../support/tcp-proxy.js";
+import { countedUnanswered, startTcpProxy, type TcpProxy } from "../support/tcp-proxy.js";
 import { EVENT_TIMEOUT_MS } from "../support/wait.js";
 
 /**
@@ -33,11 +33,6 @@ type Screen = Socket<ServerToClientEvents, ClientToServerEvents>;
 interface Running {
   backend: BenchBackend;
   proxy: TcpProxy;
-}
-
-/** Ballots the ballot script counted (`{'OK', atMs, hash}`: `*3 $2 OK`) whose replies a proxy is holding back. */
-function countedUnanswered(proxy: TcpProxy): number {
-  return proxy.heldBytes().toString("latin1").split("*3\r\n$2\r\nOK\r\n").length - 1;
 }
 
 /** Polls `check` every 5 ms until it holds (true) or `timeoutMs` has passed (false). */

@@ -138,3 +138,11 @@ export async function startTcpProxy(redisUrl: string): Promise<TcpProxy> {
     },
   };
 }
+
+/**
+ * Ballots the ballot script counted whose replies `proxy` is holding back: each counted ballot has its own
+ * `{'OK', atMs, hash}` in the script's reply (`*3 $2 OK` on the wire), in a batch's reply too.
+ */
+export function countedUnanswered(proxy: TcpProxy): number {
+  return proxy.heldBytes().toString("latin1").split("*3\r\n$2\r\nOK\r\n").length - 1;
+}
