@@ -1,14 +1,16 @@
 import { randomUUID } from "node:crypto";
 import { type BallotReceipt, type BallotRequest, DEFAULT_TIME_ZONE, type ErrorCode } from "@lb/common";
-import type { Redis } from "ioredis";
+import type { BallotDurability } from "../config.js";
 import { AppError } from "../http/app-error.js";
 import { type LocalDay, localDay } from "../integrity/local-day.js";
 import { ticketHash } from "../integrity/ticket-code.js";
 import { roundKeys } from "../redis/keys.js";
 import { scripts } from "../redis/lua-script.js";
+import type { RedisClient } from "../redis/redis-client.js";
 import type { RoundsRepository } from "../rounds/rounds.repository.js";
 import type { StatsRepository } from "../stats/stats.repository.js";
 import { voterHash } from "../voters/voter-token.js";
+import { confirmReplicated } from "./replication.js";
 
 /**
  * A credential record in an epoch, as cast-ballot.lua writes it: "ballotId|idempotencyKey|choices|atMs|day|hash"
@@ -51,6 +53,9 @@ export interface BallotsOptions {
   voterSecret: string;
   /** Test-only shift of the clock deciding daily rounds' days (ServerConfig.testClockOffsetMs); 0 in production. */
   clockOffsetMs?: number;
+  /** BALLOT_DURABILITY (default local) and, when replicated, the connection its WAITs block (ballots/replication.ts). */
+  durability?: BallotDurability;
+  replicaConnection?: RedisClient;
 }
 
 export class BallotsService {
@@ -61,14 +66,16 @@ export class BallotsService {
   /** The current local day per zone, worked out again once the clock passes its end. */
   private readonly days = new Map<string, LocalDay>();
   private readonly clockOffsetMs: number;
+  private readonly durability: BallotDurability;
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly rounds: RoundsRepository,
     private readonly stats: StatsRepository,
     private readonly options: BallotsOptions,
   ) {
     this.clockOffsetMs = options.clockOffsetMs ?? 0;
+    this.durability = options.durability ?? { mode: "local" };
   }
 
   /** Now, as daily rounds count days (the test-only offset included). */
@@ -156,6 +163,8 @@ export class BallotsService {
         throw error;
       });
     this.epochHints.set(roundId, epoch);
+    // Counted or replayed: acknowledged only once a replica has it too, when BALLOT_DURABILITY says so.
+    await confirmReplicated(this.options.replicaConnection ?? this.redis, roundId, this.durability);
     if (result[0] === "OK") {
       return {
         ballotId,
