@@ -67,7 +67,9 @@ export function dataNodes(redis: RedisClient): Redis[] {
 }
 
 /** Runs a command that concerns one process (INFO, CONFIG, FLUSHALL, SCAN) on each data node. */
-export function execEach<T>(redis: RedisClient, run: (node: Redis) => Promise<T>): Promise<T[]> {
+export async function execEach<T>(redis: RedisClient, run: (node: Redis) => Promise<T>): Promise<T[]> {
+  // A cluster client knows its masters once it has connected and read the slots (a lazy one not before a command).
+  if (isCluster(redis) && redis.status !== "ready") await redis.ping();
   return Promise.all(dataNodes(redis).map(run));
 }
 
