@@ -8,6 +8,7 @@ export { DataDirInUseError } from "./redis/data-dir-lock.js";
 export { roundIndexKey, roundKeys } from "./redis/keys.js";
 export { scripts } from "./redis/lua-script.js";
 export {
+  closeRedisClient,
   createRedisClient,
   dataNodes,
   execEach,

@@ -16,7 +16,7 @@ import { createLogger, type Logger } from "./observability/log.js";
 import { DataDirInUseError } from "./redis/data-dir-lock.js";
 import { configKey } from "./redis/keys.js";
 import type { RedisClient } from "./redis/redis-client.js";
-import { createRedisClient } from "./redis/redis-client.js";
+import { closeRedisClient, createRedisClient } from "./redis/redis-client.js";
 import { checkRedisDurability } from "./redis/redis-durability.js";
 import { RedisServerNotFoundError, type RedisServerProcess, startRedisServer } from "./redis/redis-server-process.js";
 import { DEMO_ROUND_ID, seedDemoRound } from "./rounds/demo-round.js";
@@ -184,7 +184,7 @@ async function serve(env: EnvConfig): Promise<void> {
     shuttingDown = true;
     if (!worker) logger.info(`${signal}: shutting down`);
     await server.close();
-    await redis.quit().catch(() => undefined);
+    await closeRedisClient(redis);
     await managed?.stop();
     process.exit(0);
   };
@@ -251,7 +251,7 @@ async function primary(env: EnvConfig): Promise<void> {
     shuttingDown = true;
     logger.info(`${signal}: shutting down`);
     await stopWorkers();
-    await redis.quit().catch(() => undefined);
+    await closeRedisClient(redis);
     await managed?.stop();
     process.exit(0);
   };

@@ -25,7 +25,7 @@ import { EventRooms, registerEventRooms } from "./realtime/event-rooms.js";
 import { LiveHub } from "./realtime/live-hub.js";
 import { servesSockets, takesBallots, withoutBallots } from "./realtime/process-role.js";
 import { type IoServer, registerRealtime, roomEmitter } from "./realtime/realtime.js";
-import type { RedisClient } from "./redis/redis-client.js";
+import { closeRedisClient, type RedisClient } from "./redis/redis-client.js";
 import { RoundsRepository } from "./rounds/rounds.repository.js";
 import { ShowRepository, showDue } from "./show/show.repository.js";
 import { StatsRepository } from "./stats/stats.repository.js";
@@ -205,7 +205,7 @@ export function createServer(deps: ServerDeps): LeaderboardServer {
       httpServer.closeIdleConnections();
       await closed;
       uninstrumentRedis();
-      await replicaConnection?.quit().catch(() => replicaConnection.disconnect());
+      if (replicaConnection) await closeRedisClient(replicaConnection);
     })();
     return closing;
   };

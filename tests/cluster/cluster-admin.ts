@@ -1,7 +1,10 @@
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import type { RedisTarget } from "@lb/backend";
+import type { BallotReceipt } from "@lb/common";
 import { Redis } from "ioredis";
+import { sendLikeAPhone } from "../faults/ballot-ledger.js";
+import type { Api } from "../support/http.js";
 import { uniqueRoundId } from "../support/rounds.js";
 
 const run = promisify(execFile);
@@ -20,7 +23,7 @@ export interface NodeInfo {
 export class ClusterAdmin {
   private readonly clients = new Map<number, Redis>();
 
-  constructor(private readonly ports: number[]) {}
+  constructor(private readonly ports: readonly number[]) {}
 
   static of(target: RedisTarget): ClusterAdmin {
     if (!("cluster" in target)) throw new Error("these tests need the cluster project (LB_TEST_REDIS=cluster)");
@@ -77,6 +80,15 @@ export class ClusterAdmin {
     return range[2][1];
   }
 
+  /** A fresh round id whose slot the master on `port` serves now. */
+  async roundIdOnMaster(port: number, prefix = "on"): Promise<string> {
+    for (let attempt = 0; attempt < 100; attempt++) {
+      const id = uniqueRoundId(prefix);
+      if ((await this.masterOfSlot(await this.slotOfRound(id))) === port) return id;
+    }
+    throw new Error(`no round id found on master ${port}`);
+  }
+
   async slotOfRound(roundId: string): Promise<number> {
     return (await (await this.live()).cluster("KEYSLOT", `lb:{round:${roundId}}:meta`)) as number;
   }
@@ -126,4 +138,61 @@ export class ClusterAdmin {
   close(): void {
     for (const client of this.clients.values()) client.disconnect();
   }
+}
+
+/** Phones voting in a round until stopped or out of voters (each voter once, retrying like the voter page). */
+export interface BallotLoad {
+  receipts: BallotReceipt[];
+  /** Every answer of the ballots that got no receipt after all their tries. */
+  unacknowledged: string[][];
+  /** Resolves once `count` ballots are acknowledged, or the load has ended. */
+  until(count: number): Promise<void>;
+  /** Lets each phone finish the ballot it is sending, then resolves. */
+  stop(): Promise<void>;
+}
+
+export function startBallotLoad(
+  apis: readonly Api[],
+  roundId: string,
+  voters: readonly string[],
+  options: { phones?: number; options?: number; maxAttempts?: number } = {},
+): BallotLoad {
+  const receipts: BallotReceipt[] = [];
+  const unacknowledged: string[][] = [];
+  const waiting: { count: number; resolve: () => void }[] = [];
+  let next = 0;
+  let stopped = false;
+  const wake = (all = false) => {
+    for (const waiter of [...waiting]) {
+      if (!all && receipts.length < waiter.count) continue;
+      waiting.splice(waiting.indexOf(waiter), 1);
+      waiter.resolve();
+    }
+  };
+  const phone = async () => {
+    while (!stopped && next < voters.length) {
+      const index = next++;
+      const choice = String((index % (options.options ?? 4)) + 1);
+      const result = await sendLikeAPhone(apis, roundId, voters[index] as string, [choice], `k-${index}`, {
+        maxAttempts: options.maxAttempts ?? 40,
+        firstApi: index,
+      });
+      if (result.receipt) receipts.push(result.receipt);
+      else unacknowledged.push(result.attempts);
+      wake();
+    }
+  };
+  const done = Promise.all(Array.from({ length: options.phones ?? 6 }, phone)).finally(() => wake(true));
+  return {
+    receipts,
+    unacknowledged,
+    until(count) {
+      if (receipts.length >= count || next >= voters.length) return Promise.resolve();
+      return new Promise((resolve) => waiting.push({ count, resolve }));
+    },
+    async stop() {
+      stopped = true;
+      await done;
+    },
+  };
 }

@@ -1,9 +1,8 @@
-import type { BallotReceipt } from "@lb/common";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { expectCountedExactlyOnce, sendLikeAPhone } from "../faults/ballot-ledger.js";
+import { expectCountedExactlyOnce } from "../faults/ballot-ledger.js";
 import { type Backends, redisTarget, startBackends } from "../support/backend.js";
 import { smallRound } from "../support/rounds.js";
-import { ClusterAdmin } from "./cluster-admin.js";
+import { ClusterAdmin, startBallotLoad } from "./cluster-admin.js";
 
 /** Rounds on the run's Redis Cluster (3 masters, 3 replicas): where they live, and a slot moved under load. */
 
@@ -58,46 +57,17 @@ describe("rounds on a Redis Cluster", () => {
     if (away === undefined) throw new Error("no other master");
 
     const voters = await api.newVoters(400);
-    const receipts: BallotReceipt[] = [];
-    const unacknowledged: string[][] = [];
-    let moved = false;
-    let afterMove = 0;
-    let next = 0;
-    let ballotsFlow = () => {};
-    const flowing = new Promise<void>((resolve) => {
-      ballotsFlow = resolve;
-    });
-    // Phones vote until the slot has gone and come back and 50 more ballots are in (or the voters run out).
-    const phone = async () => {
-      while (next < voters.length && (!moved || afterMove < 50)) {
-        const index = next++;
-        const result = await sendLikeAPhone(
-          apis,
-          round.id,
-          voters[index] as string,
-          [String((index % 4) + 1)],
-          `k-${index}`,
-          {
-            maxAttempts: 40,
-            firstApi: index,
-          },
-        );
-        if (result.receipt) receipts.push(result.receipt);
-        else unacknowledged.push(result.attempts);
-        if (receipts.length >= 30) ballotsFlow();
-        if (moved) afterMove += 1;
-      }
-    };
-    const load = Promise.all(Array.from({ length: 6 }, phone)).finally(ballotsFlow);
-    // Start moving once ballots flow, so that the migration meets writes.
-    await flowing;
+    const load = startBallotLoad(apis, round.id, voters);
+    // Start moving once ballots flow, so that the migration meets writes; then 50 more after it is back.
+    await load.until(30);
     await admin.reshard(home, away);
     expect(await admin.masterOfSlot(0)).toBe(away);
-    const duringFirst = receipts.length;
+    const duringFirst = load.receipts.length;
     await admin.reshard(away, home);
     expect(await admin.masterOfSlot(0)).toBe(home);
-    moved = true;
-    await load;
+    await load.until(load.receipts.length + 50);
+    await load.stop();
+    const { receipts, unacknowledged } = load;
 
     console.log(
       `[cluster] slot 0 moved ${home} -> ${away} -> ${home} under load: ${receipts.length} ballots acknowledged ` +

@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import type { AddressInfo } from "node:net";
 import {
+  closeRedisClient,
   createRedisClient,
   createServer,
   DEFAULT_VOTER_LIMITS,
@@ -144,6 +145,6 @@ async function stopBackend(backend: RunningBackend): Promise<void> {
   try {
     await backend.server.close();
   } finally {
-    if (backend.redis.status !== "end") await backend.redis.quit().catch(() => backend.redis.disconnect());
+    await closeRedisClient(backend.redis);
   }
 }

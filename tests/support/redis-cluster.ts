@@ -28,10 +28,16 @@ export interface TestRedisCluster {
   /** Seeds for the backend's client (`REDIS_CLUSTER_NODES`): every node. */
   nodes: { host: string; port: number }[];
   processes: ClusterNode[];
-  /** kill -9 of one node (it stays dead). */
+  /** kill -9 of one node (it stays dead until `restart`). */
   kill(port: number): void;
-  /** Resolves once every live node says `cluster_state:ok` and every slot's master has a live, synced replica or none left. */
-  waitHealthy(options?: { replicas?: boolean }): Promise<void>;
+  /** Starts a killed node again on its port and files: it rejoins, as a replica of whoever took its slots. */
+  restart(port: number): Promise<void>;
+  /**
+   * Resolves once every live node says `cluster_state:ok`; with `replicas` (default) once every replica's link to
+   * its master is up; with `failed`, once every live node has marked that node failed and taken its slots away
+   * (its replica was promoted).
+   */
+  waitHealthy(options?: { replicas?: boolean; failed?: number }): Promise<void>;
   /** Ports of the masters, and the master of a slot, as the live nodes say now. */
   masters(): Promise<number[]>;
   masterOfSlot(slot: number): Promise<number>;
@@ -100,6 +106,14 @@ async function ask<T>(port: number, command: (redis: Redis) => Promise<T>): Prom
   } finally {
     redis.disconnect();
   }
+}
+
+/** CLUSTER NODES says the node on `port` has failed (not just suspected: `fail?`) and serves no slot. */
+function failedWithoutSlots(nodes: string, port: number): boolean {
+  const line = nodes.split("\n").find((entry) => entry.includes(`:${port}@`));
+  if (!line) return false;
+  const fields = line.trim().split(" ");
+  return /(^|,)fail(,|$)/.test(fields[2] ?? "") && fields.length <= 8;
 }
 
 const field = (text: string, name: string) => new RegExp(`^${name}:(.*)$`, "m").exec(text)?.[1]?.trim();
@@ -186,7 +200,12 @@ export async function startRedisCluster(): Promise<TestRedisCluster> {
         const node = processes.find((candidate) => candidate.port === port);
         node?.process?.kill("SIGKILL");
       },
-      async waitHealthy({ replicas = true } = {}) {
+      async restart(port) {
+        const node = processes.find((candidate) => candidate.port === port);
+        if (!node) throw new Error(`no cluster node on ${port}`);
+        node.process = await startNode(node);
+      },
+      async waitHealthy({ replicas = true, failed }: { replicas?: boolean; failed?: number } = {}) {
         const deadline = Date.now() + START_TIMEOUT_MS;
         for (;;) {
           const states = await Promise.all(
@@ -194,6 +213,7 @@ export async function startRedisCluster(): Promise<TestRedisCluster> {
               ask(node.port, async (redis) => ({
                 info: (await redis.cluster("INFO")) as string,
                 replication: await redis.info("replication"),
+                nodes: (await redis.cluster("NODES")) as string,
               })).catch(() => null),
             ),
           );
@@ -203,7 +223,8 @@ export async function startRedisCluster(): Promise<TestRedisCluster> {
               field(state.info, "cluster_state") === "ok" &&
               (!replicas ||
                 field(state.replication, "role") === "master" ||
-                field(state.replication, "master_link_status") === "up"),
+                field(state.replication, "master_link_status") === "up") &&
+              (failed === undefined || failedWithoutSlots(state.nodes, failed)),
           );
           if (ok) return;
           if (Date.now() > deadline) throw new Error(`the cluster did not become healthy in ${START_TIMEOUT_MS} ms`);

@@ -1,7 +1,7 @@
 import type { BallotDurability } from "../config.js";
 import { AppError } from "../http/app-error.js";
 import { roundKeys } from "../redis/keys.js";
-import type { RedisClient } from "../redis/redis-client.js";
+import { isCluster, type RedisClient } from "../redis/redis-client.js";
 
 /** The marker's lifetime: long enough to outlive any WAIT, short enough that idle rounds keep no extra key. */
 const MARKER_TTL_MS = 60_000;
@@ -47,16 +47,25 @@ export function confirmReplicated(redis: RedisClient, roundId: string, durabilit
   return entry.next;
 }
 
-async function waitForReplica(redis: RedisClient, roundId: string, timeoutMs: number): Promise<void> {
+async function waitForReplica(redis: RedisClient, roundId: string, timeoutMs: number, again = false): Promise<void> {
   const replies = await redis
     .pipeline()
     .set(roundKeys(roundId).replicated, Date.now(), "PX", MARKER_TTL_MS)
     .wait(1, timeoutMs)
     .exec();
-  for (const [error] of replies ?? []) if (error) throw error;
+  const error = replies?.find(([failed]) => failed)?.[0];
+  if (error) {
+    // After a failover the old master's port may answer as a replica: SET gets MOVED but WAIT another error, and
+    // ioredis follows a pipeline's MOVED only when every command got it. Read the slots again, then try once more.
+    if (!again && isCluster(redis) && /^MOVED\b/.test(error.message)) {
+      await new Promise<void>((resolve) => redis.refreshSlotsCache(() => resolve()));
+      return waitForReplica(redis, roundId, timeoutMs, true);
+    }
+    throw error;
+  }
   const replicas = Number(replies?.[1]?.[1] ?? 0);
   if (replicas >= 1) return;
-  const error = new AppError("UNAVAILABLE", "No replica confirmed the ballot in time; send it again.");
-  error.headers = { "Retry-After": String(RETRY_AFTER_SECONDS) };
-  throw error;
+  const refusal = new AppError("UNAVAILABLE", "No replica confirmed the ballot in time; send it again.");
+  refusal.headers = { "Retry-After": String(RETRY_AFTER_SECONDS) };
+  throw refusal;
 }

@@ -57,6 +57,24 @@ export function createRedisClient(
   return redis;
 }
 
+/** How long a closing client waits for QUIT's answer before it just drops its connections. */
+const QUIT_TIMEOUT_MS = 2_000;
+
+/**
+ * Closes a client: QUIT (pending replies are read first), or a plain disconnect when it is not answered in time. A
+ * cluster client waits for every node's answer to QUIT, and a dead node never answers.
+ */
+export async function closeRedisClient(redis: RedisClient): Promise<void> {
+  if (redis.status === "end") return;
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, QUIT_TIMEOUT_MS);
+  });
+  await Promise.race([redis.quit().catch(() => undefined), late]);
+  clearTimeout(timer);
+  redis.disconnect();
+}
+
 export function isCluster(redis: RedisClient): redis is Cluster {
   return redis.isCluster;
 }
