@@ -16,7 +16,7 @@ import { createLogger, type Logger } from "./observability/log.js";
 import { DataDirInUseError } from "./redis/data-dir-lock.js";
 import { configKey } from "./redis/keys.js";
 import type { RedisClient } from "./redis/redis-client.js";
-import { closeRedisClient, createRedisClient } from "./redis/redis-client.js";
+import { closeRedisClient, createRedisClient, execEach } from "./redis/redis-client.js";
 import { checkRedisDurability } from "./redis/redis-durability.js";
 import { RedisServerNotFoundError, type RedisServerProcess, startRedisServer } from "./redis/redis-server-process.js";
 import { DEMO_ROUND_ID, seedDemoRound } from "./rounds/demo-round.js";
@@ -141,6 +141,7 @@ async function serve(env: EnvConfig): Promise<void> {
   const redis = redisClient(target);
   await redis.connect();
   if (externalRedis(env) && !worker) logDurability(await checkRedisDurability(redis));
+  if (!worker) await checkReplicas(redis, env);
 
   const adminTokenFromEnv = env.ADMIN_TOKEN;
   const config = {
@@ -214,6 +215,7 @@ async function primary(env: EnvConfig): Promise<void> {
   const redis = redisClient(target);
   await redis.connect();
   if (externalRedis(env)) logDurability(await checkRedisDurability(redis));
+  await checkReplicas(redis, env);
   if (env.METRICS_TOKEN) aggregateWorkerMetrics();
   const adminToken = await sharedSecret(redis, "admin-token", env.ADMIN_TOKEN);
   // Made here once, so that the workers read it instead of racing to create it.
@@ -275,6 +277,25 @@ async function primary(env: EnvConfig): Promise<void> {
   });
   started = true;
   await printStartup(env, port, { token: adminToken, fromEnv: !!env.ADMIN_TOKEN }, seeded, rounds);
+}
+
+/**
+ * BALLOT_DURABILITY=replicated refuses every ballot of a master without a connected replica: say so at start
+ * rather than on the first ballot.
+ */
+async function checkReplicas(redis: RedisClient, env: EnvConfig): Promise<void> {
+  if (env.BALLOT_DURABILITY !== "replicated") return;
+  const counts = await execEach(redis, async (node) => {
+    const info = await node.info("replication");
+    return Number(/^connected_slaves:(\d+)/m.exec(info)?.[1] ?? 0);
+  }).catch(() => null);
+  if (counts === null) logger.warn("BALLOT_DURABILITY=replicated: could not read INFO replication");
+  else if (counts.some((count) => count === 0)) {
+    logger.warn(
+      "BALLOT_DURABILITY=replicated, but a Redis master has no connected replica: its ballots get 503 UNAVAILABLE " +
+        "until one is connected",
+    );
+  } else logger.info(`BALLOT_DURABILITY=replicated: every master has a replica (${counts.join(", ")})`);
 }
 
 /** The check of an external Redis's persistence: a warning when it cannot keep every acknowledged ballot. */

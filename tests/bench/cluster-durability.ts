@@ -8,6 +8,7 @@
  * A benchmark, not a test: it prints figures. Bounded in count (--voters) and time (--time-limit), traffic only to
  * 127.0.0.1, every process it started is stopped at the end, on error and on Ctrl-C. BENCHMARKS.md records results.
  */
+import { randomBytes } from "node:crypto";
 import os from "node:os";
 import { parseArgs } from "node:util";
 import type { RoundView } from "@lb/common";
@@ -75,11 +76,17 @@ async function main(): Promise<number> {
   onCleanup(() => cluster.stop());
   const nodes = cluster.nodes.map((node) => `${node.host}:${node.port}`).join(",");
 
+  // Both backends take the same voter tokens: one secret for both (as backends sharing a Redis do).
+  const secrets = {
+    ADMIN_TOKEN: randomBytes(24).toString("base64url"),
+    VOTER_TOKEN_SECRET: randomBytes(32).toString("hex"),
+  };
   const backends = new Map<(typeof MODES)[number], BenchBackend>();
   for (const mode of MODES) {
     backends.set(
       mode,
       await startBackend("", {
+        ...secrets,
         REDIS_CLUSTER_NODES: nodes,
         BALLOT_DURABILITY: mode,
         BALLOT_REPLICA_ACK_TIMEOUT_MS: String(options.timeoutMs),
