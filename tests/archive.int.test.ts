@@ -1,5 +1,5 @@
+import { type RedisClient, scanKeys } from "@lb/backend";
 import type { RoundSummary, RoundView, ScreenKeyResponse } from "@lb/common";
-import type { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Backends, startBackends, testRedisClient } from "./support/backend.js";
 import { type Api, expectError, expectStatus } from "./support/http.js";
@@ -8,7 +8,7 @@ import { type BoardSocket, connectSocket, joinBoard, joinBoardAck, waitFor } fro
 
 let backends: Backends;
 let api: Api;
-let redis: Redis;
+let redis: RedisClient;
 const sockets: BoardSocket[] = [];
 
 beforeAll(async () => {
@@ -28,11 +28,7 @@ const publicIds = async () =>
 
 /** Every key under the round's hash tag. */
 async function roundKeysIn(roundId: string): Promise<string[]> {
-  const found: string[] = [];
-  for await (const batch of redis.scanStream({ match: `lb:{round:${roundId}}:*`, count: 1000 })) {
-    found.push(...(batch as string[]));
-  }
-  return found;
+  return scanKeys(redis, `lb:{round:${roundId}}:*`);
 }
 
 async function closedRoundWithBallot(): Promise<RoundView> {

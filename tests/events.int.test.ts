@@ -1,3 +1,4 @@
+import { scanKeys } from "@lb/backend";
 import type { Ack, EventImported, EventImportInput, EventScreenView, EventView } from "@lb/common";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { type Backends, startBackends, testRedisClient } from "./support/backend.js";
@@ -125,7 +126,7 @@ describe("events over HTTP", () => {
   it("keeps each event under its own hash tag and in the index", async () => {
     const round = await api.createRound(smallRound(2));
     const event = await createEvent([round.id]);
-    expect(await redis.keys(`lb:{event:${event.id}}*`)).toEqual([`lb:{event:${event.id}}:meta`]);
+    expect(await scanKeys(redis, `lb:{event:${event.id}}*`)).toEqual([`lb:{event:${event.id}}:meta`]);
     expect(await redis.zscore("lb:events", event.id)).not.toBeNull();
   });
 
@@ -185,7 +186,7 @@ describe("importing an event as one file", () => {
     );
     expectError(await api.admin("GET", `/api/rounds/${good.id}`), "ROUND_NOT_FOUND");
     expectError(await api.admin("GET", `/api/events/${eventId}`), "EVENT_NOT_FOUND");
-    expect(await redis.keys(`lb:{round:${good.id}}*`)).toEqual([]);
+    expect(await scanKeys(redis, `lb:{round:${good.id}}*`)).toEqual([]);
   });
 
   it("is bounded by the organiser body limit", async () => {

@@ -4,8 +4,8 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
+import type { RedisClient } from "@lb/backend";
 import type { BallotReceipt, Leaderboard, Publication, PublishedLogLine, ReplayFeed } from "@lb/common";
-import type { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Backends, startBackends, testRedisClient } from "./support/backend.js";
 import { type Api, expectError, expectStatus } from "./support/http.js";
@@ -17,7 +17,7 @@ const verifyScript = new URL("./bench/verify-log.mjs", import.meta.url).pathname
 
 let backends: Backends;
 let api: Api;
-let redis: Redis;
+let redis: RedisClient;
 
 beforeAll(async () => {
   // Checkpoints every 3 entries, so that `?at=` mixes a checkpoint with a partial read in every answer below.

@@ -1,6 +1,5 @@
-import { roundKeys } from "@lb/backend";
+import { type RedisClient, roundKeys } from "@lb/backend";
 import { type BallotReceipt, LIMITS } from "@lb/common";
-import type { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Backends, startBackends, testRedisClient } from "./support/backend.js";
 import { type Api, expectError } from "./support/http.js";
@@ -9,7 +8,7 @@ import { smallRound } from "./support/rounds.js";
 
 let backends: Backends;
 let api: Api;
-let redis: Redis;
+let redis: RedisClient;
 
 beforeAll(async () => {
   // TRUST_PROXY: X-Forwarded-For is the client address the audit log hashes.

@@ -8,7 +8,7 @@ import { fileURLToPath } from "node:url";
 import { createLogger, createRedisClient, createServer, DEFAULT_VOTER_LIMITS, defaultServerConfig } from "@lb/backend";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startMain, type WatchedProcess } from "./faults/redis-support.js";
-import { type Backends, redisUrl, startBackends } from "./support/backend.js";
+import { type Backends, mainRedisEnv, redisTarget, startBackends } from "./support/backend.js";
 import { Api, createAgent, expectError, expectStatus, type HttpResponse } from "./support/http.js";
 import { smallRound } from "./support/rounds.js";
 import { type BoardSocket, connectSocket, joinBoard, waitFor } from "./support/wait.js";
@@ -221,7 +221,7 @@ describe("request logs", () => {
         done();
       },
     });
-    const redis = createRedisClient(redisUrl(), () => {});
+    const redis = createRedisClient(redisTarget(), () => {});
     const config = defaultServerConfig({ adminToken: "admin-token-for-logs-0123", voterTokenSecret: "s".repeat(40) });
     const server = createServer({ config, redis, logger: createLogger("debug", sink) });
     try {
@@ -315,7 +315,7 @@ describe.runIf(process.platform === "linux")("/metrics with WORKERS=2", () => {
   });
 
   it("answers every worker's ballots summed, whichever worker takes the scrape", async () => {
-    main = startMain({ DATA_DIR: dir, WORKERS: "2", VOTER_LIMITS: "off", METRICS_TOKEN });
+    main = startMain({ DATA_DIR: dir, WORKERS: "2", VOTER_LIMITS: "off", METRICS_TOKEN, ...mainRedisEnv() });
     const listening = await main.waitForLine(/^listening on (http:\/\/\S+) \(2 worker processes\)$/);
     const token = (await main.waitForLine(/admin token: +(\S+)/))[1] as string;
     // A new connection per request: the primary hands connections to the workers in turn.

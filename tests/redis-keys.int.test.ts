@@ -1,5 +1,4 @@
-import { roundKeys } from "@lb/backend";
-import type { Redis } from "ioredis";
+import { type RedisClient, roundKeys, scanKeys } from "@lb/backend";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Backends, startBackends, testRedisClient } from "./support/backend.js";
 import type { Api } from "./support/http.js";
@@ -7,7 +6,7 @@ import { smallRound } from "./support/rounds.js";
 
 let backends: Backends;
 let api: Api;
-let redis: Redis;
+let redis: RedisClient;
 
 beforeAll(async () => {
   backends = await startBackends(1);
@@ -20,15 +19,9 @@ afterAll(async () => {
   await backends?.close();
 });
 
+/** Every key matching, on every node of a cluster. */
 async function scan(match: string): Promise<string[]> {
-  const keys = new Set<string>();
-  let cursor = "0";
-  do {
-    const [next, batch] = await redis.scan(cursor, "MATCH", match, "COUNT", 1000);
-    for (const key of batch) keys.add(key);
-    cursor = next;
-  } while (cursor !== "0");
-  return [...keys].sort();
+  return (await scanKeys(redis, match)).sort();
 }
 
 /** Everything a key holds, as text, whatever its type. */

@@ -1,7 +1,6 @@
 import { randomBytes } from "node:crypto";
-import { roundKeys, scripts } from "@lb/backend";
+import { type RedisClient, roundKeys, scanKeys, scripts } from "@lb/backend";
 import type { BallotReceipt, IssuedTicket, RoundView, TicketBatchCreated, TicketBatchList } from "@lb/common";
-import type { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Backends, startBackends, testRedisClient } from "./support/backend.js";
 import { type Api, type BallotResponse, expectError, expectStatus } from "./support/http.js";
@@ -16,7 +15,7 @@ import { connectSocket, joinBoard } from "./support/wait.js";
 let backends: Backends;
 let api: Api;
 let other: Api;
-let redis: Redis;
+let redis: RedisClient;
 
 beforeAll(async () => {
   backends = await startBackends(2);
@@ -269,13 +268,7 @@ describe("what Redis keeps of tickets", () => {
     const { tickets } = await createTickets(api, round.id, "Secret", 20);
     for (const ticket of tickets.slice(0, 5))
       expectStatus(await castTicket(api, round.id, ticket.code, ["1"], "k"), 201);
-    const keys: string[] = [];
-    let cursor = "0";
-    do {
-      const [next, batch] = await redis.scan(cursor, "MATCH", `lb:{round:${round.id}}:*`, "COUNT", 1000);
-      keys.push(...batch);
-      cursor = next;
-    } while (cursor !== "0");
+    const keys = await scanKeys(redis, `lb:{round:${round.id}}:*`);
     expect(keys).toContain(roundKeys(round.id).tickets);
     let everything = keys.join("\n");
     for (const key of keys) {

@@ -1,5 +1,5 @@
+import { type RedisClient, scanKeys } from "@lb/backend";
 import type { BallotReceipt, RoundView } from "@lb/common";
-import type { Redis } from "ioredis";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { expectCountedExactlyOnce, sendLikeAPhone } from "./faults/ballot-ledger.js";
 import { type Backends, startBackends, testRedisClient } from "./support/backend.js";
@@ -9,7 +9,7 @@ import { type BoardSocket, connectSocket, joinBoard, record } from "./support/wa
 
 let backends: Backends;
 let api: Api;
-let redis: Redis;
+let redis: RedisClient;
 const sockets: BoardSocket[] = [];
 
 beforeAll(async () => {
@@ -30,14 +30,7 @@ const undo = (roundId: string, body?: unknown) =>
 
 /** Every key of one epoch of a round, by SCAN. */
 async function epochKeys(roundId: string, epoch: number): Promise<string[]> {
-  const found: string[] = [];
-  let cursor = "0";
-  do {
-    const [next, keys] = await redis.scan(cursor, "MATCH", `lb:{round:${roundId}}:e:${epoch}:*`, "COUNT", 500);
-    cursor = next;
-    found.push(...keys);
-  } while (cursor !== "0");
-  return found;
+  return scanKeys(redis, `lb:{round:${roundId}}:e:${epoch}:*`);
 }
 
 describe("undo reset", () => {

@@ -4,6 +4,7 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { isAlive, startMain, type WatchedProcess, waitForExit } from "./faults/redis-support.js";
+import { mainRedisEnv } from "./support/backend.js";
 import { Api, expectStatus } from "./support/http.js";
 import { smallRound } from "./support/rounds.js";
 
@@ -37,7 +38,8 @@ describe.runIf(process.platform === "linux")("WORKERS=2", () => {
   it("starts two workers on one port, counts every ballot once, replaces a dead worker, stops on SIGTERM", async () => {
     const dataDir = mkdtempSync(path.join(os.tmpdir(), "lb-workers-"));
     dirs.push(dataDir);
-    const main = startMain({ DATA_DIR: dataDir, WORKERS: "2", VOTER_LIMITS: "off" });
+    // On the cluster project the workers get the cluster's seeds from their primary (LB_WORKER_REDIS_TARGET).
+    const main = startMain({ DATA_DIR: dataDir, WORKERS: "2", VOTER_LIMITS: "off", ...mainRedisEnv() });
     started.push(main);
     const listening = await main.waitForLine(/^listening on (http:\/\/\S+) \(2 worker processes\)$/);
     const token = (await main.waitForLine(/admin token: +(\S+)/))[1] as string;

@@ -6,7 +6,6 @@ import { type AdminSessionResponse, type PublicUrlResponse, RoundIdSchema } from
 import compression from "compression";
 import express, { type RequestHandler } from "express";
 import helmet, { strictTransportSecurity } from "helmet";
-import type { Redis } from "ioredis";
 import { requireAdmin } from "./auth/admin-auth.js";
 import type { AuthThrottle } from "./auth/auth-throttle.js";
 import type { FastPathHeaders } from "./ballots/ballot-fast-path.js";
@@ -30,6 +29,7 @@ import type { BoardAccess } from "./leaderboard/board-access.js";
 import type { LeaderboardRepository } from "./leaderboard/leaderboard.repository.js";
 import { leaderboardRouter, NDJSON } from "./leaderboard/leaderboard.routes.js";
 import { metricsRoute } from "./observability/metrics.routes.js";
+import type { RedisClient } from "./redis/redis-client.js";
 import { roundPreloadLink } from "./rounds/round-preload.js";
 import type { RoundsRepository } from "./rounds/rounds.repository.js";
 import { roundsRouter } from "./rounds/rounds.routes.js";
@@ -69,7 +69,7 @@ const READY_PING_TIMEOUT_MS = 1000;
 
 export interface AppDeps {
   config: ServerConfig;
-  redis: Redis;
+  redis: RedisClient;
   rounds: RoundsRepository;
   ballots: BallotsService;
   leaderboard: LeaderboardRepository;
@@ -91,7 +91,7 @@ export interface AppDeps {
   metrics: { text: () => Promise<string>; contentType: string };
 }
 
-async function redisAnswers(redis: Redis): Promise<boolean> {
+async function redisAnswers(redis: RedisClient): Promise<boolean> {
   if (redis.status !== "ready") return false;
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<boolean>((resolve) => {

@@ -1,5 +1,14 @@
 import { describe, expect, it } from "vitest";
-import { ConfigError, defaultHttpLimits, httpLimitsFromEnv, parseEnv, voterLimitsFromEnv } from "./config.js";
+import {
+  ballotDurabilityFromEnv,
+  ConfigError,
+  clusterTargetFromEnv,
+  defaultHttpLimits,
+  defaultServerConfig,
+  httpLimitsFromEnv,
+  parseEnv,
+  voterLimitsFromEnv,
+} from "./config.js";
 import { DEFAULT_VOTER_LIMITS } from "./integrity/voter-limits.js";
 import { connectionsCheckingInterval } from "./server.js";
 
@@ -102,5 +111,70 @@ describe("logs and metrics from the environment", () => {
   it("refuses an unknown level and a short metrics token, naming the variable", () => {
     expect(() => parseEnv({ LOG_LEVEL: "loud" })).toThrow(/LOG_LEVEL/);
     expect(() => parseEnv({ METRICS_TOKEN: "short" })).toThrow(/METRICS_TOKEN/);
+  });
+});
+
+describe("Redis Cluster and ballot durability from the environment", () => {
+  it("defaults to no cluster and local durability", () => {
+    const env = parseEnv({});
+    expect(clusterTargetFromEnv(env)).toBeUndefined();
+    expect(ballotDurabilityFromEnv(env)).toEqual({ mode: "local" });
+    expect(
+      defaultServerConfig({ adminToken: "a".repeat(16), voterTokenSecret: "s".repeat(32) }).ballotDurability,
+    ).toEqual({ mode: "local" });
+  });
+
+  it("reads the seeds, credentials and TLS of a cluster", () => {
+    const env = parseEnv({
+      REDIS_CLUSTER_NODES: "10.0.0.1:7000, redis-b.internal:7001,[::1]:7002",
+      REDIS_CLUSTER_USERNAME: "lb",
+      REDIS_CLUSTER_PASSWORD: "pw",
+      REDIS_CLUSTER_TLS: "true",
+    });
+    expect(clusterTargetFromEnv(env)).toEqual({
+      cluster: {
+        nodes: [
+          { host: "10.0.0.1", port: 7000 },
+          { host: "redis-b.internal", port: 7001 },
+          { host: "::1", port: 7002 },
+        ],
+        username: "lb",
+        password: "pw",
+        tls: true,
+      },
+    });
+    expect(clusterTargetFromEnv(parseEnv({ REDIS_CLUSTER_NODES: "h:1" }))).toEqual({
+      cluster: { nodes: [{ host: "h", port: 1 }], tls: false },
+    });
+  });
+
+  it("refuses REDIS_URL and REDIS_CLUSTER_NODES together, naming the variable", () => {
+    const both = { REDIS_URL: "redis://127.0.0.1:6379", REDIS_CLUSTER_NODES: "127.0.0.1:7000" };
+    expect(() => parseEnv(both)).toThrow(ConfigError);
+    expect(() => parseEnv(both)).toThrow(/REDIS_CLUSTER_NODES: set either REDIS_URL .* not both/);
+  });
+
+  it("refuses seeds that are not host:port, and cluster credentials without a cluster", () => {
+    expect(() => parseEnv({ REDIS_CLUSTER_NODES: "127.0.0.1" })).toThrow(
+      /REDIS_CLUSTER_NODES: "127.0.0.1" is not host:port/,
+    );
+    expect(() => parseEnv({ REDIS_CLUSTER_NODES: "h:70000" })).toThrow(/REDIS_CLUSTER_NODES/);
+    expect(() => parseEnv({ REDIS_CLUSTER_NODES: " , " })).toThrow(/REDIS_CLUSTER_NODES: names no node/);
+    expect(() => parseEnv({ REDIS_CLUSTER_PASSWORD: "pw" })).toThrow(
+      /REDIS_CLUSTER_PASSWORD: needs REDIS_CLUSTER_NODES/,
+    );
+    expect(() => parseEnv({ REDIS_CLUSTER_NODES: "h:1", REDIS_CLUSTER_TLS: "maybe" })).toThrow(/REDIS_CLUSTER_TLS/);
+  });
+
+  it("reads BALLOT_DURABILITY and its timeout", () => {
+    expect(ballotDurabilityFromEnv(parseEnv({ BALLOT_DURABILITY: "replicated" }))).toEqual({
+      mode: "replicated",
+      timeoutMs: 500,
+    });
+    expect(
+      ballotDurabilityFromEnv(parseEnv({ BALLOT_DURABILITY: "replicated", BALLOT_REPLICA_ACK_TIMEOUT_MS: "250" })),
+    ).toEqual({ mode: "replicated", timeoutMs: 250 });
+    expect(() => parseEnv({ BALLOT_DURABILITY: "quorum" })).toThrow(/BALLOT_DURABILITY/);
+    expect(() => parseEnv({ BALLOT_REPLICA_ACK_TIMEOUT_MS: "0" })).toThrow(/BALLOT_REPLICA_ACK_TIMEOUT_MS/);
   });
 });

@@ -17,6 +17,38 @@ const EnvSchema = z
     HOST: z.string().min(1).default("0.0.0.0"),
     /** Redis to use. Unset: `npm start` runs a private redis-server from PATH with its data in DATA_DIR. */
     REDIS_URL: z.url({ protocol: /^rediss?$/ }).optional(),
+    /** Redis Cluster seeds (comma-separated `host:port`); the client finds the other nodes. Not with REDIS_URL. */
+    REDIS_CLUSTER_NODES: z
+      .string()
+      .optional()
+      .transform((value, ctx) => {
+        if (value === undefined || value.trim() === "") return undefined;
+        const nodes: { host: string; port: number }[] = [];
+        for (const entry of value.split(",").map((part) => part.trim())) {
+          if (entry === "") continue;
+          const match = /^(\[[0-9a-fA-F:]+\]|[^:\s]+):(\d{1,5})$/.exec(entry);
+          const port = Number(match?.[2]);
+          if (!match?.[1] || port < 1 || port > 65_535) {
+            ctx.addIssue({ code: "custom", message: `"${entry}" is not host:port` });
+          } else {
+            nodes.push({ host: match[1].replace(/^\[|\]$/g, ""), port });
+          }
+        }
+        return nodes;
+      }),
+    /** ACL user of every cluster node (unset: the default user). */
+    REDIS_CLUSTER_USERNAME: z.string().min(1).optional(),
+    /** Password of every cluster node. */
+    REDIS_CLUSTER_PASSWORD: z.string().min(1).optional(),
+    /** Connect to the cluster nodes over TLS. */
+    REDIS_CLUSTER_TLS: z.stringbool().default(false),
+    /**
+     * When a ballot is acknowledged: `local` once its master ran the script (a master that dies before its replica
+     * copied it may lose it); `replicated` once WAIT says a replica has it too (else 503 UNAVAILABLE, retried).
+     */
+    BALLOT_DURABILITY: z.enum(["local", "replicated"]).default("local"),
+    /** `replicated`: how long a ballot waits for a replica's acknowledgement before it is answered 503 UNAVAILABLE. */
+    BALLOT_REPLICA_ACK_TIMEOUT_MS: z.coerce.number().int().min(10).max(60_000).default(500),
     /** Where the private redis-server keeps its append-only file, snapshot, password and lock (made private: 700). */
     DATA_DIR: z
       .string()
@@ -148,6 +180,27 @@ function isOrigin(value: string): boolean {
   }
 }
 
+/** What the Redis client connects to: one Redis (a URL) or a Redis Cluster (seeds and their credentials). */
+export type RedisTarget =
+  | { url: string }
+  | { cluster: { nodes: { host: string; port: number }[]; username?: string; password?: string; tls: boolean } };
+
+/** The cluster target of the environment, or undefined when it names none (REDIS_URL or a private redis-server). */
+export function clusterTargetFromEnv(env: EnvConfig): RedisTarget | undefined {
+  if (!env.REDIS_CLUSTER_NODES) return undefined;
+  return {
+    cluster: {
+      nodes: env.REDIS_CLUSTER_NODES,
+      ...(env.REDIS_CLUSTER_USERNAME ? { username: env.REDIS_CLUSTER_USERNAME } : {}),
+      ...(env.REDIS_CLUSTER_PASSWORD ? { password: env.REDIS_CLUSTER_PASSWORD } : {}),
+      tls: env.REDIS_CLUSTER_TLS,
+    },
+  };
+}
+
+/** When a ballot is acknowledged (BALLOT_DURABILITY, BALLOT_REPLICA_ACK_TIMEOUT_MS); see ballots/replication.ts. */
+export type BallotDurability = { mode: "local" } | { mode: "replicated"; timeoutMs: number };
+
 export type ProcessRole = "all" | "ingest" | "live";
 
 /** What `createServer` needs: secrets resolved, nothing read from the environment. */
@@ -186,6 +239,8 @@ export interface ServerConfig {
   publicUrl?: string;
   /** METRICS_TOKEN: bearer token of `GET /metrics`; undefined: the endpoint answers 404. */
   metricsToken?: string;
+  /** BALLOT_DURABILITY: acknowledge a ballot once its master has it (`local`) or once a replica has it too. */
+  ballotDurability: BallotDurability;
   /**
    * TEST ONLY, never read from the environment: milliseconds added to the clock that decides the calendar day
    * of `daily` rounds (Redis TIME in cast-ballot.lua, Date.now() in Node), so a test can cross midnight
@@ -238,6 +293,12 @@ export function voterLimitsFromEnv(env: EnvConfig): VoterLimitsConfig {
   };
 }
 
+export function ballotDurabilityFromEnv(env: EnvConfig): BallotDurability {
+  return env.BALLOT_DURABILITY === "replicated"
+    ? { mode: "replicated", timeoutMs: env.BALLOT_REPLICA_ACK_TIMEOUT_MS }
+    : { mode: "local" };
+}
+
 export function parseEnv(env: Record<string, string | undefined>): EnvConfig {
   const result = EnvSchema.superRefine((parsed, ctx) => {
     if (parsed.VOTER_LIMIT_HARD_RATE < parsed.VOTER_LIMIT_SOFT_RATE) {
@@ -249,6 +310,22 @@ export function parseEnv(env: Record<string, string | undefined>): EnvConfig {
     }
     if (parsed.CHALLENGE_MAX_COST < parsed.CHALLENGE_MIN_COST) {
       ctx.addIssue({ code: "custom", message: "must be at least CHALLENGE_MIN_COST", path: ["CHALLENGE_MAX_COST"] });
+    }
+    if (parsed.REDIS_URL && parsed.REDIS_CLUSTER_NODES) {
+      ctx.addIssue({
+        code: "custom",
+        message: "set either REDIS_URL (one Redis) or REDIS_CLUSTER_NODES (a Redis Cluster), not both",
+        path: ["REDIS_CLUSTER_NODES"],
+      });
+    }
+    if (parsed.REDIS_CLUSTER_NODES?.length === 0) {
+      ctx.addIssue({ code: "custom", message: "names no node", path: ["REDIS_CLUSTER_NODES"] });
+    }
+    const clusterOnly = ["REDIS_CLUSTER_USERNAME", "REDIS_CLUSTER_PASSWORD"] as const;
+    for (const name of clusterOnly) {
+      if (parsed[name] !== undefined && !parsed.REDIS_CLUSTER_NODES) {
+        ctx.addIssue({ code: "custom", message: "needs REDIS_CLUSTER_NODES", path: [name] });
+      }
     }
   }).safeParse(env);
   if (!result.success) {
@@ -279,6 +356,7 @@ export function defaultServerConfig(
     voterLimits: DEFAULT_VOTER_LIMITS,
     integrityScanLimit: 50_000,
     history: { checkpointEntries: 2_000, cachedEpochs: 16, replayFrames: 1200 },
+    ballotDurability: { mode: "local" },
     ...overrides,
   };
 }

@@ -1,13 +1,22 @@
 /** What other packages (tests, benchmarks) may use of the backend. */
 export { createApp } from "./app.js";
-export { defaultServerConfig, parseEnv, type ServerConfig } from "./config.js";
+export { type BallotDurability, defaultServerConfig, parseEnv, type RedisTarget, type ServerConfig } from "./config.js";
 export { DEFAULT_VOTER_LIMITS, type VoterLimitsConfig } from "./integrity/voter-limits.js";
 export { parseAuditEntry } from "./leaderboard/leaderboard.repository.js";
 export { createLogger, type Logger } from "./observability/log.js";
 export { DataDirInUseError } from "./redis/data-dir-lock.js";
 export { roundIndexKey, roundKeys } from "./redis/keys.js";
 export { scripts } from "./redis/lua-script.js";
-export { createRedisClient } from "./redis/redis-client.js";
+export {
+  closeRedisClient,
+  createRedisClient,
+  dataNodes,
+  execEach,
+  isCluster,
+  isRetryableRedisError,
+  type RedisClient,
+  scanKeys,
+} from "./redis/redis-client.js";
 export { checkRedisDurability } from "./redis/redis-durability.js";
 export {
   type AppendFsync,

@@ -1,13 +1,22 @@
 import cluster, { type Worker } from "node:cluster";
 import { randomBytes } from "node:crypto";
-import type { Redis } from "ioredis";
-import { ConfigError, type EnvConfig, httpLimitsFromEnv, parseEnv, voterLimitsFromEnv } from "./config.js";
+import {
+  ballotDurabilityFromEnv,
+  ConfigError,
+  clusterTargetFromEnv,
+  type EnvConfig,
+  httpLimitsFromEnv,
+  parseEnv,
+  type RedisTarget,
+  voterLimitsFromEnv,
+} from "./config.js";
 import { startupUrls } from "./http/public-url.js";
 import { aggregateWorkerMetrics, askPrimaryForMetrics, shareWithPrimary } from "./observability/cluster-metrics.js";
 import { createLogger, type Logger } from "./observability/log.js";
 import { DataDirInUseError } from "./redis/data-dir-lock.js";
 import { configKey } from "./redis/keys.js";
-import { createRedisClient } from "./redis/redis-client.js";
+import type { RedisClient } from "./redis/redis-client.js";
+import { closeRedisClient, createRedisClient, execEach } from "./redis/redis-client.js";
 import { checkRedisDurability } from "./redis/redis-durability.js";
 import { RedisServerNotFoundError, type RedisServerProcess, startRedisServer } from "./redis/redis-server-process.js";
 import { DEMO_ROUND_ID, seedDemoRound } from "./rounds/demo-round.js";
@@ -17,7 +26,7 @@ import { createServer, type LeaderboardServer } from "./server.js";
 /** The only file that reads process.env and listens. */
 
 /** A secret from the environment, or one generated once and kept in Redis so every backend and restart agrees. */
-async function sharedSecret(redis: Redis, name: string, fromEnv: string | undefined): Promise<string> {
+async function sharedSecret(redis: RedisClient, name: string, fromEnv: string | undefined): Promise<string> {
   if (fromEnv) return fromEnv;
   await redis.set(configKey(name), randomBytes(32).toString("base64url"), "NX");
   const value = await redis.get(configKey(name));
@@ -34,16 +43,18 @@ let managed: RedisServerProcess | undefined;
  */
 let logger: Logger = createLogger("info");
 
-/** The ioredis client of this process, its connection errors logged (the factory stays as it is). */
-function redisClient(url: string) {
-  return createRedisClient(url, (error) => logger.error(`redis: ${error.message}`));
+/** The ioredis client of this process (a Redis or a Cluster), its connection errors logged. */
+function redisClient(target: RedisTarget) {
+  return createRedisClient(target, (error) => logger.error(`redis: ${error.message}`));
 }
 
 /** The port is taken or not ours to take: one line for the operator, no stack. */
 class ListenError extends Error {}
 
-async function connectRedis(env: EnvConfig): Promise<string> {
-  if (env.REDIS_URL) return env.REDIS_URL;
+async function connectRedis(env: EnvConfig): Promise<RedisTarget> {
+  const cluster = clusterTargetFromEnv(env);
+  if (cluster) return cluster;
+  if (env.REDIS_URL) return { url: env.REDIS_URL };
   managed = await startRedisServer({
     dir: env.DATA_DIR,
     appendOnly: true,
@@ -55,7 +66,7 @@ async function connectRedis(env: EnvConfig): Promise<string> {
     `started redis-server (pid ${managed.pid}) on port ${managed.port} with its data in ${env.DATA_DIR} ` +
       "(appendfsync always, password in redis-password there; restarted if it dies)",
   );
-  return managed.url;
+  return { url: managed.url };
 }
 
 function listen(server: LeaderboardServer, env: EnvConfig): Promise<void> {
@@ -73,8 +84,20 @@ function listen(server: LeaderboardServer, env: EnvConfig): Promise<void> {
   });
 }
 
-/** Given by the cluster primary to its workers: the Redis it started or was given (with its password). */
-const WORKER_REDIS_URL = "LB_WORKER_REDIS_URL";
+/**
+ * Given by the node:cluster primary to its workers, as JSON: the Redis it started or was given (a URL with its
+ * password), or the Redis Cluster target (seeds, credentials, TLS).
+ */
+const WORKER_REDIS_TARGET = "LB_WORKER_REDIS_TARGET";
+
+function workerRedisTarget(): RedisTarget {
+  const json = process.env[WORKER_REDIS_TARGET];
+  if (!json) throw new Error(`${WORKER_REDIS_TARGET} is not set: a worker is started by its primary only`);
+  return JSON.parse(json) as RedisTarget;
+}
+
+/** An external Redis (REDIS_URL) or cluster, whose persistence we check; not the redis-server we started. */
+const externalRedis = (env: EnvConfig) => !!(env.REDIS_URL || env.REDIS_CLUSTER_NODES);
 
 /**
  * A line of the start-up banner: plain text on a terminal (`npm start` by hand), a JSON log line otherwise
@@ -114,10 +137,11 @@ async function printStartup(
 /** One backend: the whole process (WORKERS=1), or one cluster worker (the primary owns Redis and the messages). */
 async function serve(env: EnvConfig): Promise<void> {
   const worker = cluster.isWorker;
-  const url = worker ? (process.env[WORKER_REDIS_URL] ?? "") : await connectRedis(env);
-  const redis = redisClient(url);
+  const target = worker ? workerRedisTarget() : await connectRedis(env);
+  const redis = redisClient(target);
   await redis.connect();
-  if (env.REDIS_URL && !worker) logDurability(await checkRedisDurability(redis));
+  if (externalRedis(env) && !worker) logDurability(await checkRedisDurability(redis));
+  if (!worker) await checkReplicas(redis, env);
 
   const adminTokenFromEnv = env.ADMIN_TOKEN;
   const config = {
@@ -148,6 +172,7 @@ async function serve(env: EnvConfig): Promise<void> {
     ...(env.STATIC_DIR ? { staticDir: env.STATIC_DIR } : {}),
     ...(env.PUBLIC_URL ? { publicUrl: env.PUBLIC_URL } : {}),
     ...(env.METRICS_TOKEN ? { metricsToken: env.METRICS_TOKEN } : {}),
+    ballotDurability: ballotDurabilityFromEnv(env),
   };
   // A worker's /metrics answers with every worker's metrics, collected by the primary (cluster-metrics.ts).
   const server = createServer({ config, redis, logger, ...(worker ? { metricsText: askPrimaryForMetrics } : {}) });
@@ -161,7 +186,7 @@ async function serve(env: EnvConfig): Promise<void> {
     shuttingDown = true;
     if (!worker) logger.info(`${signal}: shutting down`);
     await server.close();
-    await redis.quit().catch(() => undefined);
+    await closeRedisClient(redis);
     await managed?.stop();
     process.exit(0);
   };
@@ -187,10 +212,11 @@ async function serve(env: EnvConfig): Promise<void> {
  * replaced; SIGTERM/SIGINT stop the workers, then Redis.
  */
 async function primary(env: EnvConfig): Promise<void> {
-  const url = await connectRedis(env);
-  const redis = redisClient(url);
+  const target = await connectRedis(env);
+  const redis = redisClient(target);
   await redis.connect();
-  if (env.REDIS_URL) logDurability(await checkRedisDurability(redis));
+  if (externalRedis(env)) logDurability(await checkRedisDurability(redis));
+  await checkReplicas(redis, env);
   if (env.METRICS_TOKEN) aggregateWorkerMetrics();
   const adminToken = await sharedSecret(redis, "admin-token", env.ADMIN_TOKEN);
   // Made here once, so that the workers read it instead of racing to create it.
@@ -203,7 +229,7 @@ async function primary(env: EnvConfig): Promise<void> {
   let shuttingDown = false;
   let failStart: (error: Error) => void = () => {};
   const fork = () => {
-    const worker = cluster.fork({ [WORKER_REDIS_URL]: url });
+    const worker = cluster.fork({ [WORKER_REDIS_TARGET]: JSON.stringify(target) });
     workers.add(worker);
     worker.once("exit", (code, signal) => {
       workers.delete(worker);
@@ -228,7 +254,7 @@ async function primary(env: EnvConfig): Promise<void> {
     shuttingDown = true;
     logger.info(`${signal}: shutting down`);
     await stopWorkers();
-    await redis.quit().catch(() => undefined);
+    await closeRedisClient(redis);
     await managed?.stop();
     process.exit(0);
   };
@@ -252,6 +278,25 @@ async function primary(env: EnvConfig): Promise<void> {
   });
   started = true;
   await printStartup(env, port, { token: adminToken, fromEnv: !!env.ADMIN_TOKEN }, seeded, rounds);
+}
+
+/**
+ * BALLOT_DURABILITY=replicated refuses every ballot of a master without a connected replica: say so at start
+ * rather than on the first ballot.
+ */
+async function checkReplicas(redis: RedisClient, env: EnvConfig): Promise<void> {
+  if (env.BALLOT_DURABILITY !== "replicated") return;
+  const counts = await execEach(redis, async (node) => {
+    const info = await node.info("replication");
+    return Number(/^connected_slaves:(\d+)/m.exec(info)?.[1] ?? 0);
+  }).catch(() => null);
+  if (counts === null) logger.warn("BALLOT_DURABILITY=replicated: could not read INFO replication");
+  else if (counts.some((count) => count === 0)) {
+    logger.warn(
+      "BALLOT_DURABILITY=replicated, but a Redis master has no connected replica: its ballots get 503 UNAVAILABLE " +
+        "until one is connected",
+    );
+  } else logger.info(`BALLOT_DURABILITY=replicated: every master has a replica (${counts.join(", ")})`);
 }
 
 /** The check of an external Redis's persistence: a warning when it cannot keep every acknowledged ballot. */

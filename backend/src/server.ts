@@ -1,7 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { createServer as createHttpServer, type Server as HttpServer } from "node:http";
 import type { Express } from "express";
-import type { Redis } from "ioredis";
 import { Server } from "socket.io";
 import { createApp, securityHeaderValues } from "./app.js";
 import { AuthThrottle } from "./auth/auth-throttle.js";
@@ -26,6 +25,7 @@ import { EventRooms, registerEventRooms } from "./realtime/event-rooms.js";
 import { LiveHub } from "./realtime/live-hub.js";
 import { servesSockets, takesBallots, withoutBallots } from "./realtime/process-role.js";
 import { type IoServer, registerRealtime, roomEmitter } from "./realtime/realtime.js";
+import { closeRedisClient, type RedisClient } from "./redis/redis-client.js";
 import { RoundsRepository } from "./rounds/rounds.repository.js";
 import { ShowRepository, showDue } from "./show/show.repository.js";
 import { StatsRepository } from "./stats/stats.repository.js";
@@ -33,7 +33,7 @@ import { StatsRepository } from "./stats/stats.repository.js";
 export interface ServerDeps {
   config: ServerConfig;
   /** Owned by the caller: close() does not quit it. */
-  redis: Redis;
+  redis: RedisClient;
   /** JSON logs (observability/log.ts); default: info and above on stdout. */
   logger?: Logger;
   /** Where unexpected errors are reported; default: `logger.error`. Tests pass their own to fail on any. */
@@ -84,10 +84,15 @@ export function createServer(deps: ServerDeps): LeaderboardServer {
   const rounds = new RoundsRepository(redis);
   const leaderboard = new LeaderboardRepository(redis, rounds);
   const stats = new StatsRepository(redis);
+  // BALLOT_DURABILITY=replicated: WAIT blocks its connection until a replica answers, so it gets one of its own.
+  const replicaConnection = config.ballotDurability.mode === "replicated" ? redis.duplicate() : undefined;
+  replicaConnection?.on("error", () => {}); // The main client reports the outage (the same Redis).
   const ballots = new BallotsService(redis, rounds, stats, {
     voterSecret: config.voterTokenSecret,
     clockOffsetMs: config.testClockOffsetMs,
     batchMax: config.ballotBatchMax,
+    durability: config.ballotDurability,
+    ...(replicaConnection ? { replicaConnection } : {}),
   });
   const throttle = new AuthThrottle(redis, config.adminAuthFailuresPerMinute, config.adminToken, limiterHit);
   const access = new BoardAccess(redis, rounds, config.adminToken, throttle, config.voterTokenSecret);
@@ -201,6 +206,7 @@ export function createServer(deps: ServerDeps): LeaderboardServer {
       httpServer.closeIdleConnections();
       await closed;
       uninstrumentRedis();
+      if (replicaConnection) await closeRedisClient(replicaConnection);
     })();
     return closing;
   };

@@ -607,7 +607,10 @@ export interface BenchBackend {
   auth: Record<string, string>;
 }
 
-/** The real backend process (`node backend/dist/main.js`) on a free port, with random secrets. */
+/**
+ * The real backend process (`node backend/dist/main.js`) on a free port, with random secrets; on a Redis Cluster
+ * when `env` names REDIS_CLUSTER_NODES (then `redisUrl` is not used).
+ */
 export async function startBackend(
   redisUrl: string,
   env: Record<string, string> = {},
@@ -622,7 +625,7 @@ export async function startBackend(
     {
       PORT: String(port),
       HOST: "127.0.0.1",
-      REDIS_URL: redisUrl,
+      ...(env.REDIS_CLUSTER_NODES ? {} : { REDIS_URL: redisUrl }),
       VOTER_TOKEN_SECRET: randomBytes(32).toString("hex"),
       // Keep the store free of the demo round when it is someone's REDIS_URL.
       SEED_DEMO: "false",

@@ -1,6 +1,6 @@
 import { Agent, request } from "node:http";
+import { type RedisClient, scanKeys } from "@lb/backend";
 import { ERROR_STATUS, isErrorCode } from "@lb/common";
-import type { Redis } from "ioredis";
 import { io, type Socket } from "socket.io-client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Backends, startBackends, testRedisClient } from "../support/backend.js";
@@ -109,14 +109,8 @@ function problemWith(testCase: HttpCase, answer: Answer): string | undefined {
 const MOVED_BY_DESIGN = /:(presence|e:\d+:(rejected|minted|integrity))$/;
 
 /** Every key of a round with its contents, but for the counters that refusals and sockets move by design. */
-async function snapshotRound(redis: Redis, roundId: string): Promise<Record<string, unknown>> {
-  const keys: string[] = [];
-  let cursor = "0";
-  do {
-    const [next, found] = await redis.scan(cursor, "MATCH", `lb:{round:${roundId}}:*`, "COUNT", 500);
-    cursor = next;
-    keys.push(...found);
-  } while (cursor !== "0");
+async function snapshotRound(redis: RedisClient, roundId: string): Promise<Record<string, unknown>> {
+  const keys = await scanKeys(redis, `lb:{round:${roundId}}:*`);
   const snapshot: Record<string, unknown> = {};
   for (const key of keys.filter((key) => !MOVED_BY_DESIGN.test(key)).sort()) {
     const type = await redis.type(key);
@@ -136,7 +130,7 @@ type UntypedSocket = Socket;
 describe("fuzzing every route and socket event", () => {
   const logged: string[] = [];
   let backends: Backends;
-  let redis: Redis;
+  let redis: RedisClient;
   let routes: AppRoute[];
   let roundIds: string[];
   let port: number;

@@ -1,7 +1,14 @@
 import { randomBytes } from "node:crypto";
 import type { AddressInfo } from "node:net";
-import { createRedisClient, createServer, DEFAULT_VOTER_LIMITS, defaultServerConfig } from "@lb/backend";
-import { Redis } from "ioredis";
+import {
+  closeRedisClient,
+  createRedisClient,
+  createServer,
+  DEFAULT_VOTER_LIMITS,
+  defaultServerConfig,
+  type RedisClient,
+  type RedisTarget,
+} from "@lb/backend";
 import { inject } from "vitest";
 import { Api, createAgent } from "./http.js";
 
@@ -13,8 +20,8 @@ export interface RunningBackend {
   url: string;
   api: Api;
   server: LeaderboardServer;
-  /** This backend's own Redis client (the test owns it, as `main.ts` would). */
-  redis: Redis;
+  /** This backend's own Redis client (the test owns it, as `main.ts` would): a Redis, or a Cluster client. */
+  redis: RedisClient;
 }
 
 export interface Backends {
@@ -25,19 +32,36 @@ export interface Backends {
   api: Api;
   adminToken: string;
   config: ServerConfig;
-  redisUrl: string;
+  redisTarget: RedisTarget;
   /** Closes every backend, then its Redis client, then the HTTP agent. Safe to call twice. */
   close(): Promise<void>;
 }
 
-/** The Redis of this run (provided by support/global-setup.ts). */
-export function redisUrl(): string {
-  return inject("redisUrl");
+/** The Redis of this run (provided by support/global-setup.ts): a URL, or a Redis Cluster's seeds. */
+export function redisTarget(): RedisTarget {
+  return inject("redisTarget");
 }
 
-/** A Redis client for tests that look at keys directly. Quit it in afterAll. */
-export function testRedisClient(): Redis {
-  return new Redis(redisUrl(), { lazyConnect: false, maxRetriesPerRequest: 2 });
+/** The run's Redis URL, for files that are about one redis-server process (SINGLE_REDIS_ONLY in vitest.config.ts). */
+export function redisUrl(): string {
+  const target = redisTarget();
+  if (!("url" in target)) throw new Error("this test needs one Redis: list it in SINGLE_REDIS_ONLY (vitest.config.ts)");
+  return target.url;
+}
+
+/**
+ * Environment for a `node backend/dist/main.js` of the test: on the cluster project, REDIS_CLUSTER_NODES; on one
+ * Redis nothing, so that main.js starts its own redis-server in DATA_DIR as `npm start` does.
+ */
+export function mainRedisEnv(): Record<string, string> {
+  const target = redisTarget();
+  if ("url" in target) return {};
+  return { REDIS_CLUSTER_NODES: target.cluster.nodes.map((node) => `${node.host}:${node.port}`).join(",") };
+}
+
+/** A Redis client (or Cluster client) for tests that look at keys directly. Quit it in afterAll. */
+export function testRedisClient(): RedisClient {
+  return createRedisClient(redisTarget(), () => {});
 }
 
 /**
@@ -49,7 +73,7 @@ export function testRedisClient(): Redis {
 export async function startBackends(
   count = 1,
   overrides: Partial<ServerConfig> = {},
-  options: { redisUrl?: string; log?: (message: string, error: unknown) => void } = {},
+  options: { redisUrl?: string; redisTarget?: RedisTarget; log?: (message: string, error: unknown) => void } = {},
 ): Promise<Backends> {
   const config = defaultServerConfig({
     adminToken: `admin-${randomBytes(16).toString("hex")}`,
@@ -61,7 +85,7 @@ export async function startBackends(
     voterLimits: { ...DEFAULT_VOTER_LIMITS, enabled: false },
     ...overrides,
   });
-  const url = options.redisUrl ?? redisUrl();
+  const target = options.redisTarget ?? (options.redisUrl ? { url: options.redisUrl } : redisTarget());
   const agent = createAgent();
   const backends: RunningBackend[] = [];
   const closeAll = async () => {
@@ -72,7 +96,7 @@ export async function startBackends(
   try {
     for (let i = 0; i < count; i++) {
       // Outages are provoked on purpose in some tests; their connection errors are expected, not news.
-      const redis = createRedisClient(url, () => {});
+      const redis = createRedisClient(target, () => {});
       let server: LeaderboardServer;
       try {
         // Like main.ts, serve once Redis answers (until then /readyz says 503, which is right but not under test).
@@ -98,7 +122,7 @@ export async function startBackends(
     api: first.api,
     adminToken: config.adminToken,
     config,
-    redisUrl: url,
+    redisTarget: target,
     close() {
       closing ??= closeAll();
       return closing;
@@ -121,6 +145,6 @@ async function stopBackend(backend: RunningBackend): Promise<void> {
   try {
     await backend.server.close();
   } finally {
-    if (backend.redis.status !== "end") await backend.redis.quit().catch(() => backend.redis.disconnect());
+    await closeRedisClient(backend.redis);
   }
 }

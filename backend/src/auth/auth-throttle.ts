@@ -1,8 +1,8 @@
 import { createHash } from "node:crypto";
-import type { Redis } from "ioredis";
 import { RateLimiterRedis, RateLimiterRes } from "rate-limiter-flexible";
 import { AppError } from "../http/app-error.js";
 import type { LimiterHook } from "../observability/metrics.js";
+import type { RedisClient } from "../redis/redis-client.js";
 
 /** The window the failures are counted in. */
 const WINDOW_SECONDS = 60;
@@ -22,7 +22,7 @@ export class AuthThrottle {
 
   /** `adminToken` names the deployment: backends that share it share the counts, another deployment on the same Redis does not. */
   constructor(
-    redis: Redis,
+    redis: RedisClient,
     private readonly failuresPerMinute: number,
     adminToken: string,
     /** Told of every attempt refused with 429 (the metrics). */

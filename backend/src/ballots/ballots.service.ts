@@ -1,15 +1,17 @@
 import { randomUUID } from "node:crypto";
 import { type BallotReceipt, type BallotRequest, DEFAULT_TIME_ZONE, type ErrorCode } from "@lb/common";
-import type { Redis } from "ioredis";
+import type { BallotDurability } from "../config.js";
 import { AppError } from "../http/app-error.js";
 import { type LocalDay, localDay } from "../integrity/local-day.js";
 import { ticketHash } from "../integrity/ticket-code.js";
 import { roundKeys } from "../redis/keys.js";
 import { scripts } from "../redis/lua-script.js";
+import type { RedisClient } from "../redis/redis-client.js";
 import { type RoundsRepository, scriptError } from "../rounds/rounds.repository.js";
 import type { StatsRepository } from "../stats/stats.repository.js";
 import { voterHash } from "../voters/voter-token.js";
 import { Batcher } from "./ballot-batcher.js";
+import { confirmReplicated } from "./replication.js";
 
 /**
  * A credential record in an epoch, as cast-ballot.lua writes it: "ballotId|idempotencyKey|choices|atMs|day|hash"
@@ -67,6 +69,9 @@ export interface BallotsOptions {
   clockOffsetMs?: number;
   /** Ballots of one round sent to Redis in one script run at most (BALLOT_BATCH_MAX). */
   batchMax: number;
+  /** BALLOT_DURABILITY (default local) and, when replicated, the connection its WAITs block (ballots/replication.ts). */
+  durability?: BallotDurability;
+  replicaConnection?: RedisClient;
 }
 
 export class BallotsService {
@@ -79,15 +84,17 @@ export class BallotsService {
   private readonly clockOffsetMs: number;
   /** Every ballot, from the fast path and the Express route alike, goes through here. */
   private readonly batcher: Batcher<BallotFields, BallotAnswer>;
+  private readonly durability: BallotDurability;
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly rounds: RoundsRepository,
     private readonly stats: StatsRepository,
     private readonly options: BallotsOptions,
   ) {
     this.clockOffsetMs = options.clockOffsetMs ?? 0;
     this.batcher = new Batcher(options.batchMax, (roundId, ballots) => this.castBatch(roundId, ballots));
+    this.durability = options.durability ?? { mode: "local" };
   }
 
   /** Now, as daily rounds count days (the test-only offset included). */
@@ -202,9 +209,9 @@ export class BallotsService {
     };
     const { epoch, result } = await this.rounds.onCurrentEpoch(roundId, run, this.epochHints.get(roundId));
     this.epochHints.set(roundId, epoch);
-    // >>> Replication (Redis Cluster, another change): `await confirmReplicated(this.redis, roundId, durability)`
-    // goes here: once per batch, after the script's reply and before any ballot of the batch is answered.
-    // <<< Replication.
+    // Counted or replayed: acknowledged only once a replica has them too, when BALLOT_DURABILITY says so (one
+    // WAIT per batch, before any ballot of the batch is answered).
+    await confirmReplicated(this.options.replicaConnection ?? this.redis, roundId, this.durability);
     return result.map((reply) => ({ epoch, reply: reply as string[] }));
   }
 

@@ -1,10 +1,10 @@
 import { randomBytes } from "node:crypto";
 import type { EventCreate, EventPatch, EventView, RoundSummary } from "@lb/common";
-import type { Redis } from "ioredis";
 import { sameSecret } from "../auth/admin-auth.js";
 import { AppError } from "../http/app-error.js";
 import { eventIndexKey, eventKeys } from "../redis/keys.js";
 import { LuaScript } from "../redis/lua-script.js";
+import { pipelineGroups, type RedisClient } from "../redis/redis-client.js";
 import type { RoundsRepository } from "../rounds/rounds.repository.js";
 
 /** Kept with the event's own script rather than in the shared list of round scripts. */
@@ -45,7 +45,7 @@ function parseEvent(hash: Record<string, string>): StoredEvent | null {
 /** Events of many rounds: an ordered list of existing rounds and the one screens and phones show now. */
 export class EventsRepository {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly rounds: RoundsRepository,
   ) {}
 
@@ -62,9 +62,10 @@ export class EventsRepository {
   /** Each event's version in one round trip (null: no such event): what the live hub compares each tick. */
   async versions(eventIds: string[]): Promise<(number | null)[]> {
     if (eventIds.length === 0) return [];
-    const pipeline = this.redis.pipeline();
-    for (const id of eventIds) pipeline.hget(eventKeys(id).meta, "version");
-    const replies = (await pipeline.exec()) ?? [];
+    // One pipeline per event on a cluster: each event has its own hash tag.
+    const replies = await pipelineGroups(this.redis, eventIds, (pipeline, id) =>
+      pipeline.hget(eventKeys(id).meta, "version"),
+    );
     return replies.map(([error, value]) => {
       if (error) throw error;
       return value === null ? null : Number(value);

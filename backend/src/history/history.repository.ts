@@ -1,6 +1,6 @@
 import { CHAIN_GENESIS, type Publication, type PublishedLogLine } from "@lb/common";
-import type { Redis } from "ioredis";
 import { roundKeys } from "../redis/keys.js";
+import type { RedisClient } from "../redis/redis-client.js";
 
 /** Audit entries per XRANGE while scanning: large batches, since a scan reads the whole log. */
 const SCAN_BATCH = 5000;
@@ -126,7 +126,7 @@ export class HistoryRepository {
   private readonly indexes = new Map<string, Promise<EpochIndex | null>>();
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly limits: HistoryLimits,
   ) {}
 

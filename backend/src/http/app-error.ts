@@ -2,6 +2,7 @@ import { type ApiErrorBody, ERROR_STATUS, type ErrorCode } from "@lb/common";
 import type { ErrorRequestHandler, RequestHandler } from "express";
 import { noteErrorCode, requestIdOf } from "../observability/http.js";
 import type { LogContext } from "../observability/log.js";
+import { isRetryableRedisError } from "../redis/redis-client.js";
 
 /** The one way to fail a request with a known code; the error middleware turns it into `{ error }`. */
 export class AppError extends Error {
@@ -121,8 +122,9 @@ export function errorMiddleware(
       if (!res.headersSent) res.status(400).end();
       return;
     }
-    // Redis away: the ioredis client reports the outage itself; the request gets a retryable 503.
-    const unavailable = error?.name === "MaxRetriesPerRequestError" || error?.message === "Connection is closed.";
+    // Redis away, or a cluster failing over or moving a slot: the ioredis client reports the outage itself; the
+    // request gets a retryable 503 (a ballot's retry replays its idempotency key).
+    const unavailable = isRetryableRedisError(error);
     if (!unavailable) log("unhandled error", error, { reqId: requestIdOf(res) });
     if (res.headersSent) {
       // A streamed answer (the audit export) failed half-way: the client must see a cut, not a complete file.

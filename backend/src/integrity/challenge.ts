@@ -3,8 +3,8 @@ import type { Challenge, ChallengeSolution } from "@lb/common";
 // ALTCHA's v1 proof of work (SHA-256 of salt + a secret number up to `maxnumber`): its cost is one number, and
 // phones solve it with plain SHA-256, which works on a venue LAN over plain HTTP where WebCrypto does not.
 import { createChallenge, verifySolution } from "altcha-lib/v1";
-import type { Redis } from "ioredis";
 import { usedChallengeKey } from "../redis/keys.js";
+import type { RedisClient } from "../redis/redis-client.js";
 
 export interface ChallengeOptions {
   /** Seconds a challenge may be solved and used in. */
@@ -19,7 +19,7 @@ export class Challenges {
   private readonly hmacKey: string;
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     voterTokenSecret: string,
     private readonly options: ChallengeOptions,
   ) {

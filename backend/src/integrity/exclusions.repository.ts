@@ -1,10 +1,10 @@
 import { randomBytes } from "node:crypto";
 import { type Exclusion, type ExclusionRequest, type ExclusionSelector, LIMITS } from "@lb/common";
-import type { Redis } from "ioredis";
 import { AppError } from "../http/app-error.js";
 import type { LeaderboardRepository } from "../leaderboard/leaderboard.repository.js";
 import { roundKeys } from "../redis/keys.js";
 import { scripts } from "../redis/lua-script.js";
+import type { RedisClient } from "../redis/redis-client.js";
 
 /** How many times a new exclusion id is drawn when one exists already (64 random bits: never in practice). */
 const MAX_ATTEMPTS = 3;
@@ -24,7 +24,7 @@ function selectorOf(request: ExclusionRequest): ExclusionSelector {
  */
 export class ExclusionsRepository {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly leaderboard: LeaderboardRepository,
   ) {}
 

@@ -1,7 +1,7 @@
 import type { AuditLine, IntegrityReport } from "@lb/common";
-import type { Redis } from "ioredis";
 import { parseAuditEntry } from "../leaderboard/leaderboard.repository.js";
 import { roundKeys } from "../redis/keys.js";
+import type { RedisClient } from "../redis/redis-client.js";
 import type { StatsRepository } from "../stats/stats.repository.js";
 import { type AuditAnalysis, analyseAudit } from "./integrity.analysis.js";
 
@@ -25,7 +25,7 @@ export class IntegrityRepository {
   private readonly cache = new Map<string, { seq: number; at: number; analysis: AuditAnalysis; length: number }>();
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly stats: StatsRepository,
     private readonly scanLimit: number,
   ) {}

@@ -1,6 +1,6 @@
 import { BlockList, isIPv4, isIPv6 } from "node:net";
-import type { Redis } from "ioredis";
 import { roundKeys } from "../redis/keys.js";
+import type { RedisClient } from "../redis/redis-client.js";
 import { normalizeIp } from "./client-address.js";
 
 /**
@@ -39,7 +39,7 @@ const CACHE_ROUNDS = 1_000;
 export class RoundNetworks {
   private readonly cache = new Map<string, { until: number; allows: (ip: string) => boolean; reading?: boolean }>();
 
-  constructor(private readonly redis: Redis) {}
+  constructor(private readonly redis: RedisClient) {}
 
   async allows(roundId: string, ip: string): Promise<boolean> {
     const entry = this.cache.get(roundId);

@@ -5,10 +5,10 @@ import {
   type TicketBatchCreate,
   type TicketBatchList,
 } from "@lb/common";
-import type { Redis } from "ioredis";
 import { AppError } from "../http/app-error.js";
 import { roundKeys } from "../redis/keys.js";
 import { scripts } from "../redis/lua-script.js";
+import type { RedisClient } from "../redis/redis-client.js";
 import type { RoundsRepository } from "../rounds/rounds.repository.js";
 import { newTicketCode, ticketHash } from "./ticket-code.js";
 
@@ -18,7 +18,7 @@ const MAX_ATTEMPTS = 3;
 /** The round's tickets in Redis: only keyed hashes of the codes, the batch of each, and per-epoch turnout. */
 export class TicketsRepository {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly rounds: RoundsRepository,
     private readonly secret: string,
   ) {}

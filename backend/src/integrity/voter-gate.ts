@@ -1,10 +1,10 @@
 import { ChallengeSolutionSchema, RoundIdSchema } from "@lb/common";
 import type { Request } from "express";
-import type { Redis } from "ioredis";
 import { AppError } from "../http/app-error.js";
 import { parseBody } from "../http/validate.js";
 import type { LimiterHook, LimiterOutcome } from "../observability/metrics.js";
 import { roundKeys } from "../redis/keys.js";
+import type { RedisClient } from "../redis/redis-client.js";
 import { addressHasher } from "./address-hash.js";
 import { clientAddress } from "./client-address.js";
 import { RoundNetworks } from "./networks.js";
@@ -30,7 +30,7 @@ export class VoterGate {
   private readonly hashAddress: ReturnType<typeof addressHasher>;
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     voterTokenSecret: string,
     config: VoterLimitsConfig,
     /** Told of every request the limits challenge or refuse, and of every solved challenge (the metrics). */

@@ -1,8 +1,8 @@
 import type { Challenge, ChallengeSolution } from "@lb/common";
-import type { Redis } from "ioredis";
 import { BurstyRateLimiter, RateLimiterRedis, RateLimiterRes } from "rate-limiter-flexible";
 import { AppError } from "../http/app-error.js";
 import { voterLimitKeyPrefix } from "../redis/keys.js";
+import type { RedisClient } from "../redis/redis-client.js";
 import { Challenges } from "./challenge.js";
 import type { ClientAddress } from "./client-address.js";
 
@@ -79,7 +79,7 @@ export class VoterLimits {
   readonly challenges: Challenges;
 
   constructor(
-    redis: Redis,
+    redis: RedisClient,
     voterTokenSecret: string,
     private readonly config: VoterLimitsConfig,
   ) {

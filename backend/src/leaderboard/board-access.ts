@@ -1,10 +1,10 @@
 import { type Leaderboard, type LeaderboardUpdate, resultsVisible, type Viewer } from "@lb/common";
-import type { Redis } from "ioredis";
 import { sameSecret } from "../auth/admin-auth.js";
 import type { AuthThrottle } from "../auth/auth-throttle.js";
 import { AppError } from "../http/app-error.js";
 import { ticketHash } from "../integrity/ticket-code.js";
 import { roundKeys } from "../redis/keys.js";
+import type { RedisClient } from "../redis/redis-client.js";
 import type { RoundsRepository } from "../rounds/rounds.repository.js";
 import { publicBoard } from "../show/show-state.js";
 import { voterHash } from "../voters/voter-token.js";
@@ -40,7 +40,7 @@ export interface Grant {
  */
 export class BoardAccess {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly rounds: RoundsRepository,
     private readonly adminToken: string,
     private readonly throttle: AuthThrottle,

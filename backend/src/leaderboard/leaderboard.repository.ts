@@ -7,9 +7,9 @@ import {
   type RoundSummary,
   rankEntries,
 } from "@lb/common";
-import type { Redis } from "ioredis";
 import { AppError } from "../http/app-error.js";
 import { roundKeys } from "../redis/keys.js";
+import { pipelineGroups, type RedisClient } from "../redis/redis-client.js";
 import {
   META_FIELDS,
   metaFromReply,
@@ -119,7 +119,7 @@ export function excludedSummary(excluded: number, reasons: Record<string, string
 
 export class LeaderboardRepository {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly rounds: RoundsRepository,
   ) {}
 
@@ -189,12 +189,11 @@ export class LeaderboardRepository {
   async versions(
     rounds: { roundId: string; epoch: number }[],
   ): Promise<{ epoch: number | null; seq: number; screenKey: string | null }[]> {
-    const pipeline = this.redis.pipeline();
-    for (const { roundId, epoch } of rounds) {
+    // One pipeline on one Redis; one per round on a cluster (a round's keys share a slot, different rounds may not).
+    const replies = await pipelineGroups(this.redis, rounds, (pipeline, { roundId, epoch }) => {
       const keys = roundKeys(roundId);
       pipeline.hmget(keys.meta, "epoch", "screenKey").hget(keys.epoch(epoch).state, "seq");
-    }
-    const replies = (await pipeline.exec()) ?? [];
+    });
     return rounds.map((_, index) => {
       const [metaError, meta] = (replies[index * 2] ?? []) as [Error | null, (string | null)[] | undefined];
       const [seqError, seq] = replies[index * 2 + 1] ?? [];

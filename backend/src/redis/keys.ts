@@ -1,6 +1,9 @@
 /**
- * Every Redis key. All keys of one round share the hash tag `{round:<id>}`, so a round's scripts run on one
- * Redis Cluster slot. A reset starts a new epoch with new keys; earlier epochs stay readable.
+ * Every Redis key. All keys of one round share the hash tag `{round:<id>}`, so a round's scripts, MULTIs and
+ * pipelines run on one Redis Cluster slot. A reset starts a new epoch with new keys; earlier epochs stay readable.
+ * The keys that are not a round's (the indexes, config, limiter counters, used challenges) are only ever touched
+ * one key per command, so they need no shared tag; reads of many rounds or events at once go through
+ * pipelineGroups (redis/redis-client.ts), one pipeline per hash tag on a cluster.
  */
 export const roundIndexKey = "lb:rounds";
 /** ZSET eventId -> creation time (ms): every event of many rounds (backend/src/events). */
@@ -16,6 +19,11 @@ export function roundKeys(roundId: string) {
   return {
     /** HASH id, epoch (current), createdAt, screenKey. */
     meta: `${base}:meta`,
+    /**
+     * STRING, expires: written just before each WAIT of BALLOT_DURABILITY=replicated (ballots/replication.ts), so
+     * that the WAIT covers every earlier write of the round's master.
+     */
+    replicated: `${base}:replicated`,
     /** HASH backendId -> JSON { counts: Record<ClientView, number>, at }: sockets per page, per backend. */
     presence: `${base}:presence`,
     /**

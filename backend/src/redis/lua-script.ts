@@ -1,10 +1,14 @@
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
-import type { Redis } from "ioredis";
+import type { RedisClient } from "./redis-client.js";
 
 /**
- * A Lua script run by EVALSHA, falling back to EVAL once when Redis does not know it yet (after a restart or
- * SCRIPT FLUSH). Keys are always declared, so the scripts run on Redis Cluster too.
+ * A Lua script run by EVALSHA, falling back to EVAL once when Redis does not know it yet (after a restart, a SCRIPT
+ * FLUSH, or on a cluster a failover or a slot moved to a node that never ran it: each node has its own script
+ * cache). NOSCRIPT means the script did not run, so the EVAL cannot count anything twice. Keys are always declared
+ * and share their round's hash tag, so ioredis sends the script to the master of that slot and follows MOVED/ASK
+ * during a migration (tests/cluster/). No script is sent inside a pipeline or MULTI: ioredis does not retry a
+ * pipelined EVALSHA on NOSCRIPT (it keeps the pipeline's order), and this fallback would not see it.
  */
 export class LuaScript {
   private readonly sha: string;
@@ -22,7 +26,7 @@ export class LuaScript {
   }
 
   /** `Reply`: the script's reply shape (most answer a flat list of strings). */
-  async run<Reply = string[]>(redis: Redis, keys: string[], args: (string | number)[]): Promise<Reply> {
+  async run<Reply = string[]>(redis: RedisClient, keys: string[], args: (string | number)[]): Promise<Reply> {
     try {
       return (await redis.evalsha(this.sha, keys.length, ...keys, ...args)) as Reply;
     } catch (error) {

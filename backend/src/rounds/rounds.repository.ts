@@ -18,11 +18,11 @@ import {
   votingEnded,
   votingOpen,
 } from "@lb/common";
-import type { Redis } from "ioredis";
 import { sameSecret } from "../auth/admin-auth.js";
 import { AppError } from "../http/app-error.js";
 import { roundIndexKey, roundKeys } from "../redis/keys.js";
 import { scripts } from "../redis/lua-script.js";
+import { type RedisClient, scanKeys } from "../redis/redis-client.js";
 
 /** How many times a write is retried when a reset or a concurrent edit moved the round under it. */
 const MAX_ATTEMPTS = 5;
@@ -175,7 +175,7 @@ export type RoundAudience = "organisers" | "everyone";
 export class RoundsRepository {
   private readonly optionsCache = new Map<string, Option[]>();
 
-  constructor(private readonly redis: Redis) {}
+  constructor(private readonly redis: RedisClient) {}
 
   async currentEpoch(roundId: string): Promise<number | null> {
     const epoch = await this.redis.hget(roundKeys(roundId).meta, "epoch");
@@ -476,14 +476,11 @@ export class RoundsRepository {
     await scripts.deleteRound.run(this.redis, [keys.meta, keys.epoch(epoch).state, ...late], [""]);
   }
 
-  /** Every key under the round's hash tag, by SCAN (never a blocking KEYS); the store holds a few keys per round epoch. */
-  private async scanRoundKeys(roundId: string, match = `${roundKeys(roundId).meta.slice(0, -"meta".length)}*`) {
-    const found: string[] = [];
-    const stream = this.redis.scanStream({
-      match,
-      count: 1000,
-    });
-    for await (const batch of stream) found.push(...(batch as string[]));
-    return found;
+  /**
+   * Every key under the round's hash tag, by SCAN (never a blocking KEYS) on every data node: on a cluster they all
+   * live on the node of the tag's slot, unless that slot is being migrated. The store holds a few keys per epoch.
+   */
+  private scanRoundKeys(roundId: string, match = `${roundKeys(roundId).meta.slice(0, -"meta".length)}*`) {
+    return scanKeys(this.redis, match);
   }
 }

@@ -1,10 +1,10 @@
 import { readFileSync } from "node:fs";
 import type { FreezeRequest, ShowResponse, ShowSettings } from "@lb/common";
-import type { Redis } from "ioredis";
 import { AppError } from "../http/app-error.js";
 import type { LeaderboardRepository, RoundSnapshot } from "../leaderboard/leaderboard.repository.js";
 import { roundKeys } from "../redis/keys.js";
 import { LuaScript } from "../redis/lua-script.js";
+import type { RedisClient } from "../redis/redis-client.js";
 import type { RoundsRepository } from "../rounds/rounds.repository.js";
 import { lastRevealStep } from "./show-state.js";
 
@@ -30,7 +30,7 @@ const keysOf = (roundId: string, epoch: number) => {
  */
 export class ShowRepository {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly rounds: RoundsRepository,
     private readonly leaderboard: LeaderboardRepository,
   ) {}

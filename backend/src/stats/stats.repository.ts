@@ -1,6 +1,6 @@
 import { type ClientView, type ErrorCode, isErrorCode, LIMITS, type RoundStats } from "@lb/common";
-import type { Redis } from "ioredis";
 import { roundKeys } from "../redis/keys.js";
+import type { RedisClient } from "../redis/redis-client.js";
 
 /** How long a backend's presence report counts; backends report every PRESENCE_INTERVAL_MS. */
 export const PRESENCE_TTL_MS = 6_000;
@@ -14,7 +14,7 @@ export const emptyViewCounts = (): ViewCounts => ({ vote: 0, board: 0, screen: 0
 
 /** The organiser's live panel: ballots per minute, refusals by reason, sockets connected across backends. */
 export class StatsRepository {
-  constructor(private readonly redis: Redis) {}
+  constructor(private readonly redis: RedisClient) {}
 
   async recordRejection(roundId: string, epoch: number, code: ErrorCode): Promise<void> {
     await this.redis.hincrby(roundKeys(roundId).epoch(epoch).rejected, code, 1);
