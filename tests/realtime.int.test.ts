@@ -253,6 +253,23 @@ describe("round notices", () => {
     expect(summary.optionCount).toBe(3);
   });
 
+  it("a join acks with the round as of its snapshot: a change announced before the joiner was in its room is in it", async () => {
+    const round = await api.createOpenRound(smallRound(3));
+    // A screen watches, so the round's base is kept and the change is announced (to the screen) on the next tick.
+    const { socket: screen } = await board(urlA, round.id);
+    const notice = waitFor(screen, "round:updated", (summary) => summary.title === "Renamed before the join");
+    const res = await api.patchRound(round.id, { title: "Renamed before the join" });
+    expect(res.status).toBe(200);
+    await notice;
+    // A phone that loaded the round before the change joins after it was announced: no round:updated will come.
+    const phone = await connectSocket(urlA);
+    sockets.push(phone);
+    const ack = await joinBoardAck(phone, round.id, { view: "vote" });
+    if (!("ok" in ack)) throw new Error(`join failed: ${JSON.stringify(ack)}`);
+    expect(ack.round.revision).toBe(res.body.revision);
+    expect(ack.round.title).toBe("Renamed before the join");
+  });
+
   it("round:reset on reset; a rejoin gives the new epoch's empty board", async () => {
     const round = await api.createOpenRound(smallRound(3));
     const [voter] = await api.newVoters(1);

@@ -1,5 +1,5 @@
 import { describe, expectTypeOf, it } from "vitest";
-import type { Ack, ClientToServerEvents, ServerToClientEvents } from "./events.js";
+import type { Ack, BoardJoinAck, ClientToServerEvents, ServerToClientEvents } from "./events.js";
 import type { BoardJoin, Leaderboard, LeaderboardUpdate, RoundResetNotice, RoundSummary } from "./schemas.js";
 import type { EventJoin, EventLeave, EventView } from "./show-events.js";
 
@@ -11,7 +11,7 @@ describe("Socket.IO event maps", () => {
       "board:join" | "board:leave" | "event:join" | "event:leave"
     >();
     expectTypeOf<Parameters<ClientToServerEvents["board:join"]>[0]>().toEqualTypeOf<BoardJoin>();
-    expectTypeOf<Parameters<Parameters<ClientToServerEvents["board:join"]>[1]>[0]>().toEqualTypeOf<Ack<Leaderboard>>();
+    expectTypeOf<Parameters<Parameters<ClientToServerEvents["board:join"]>[1]>[0]>().toEqualTypeOf<BoardJoinAck>();
   });
 
   it("server notices are past tense with their payloads", () => {

@@ -12,6 +12,12 @@ import type { EventJoin, EventLeave, EventView } from "./show-events.js";
 /** The ack of a client command: the result, or a known error. */
 export type Ack<T> = { ok: T } | { error: ApiError };
 
+/**
+ * The ack of `board:join`: the snapshot, and the round as of that snapshot (what `round:updated` carries). A client
+ * that loaded the round over HTTP before a change and joins after the change was announced learns of it here.
+ */
+export type BoardJoinAck = { ok: Leaderboard; round: RoundSummary } | { error: ApiError };
+
 /** Client commands are imperative. */
 export interface ClientToServerEvents {
   /**
@@ -19,7 +25,7 @@ export interface ClientToServerEvents {
    * shows depends on the caller (see BoardJoinSchema); rejoin after voting and on `round:updated`, when
    * what you may see can change.
    */
-  "board:join": (payload: BoardJoin, ack: (result: Ack<Leaderboard>) => void) => void;
+  "board:join": (payload: BoardJoin, ack: (result: BoardJoinAck) => void) => void;
   "board:leave": (payload: BoardLeave) => void;
   /** Follow an event: the ack carries its public view; `event:updated` follows when the organiser moves on. */
   "event:join": (payload: EventJoin, ack: (result: Ack<EventView>) => void) => void;

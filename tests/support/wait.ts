@@ -1,4 +1,11 @@
-import type { Ack, ApiError, BoardJoin, ClientToServerEvents, Leaderboard, ServerToClientEvents } from "@lb/common";
+import type {
+  ApiError,
+  BoardJoin,
+  BoardJoinAck,
+  ClientToServerEvents,
+  Leaderboard,
+  ServerToClientEvents,
+} from "@lb/common";
 import { io, type Socket } from "socket.io-client";
 
 export type BoardSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
@@ -144,7 +151,7 @@ export async function joinBoardAck(
   extra: Omit<BoardJoin, "roundId"> = {},
   timeoutMs = EVENT_TIMEOUT_MS,
 ) {
-  const ack: Ack<Leaderboard> = await socket.timeout(timeoutMs).emitWithAck("board:join", { roundId, ...extra });
+  const ack: BoardJoinAck = await socket.timeout(timeoutMs).emitWithAck("board:join", { roundId, ...extra });
   return ack;
 }
 

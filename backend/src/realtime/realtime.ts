@@ -281,6 +281,8 @@ export function registerRealtime(
             viewerNow(grant, base.board.epoch, knownKey === undefined ? (grant.screenKey ?? null) : knownKey),
             base,
           ),
+          // The round as of this base: a change announced before this socket was in its room reaches it here.
+          round: base.summary,
         });
       } catch (error) {
         const ackError = errorAck(error);

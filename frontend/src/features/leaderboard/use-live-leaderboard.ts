@@ -63,6 +63,8 @@ export function useLiveLeaderboard(
         }
         current = result.ok;
         setBoard(current);
+        // The round as of the snapshot: a rules or status change announced before this join is known now too.
+        setRound(result.round);
         setError(null);
       });
     };

@@ -57,7 +57,9 @@ export function VoteView({ data, onReload }: { data: VoteData; onReload: () => v
   const waitingForVoter = data.voterToken === null && data.pendingVoter !== undefined;
   const live = useLiveLeaderboard(data.round.id, { view: "vote" }, { connect: !waitingForVoter });
   // The live notice carries the round's current status and rules; the loaded view carries its options.
-  const summary = live.round?.epoch === data.round.epoch ? live.round : null;
+  // (A join's summary may be a tick older than the loaded round: the newer of the two wins.)
+  const summary =
+    live.round?.epoch === data.round.epoch && live.round.revision >= data.round.revision ? live.round : null;
   const round: RoundView = summary ? { ...data.round, ...summary, options: data.round.options } : data.round;
   const board = live.board?.epoch === round.epoch ? live.board : null;
 
