@@ -1,5 +1,5 @@
 import type { BallotReceipt, Option, RoundView } from "@lb/common";
-import { startTransition, useEffect, useMemo, useState } from "react";
+import { startTransition, useCallback, useEffect, useMemo, useRef, useState } from "react";
 import { ErrorNotice, Loading } from "../../components/async-view";
 import { useDocumentTitle } from "../../components/use-document-title";
 import { t } from "../../i18n";
@@ -131,32 +131,46 @@ function whenIdle(work: () => void): { cancel(): void } {
 /**
  * The first view's descriptions are cut to what a collapsed card shows (`descriptionsCut`): once the page is on
  * screen, the whole round is fetched for "show more" and search, and its options replace the cut ones in a
- * transition (the 64 cards render again in short slices, not in one long task). Should that fetch fail, the cut
- * descriptions stay: their cards look the same, "show more" shows less.
+ * transition (the 64 cards render again in short slices, not in one long task). A search asks for them at once
+ * (`wholeNow`): it looks through whole descriptions, not previews. Should that fetch fail, the cut descriptions
+ * stay: their cards look the same, "show more" shows less, a search finds less.
  */
-function useWholeDescriptions(roundId: string, state: AsyncState<VoteData>): AsyncState<VoteData> {
+function useWholeDescriptions(
+  roundId: string,
+  state: AsyncState<VoteData>,
+): { state: AsyncState<VoteData>; wholeNow: () => void } {
   const cutRound = state.status === "done" && state.value.round.descriptionsCut ? state.value.round : null;
   const [whole, setWhole] = useState<{ from: RoundView; options: Option[] } | null>(null);
+  const startNow = useRef(() => {});
   useEffect(() => {
     if (!cutRound) return;
     const controller = new AbortController();
-    const fetchWhole = () =>
+    let started = false;
+    const fetchWhole = () => {
+      if (started) return;
+      started = true;
+      idle.cancel();
       api.getRound(roundId, controller.signal).then(
         (round) => startTransition(() => setWhole({ from: cutRound, options: round.options })),
         () => {},
       );
+    };
     // Once the page is idle: the first paint of the cards (and its network) goes first on a slow phone.
     const idle = whenIdle(fetchWhole);
+    startNow.current = fetchWhole;
     return () => {
+      startNow.current = () => {};
       idle.cancel();
       controller.abort();
     };
   }, [roundId, cutRound]);
-  return useMemo(() => {
+  const wholeNow = useCallback(() => startNow.current(), []);
+  const completed = useMemo((): AsyncState<VoteData> => {
     if (state.status !== "done" || whole?.from !== state.value.round) return state;
     const round = { ...state.value.round, options: whole.options, descriptionsCut: false };
     return { status: "done", value: { ...state.value, round } };
   }, [state, whole]);
+  return { state: completed, wholeNow };
 }
 
 export function VotePage({ roundId }: { roundId: string }) {
@@ -176,7 +190,7 @@ export function VotePage({ roundId }: { roundId: string }) {
 
 function VotePageContent({ roundId }: { roundId: string }) {
   const { state: loaded, reload } = useAsync((signal) => loadVoteData(roundId, signal), [roundId]);
-  const state = useWholeDescriptions(roundId, useWithPendingVoter(loaded));
+  const { state, wholeNow } = useWholeDescriptions(roundId, useWithPendingVoter(loaded));
   useDocumentTitle(state.status === "done" ? state.value.round.title : undefined);
   const unreachable = state.status === "failed" && (state.error.status === 0 || state.error.status >= 500);
 
@@ -210,5 +224,5 @@ function VotePageContent({ roundId }: { roundId: string }) {
     }
     return <ErrorNotice error={state.error} onRetry={reload} />;
   }
-  return <VoteView data={state.value} onReload={reload} />;
+  return <VoteView data={state.value} onReload={reload} onSearch={wholeNow} />;
 }

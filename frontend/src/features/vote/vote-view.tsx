@@ -49,7 +49,16 @@ function reasonText(check: SubmitCheck, needsTicket = false): string | null {
   return t("vote.reason.tooMany", { max: check.max, count: check.count });
 }
 
-export function VoteView({ data, onReload }: { data: VoteData; onReload: () => void }) {
+export function VoteView({
+  data,
+  onReload,
+  onSearch,
+}: {
+  data: VoteData;
+  onReload: () => void;
+  /** The voter started a search (the page then fetches whole descriptions at once if it has only previews). */
+  onSearch: () => void;
+}) {
   const { voterToken, ticket } = data;
   const tickets = data.round.rules.electorate === "tickets";
   // A first visit shows the round before its voter token is there; the live board connects once it is (in the
@@ -174,6 +183,7 @@ export function VoteView({ data, onReload }: { data: VoteData; onReload: () => v
             readOnly={receipt !== null || phase.kind === "ended"}
             mine={receipt?.choices}
             needsTicket={tickets && !ticket}
+            onSearch={onSearch}
           />
         </div>
       ) : (
@@ -301,6 +311,7 @@ function Ballot({
   readOnly,
   mine,
   needsTicket,
+  onSearch,
 }: {
   round: RoundView;
   phase: VotePhase;
@@ -312,6 +323,7 @@ function Ballot({
   mine: readonly string[] | undefined;
   /** A tickets round without a ticket yet: picks can be made, not sent. */
   needsTicket: boolean;
+  onSearch: () => void;
 }) {
   const { minChoices, maxChoices } = round.rules;
   const [selected, setSelected] = useState<readonly string[]>(() => readPicks(round));
@@ -381,7 +393,10 @@ function Ballot({
           placeholder={t("vote.search.placeholder")}
           autoComplete="off"
           enterKeyHint="search"
-          onChange={(event) => setQuery(event.target.value)}
+          onChange={(event) => {
+            setQuery(event.target.value);
+            onSearch();
+          }}
         />
         {query !== "" && (
           <button
