@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { roundKeys, scripts, voterHash } from "@lb/backend";
+import { castBallotKeys, roundKeys, scripts, voterHash } from "@lb/backend";
 import { type BallotReceipt, CHAIN_GENESIS, chainInput } from "@lb/common";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { expectCountedExactlyOnce } from "./faults/ballot-ledger.js";
@@ -29,16 +29,7 @@ describe("ballots counted in batches", () => {
     const round = await api.createOpenRound(smallRound(4, { minChoices: 1, maxChoices: 2 }));
     const keys = roundKeys(round.id);
     const epochKeys = keys.epoch(1);
-    const scriptKeys = [
-      keys.meta,
-      epochKeys.state,
-      epochKeys.tally,
-      epochKeys.voters,
-      epochKeys.audit,
-      epochKeys.minutes,
-      keys.tickets,
-      epochKeys.ticketsUsed,
-    ];
+    const scriptKeys = castBallotKeys(round.id, 1);
     // Epoch 1 of an open round, counted once per epoch: the day figures are unused.
     const shared = ["1", "Asia/Shanghai", 0, 0, "", "", "", 0];
     const ballot = (voter: string, ballotId: string, key: string, choices: string) => [

@@ -2,7 +2,7 @@ import { execFileSync } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { roundKeys, scripts, startRedisServer, voterHash } from "@lb/backend";
+import { castBallotKeys, roundKeys, scripts, startRedisServer, voterHash } from "@lb/backend";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startBackends, testRedisClient } from "./support/backend.js";
@@ -43,16 +43,7 @@ describe("a ballot script delivered twice", () => {
       const round = await api.createOpenRound(smallRound(3));
       const keys = roundKeys(round.id);
       const epochKeys = keys.epoch(1);
-      const scriptKeys = [
-        keys.meta,
-        epochKeys.state,
-        epochKeys.tally,
-        epochKeys.voters,
-        epochKeys.audit,
-        epochKeys.minutes,
-        keys.tickets,
-        epochKeys.ticketsUsed,
-      ];
+      const scriptKeys = castBallotKeys(round.id, 1);
       // An open round counted once per epoch; the day figures are unused (Asia/Shanghai, today). One ballot in
       // the batch: no ticket, no audit extras.
       const args = ["1", "Asia/Shanghai", 0, 0, "", "", "", 0];

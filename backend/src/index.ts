@@ -5,7 +5,7 @@ export { DEFAULT_VOTER_LIMITS, type VoterLimitsConfig } from "./integrity/voter-
 export { parseAuditEntry } from "./leaderboard/leaderboard.repository.js";
 export { createLogger, type Logger } from "./observability/log.js";
 export { DataDirInUseError } from "./redis/data-dir-lock.js";
-export { roundIndexKey, roundKeys } from "./redis/keys.js";
+export { castBallotKeys, roundIndexKey, roundKeys } from "./redis/keys.js";
 export { scripts } from "./redis/lua-script.js";
 export {
   closeRedisClient,

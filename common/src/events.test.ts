@@ -1,6 +1,6 @@
 import { describe, expectTypeOf, it } from "vitest";
 import type { Ack, BoardJoinAck, ClientToServerEvents, ServerToClientEvents } from "./events.js";
-import type { BoardJoin, Leaderboard, LeaderboardUpdate, RoundResetNotice, RoundSummary } from "./schemas.js";
+import type { BoardJoin, LeaderboardUpdate, RoundResetNotice, RoundSummary } from "./schemas.js";
 import type { EventJoin, EventLeave, EventView } from "./show-events.js";
 
 // Type tests: `npm run typecheck` compiles this file, so a change to an event's name or payload that the

@@ -124,6 +124,16 @@ export function progress(line: string): void {
   process.stderr.write(`${line}\n`);
 }
 
+/** The report: the table on stdout, or with `--json` one JSON line on stdout and the table on stderr. */
+export function writeReport(table: string, result: unknown, json: boolean): void {
+  if (json) {
+    progress(table);
+    process.stdout.write(`${JSON.stringify(result)}\n`);
+  } else {
+    process.stdout.write(`${table}\n`);
+  }
+}
+
 export function describeError(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }

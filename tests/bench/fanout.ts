@@ -73,6 +73,7 @@ import {
   throwIfAborted,
   UsageError,
   wholeNumber,
+  writeReport,
 } from "./bench-support.js";
 
 const bareSocketServerScript = fileURLToPath(new URL("./bare-socket-server.ts", import.meta.url));
@@ -1071,12 +1072,7 @@ async function main(): Promise<number> {
   };
 
   const table = renderTable(result);
-  if (options.json) {
-    progress(table);
-    process.stdout.write(`${JSON.stringify(result)}\n`);
-  } else {
-    process.stdout.write(`${table}\n`);
-  }
+  writeReport(table, result, options.json);
   return result.ok ? 0 : 1;
 }
 

@@ -57,6 +57,7 @@ import {
   UsageError,
   type WrkRun,
   wholeNumber,
+  writeReport,
 } from "./bench-support.js";
 
 const bareServerScript = fileURLToPath(new URL("./bare-server.ts", import.meta.url));
@@ -562,12 +563,7 @@ async function main(): Promise<number> {
   };
 
   const table = renderTable(result);
-  if (options.json) {
-    progress(table);
-    process.stdout.write(`${JSON.stringify(result)}\n`);
-  } else {
-    process.stdout.write(`${table}\n`);
-  }
+  writeReport(table, result, options.json);
   return result.ok ? 0 : 1;
 }
 

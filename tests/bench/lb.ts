@@ -49,6 +49,7 @@ import {
   UsageError,
   type WrkRun,
   wholeNumber,
+  writeReport,
 } from "./bench-support.js";
 
 const USAGE = `Usage: npm run bench:lb -- [options]
@@ -301,12 +302,7 @@ async function main(): Promise<number> {
     ...warnings.map((warning) => `warning: ${warning}`),
   ];
   const table = lines.join("\n");
-  if (options.json) {
-    progress(table);
-    process.stdout.write(`${JSON.stringify(result)}\n`);
-  } else {
-    process.stdout.write(`${table}\n`);
-  }
+  writeReport(table, result, options.json);
   return result.ok ? 0 : 1;
 }
 

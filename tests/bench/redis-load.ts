@@ -39,6 +39,7 @@ import {
   throwIfAborted,
   UsageError,
   wholeNumber,
+  writeReport,
 } from "./bench-support.js";
 
 const USAGE = `Usage: npm run bench:redis-load -- [options]
@@ -275,12 +276,7 @@ async function main(): Promise<number> {
     warnings,
   };
   const table = renderTable(rows, options);
-  if (options.json) {
-    progress(table);
-    process.stdout.write(`${JSON.stringify(result)}\n`);
-  } else {
-    process.stdout.write(`${table}\n`);
-  }
+  writeReport(table, result, options.json);
   return failures.size > 0 ? 1 : 0;
 }
 

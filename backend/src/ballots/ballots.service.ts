@@ -4,7 +4,7 @@ import type { BallotDurability } from "../config.js";
 import { AppError } from "../http/app-error.js";
 import { type LocalDay, localDay } from "../integrity/local-day.js";
 import { ticketHash } from "../integrity/ticket-code.js";
-import { roundKeys } from "../redis/keys.js";
+import { castBallotKeys, roundKeys } from "../redis/keys.js";
 import { scripts } from "../redis/lua-script.js";
 import type { RedisClient } from "../redis/redis-client.js";
 import { type RoundsRepository, scriptError } from "../rounds/rounds.repository.js";
@@ -167,37 +167,22 @@ export class BallotsService {
    * (Redis unreachable, the round gone, an epoch that keeps changing) fails each of its ballots the same way.
    */
   private async castBatch(roundId: string, ballots: BallotFields[]): Promise<BallotAnswer[]> {
-    const keys = roundKeys(roundId);
     const perBallot = ballots.flat();
     const run = async (epoch: number): Promise<BatchReply> => {
-      const epochKeys = keys.epoch(epoch);
       for (let attempt = 0; ; attempt++) {
         const zone = this.zoneHints.get(roundId) ?? DEFAULT_TIME_ZONE;
         const day = this.day(zone);
-        const result = await scripts.castBallot.run<BatchReply>(
-          this.redis,
-          [
-            keys.meta,
-            epochKeys.state,
-            epochKeys.tally,
-            epochKeys.voters,
-            epochKeys.audit,
-            epochKeys.minutes,
-            keys.tickets,
-            epochKeys.ticketsUsed,
-          ],
-          [
-            epoch,
-            zone,
-            day.startMs,
-            day.endMs,
-            day.label,
-            day.prevLabel,
-            day.nextLabel,
-            this.clockOffsetMs,
-            ...perBallot,
-          ],
-        );
+        const result = await scripts.castBallot.run<BatchReply>(this.redis, castBallotKeys(roundId, epoch), [
+          epoch,
+          zone,
+          day.startMs,
+          day.endMs,
+          day.label,
+          day.prevLabel,
+          day.nextLabel,
+          this.clockOffsetMs,
+          ...perBallot,
+        ]);
         // A daily round in another zone than the hint: work its day out and run again (once per zone edit).
         if (result[0] !== "ZONE") return result;
         const zoneNow = result[1];

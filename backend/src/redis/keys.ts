@@ -107,3 +107,19 @@ export function eventKeys(eventId: string) {
     meta: `${base}:meta`,
   };
 }
+
+/** KEYS of cast-ballot.lua, in the script's order, for a round's epoch. */
+export function castBallotKeys(roundId: string, epoch: number): string[] {
+  const keys = roundKeys(roundId);
+  const epochKeys = keys.epoch(epoch);
+  return [
+    keys.meta,
+    epochKeys.state,
+    epochKeys.tally,
+    epochKeys.voters,
+    epochKeys.audit,
+    epochKeys.minutes,
+    keys.tickets,
+    epochKeys.ticketsUsed,
+  ];
+}
