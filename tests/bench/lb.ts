@@ -17,6 +17,7 @@ import { parseArgs } from "node:util";
 import type { RecountResult } from "@lb/common";
 import { io } from "socket.io-client";
 import { type RunningNginx, startNginx } from "../support/nginx.js";
+import { startRedisCluster } from "../support/redis-cluster.js";
 import type { BoardSocket } from "../support/wait.js";
 import {
   abortable,
@@ -62,6 +63,8 @@ const USAGE = `Usage: npm run bench:lb -- [options]
   --latency-ballots N ballots sent one at a time for the latency part (default 200, at --latency-rate per s)
   --latency-rate N    (default 20)
   --time-limit S      abort the whole run after S seconds (default 600)
+  --cluster           the backends on a Redis Cluster (3 masters + 3 replicas from redis-server, as the tests
+                      start it) instead of one Redis; Redis CPU is then not split out
   --json              print one machine-readable JSON line on stdout (the table goes to stderr)
   --help              this text
 
@@ -76,6 +79,7 @@ interface Options {
   latencyBallots: number;
   latencyRate: number;
   timeLimitS: number;
+  cluster: boolean;
   json: boolean;
 }
 
@@ -92,6 +96,7 @@ function parseOptions(argv: string[]): Options {
         "latency-ballots": { type: "string", default: "200" },
         "latency-rate": { type: "string", default: "20" },
         "time-limit": { type: "string", default: "600" },
+        cluster: { type: "boolean", default: false },
         json: { type: "boolean", default: false },
         help: { type: "boolean", default: false },
       },
@@ -107,6 +112,7 @@ function parseOptions(argv: string[]): Options {
     latencyBallots: wholeNumber("latency-ballots", values["latency-ballots"], 1, 10_000),
     latencyRate: wholeNumber("latency-rate", values["latency-rate"], 1, 1000),
     timeLimitS: wholeNumber("time-limit", values["time-limit"], 10, 3600),
+    cluster: values.cluster,
     json: values.json,
   };
 }
@@ -129,6 +135,17 @@ interface Run {
 /** The median (the lower middle of an even count: bench-support's percentile). */
 const median = (values: number[]) => percentile(Float64Array.from(values).sort(), 0.5);
 
+/** One private Redis (or REDIS_URL), or with --cluster a Redis Cluster whose seeds the backends get instead. */
+async function startTarget(
+  cluster: boolean,
+): Promise<{ url: string; pid: number | undefined; label: string; clusterNodes?: string }> {
+  if (!cluster) return startRedis("always");
+  const started = await startRedisCluster();
+  onCleanup(() => started.stop());
+  const clusterNodes = started.nodes.map((node) => `${node.host}:${node.port}`).join(",");
+  return { url: "", pid: undefined, label: `a Redis Cluster (${started.nodes.length} nodes)`, clusterNodes };
+}
+
 async function main(): Promise<number> {
   const options = parseOptions(process.argv.slice(2));
   startTimeLimit(options.timeLimitS);
@@ -136,12 +153,13 @@ async function main(): Promise<number> {
   const problems: string[] = [];
   const warnings: string[] = [];
   const background = await checkQuietMachine(warnings);
-  const { url: redisUrl, pid: redisPid, label: redisLabel } = await startRedis("always");
+  const { url: redisUrl, pid: redisPid, label: redisLabel, clusterNodes } = await startTarget(options.cluster);
   const secrets = {
     ADMIN_TOKEN: randomBytes(24).toString("base64url"),
     VOTER_TOKEN_SECRET: randomBytes(32).toString("hex"),
     TRUST_PROXY: "true",
     METRICS_TOKEN: randomBytes(24).toString("base64url"),
+    ...(clusterNodes ? { REDIS_CLUSTER_NODES: clusterNodes } : {}),
   };
   const most = Math.max(...options.backends);
   const backends: BenchBackend[] = [];
