@@ -910,30 +910,13 @@ export async function runPaced(
   rate: number,
   connections: number,
 ): Promise<PacedRun> {
-  const { dir, file } = ballotsFile(ballots);
-  const child = spawn(process.execPath, [pacedScript, file, String(port), urlPath, String(rate), String(connections)], {
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  children.add(child);
-  onCleanup(() => {
-    if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
-  });
-  let result: string | undefined;
-  const tail: string[] = [];
-  onLines(child.stdout, (line) => {
-    if (line.startsWith("PACED_RESULT ")) result = line.slice("PACED_RESULT ".length);
-    else tail.push(line);
-  });
-  onLines(child.stderr, (line) => tail.push(line));
-  const exit = await abortable(
-    new Promise<string>((resolve) => {
-      child.once("error", (error) => resolve(error.message));
-      child.once("close", (code, how) => resolve(how ? `signal ${how}` : `code ${code}`));
-    }),
+  const result = await runGenerator(
+    "paced-ballots.mjs",
+    process.execPath,
+    (file) => [pacedScript, file, String(port), urlPath, String(rate), String(connections)],
+    ballots,
+    "PACED_RESULT ",
   );
-  children.delete(child);
-  rmSync(dir, { recursive: true, force: true });
-  if (!result) throw new Error(`paced-ballots.mjs failed (${exit}): ${tail.slice(-10).join("\n")}`);
   const parsed = JSON.parse(result) as {
     answered: number;
     targetRate: number;
@@ -966,6 +949,49 @@ export async function runPaced(
 }
 
 /**
+ * Runs a load generator in a process of its own on a file of `ballots` and returns the JSON of its line that
+ * starts with `resultPrefix` (the rest of its output is kept for the error). `onLine` may take a line first.
+ * The child is killed on every way out of the benchmark.
+ */
+async function runGenerator(
+  name: string,
+  command: string,
+  argsFor: (ballotsFile: string) => string[],
+  ballots: readonly Ballot[],
+  resultPrefix: string,
+  onLine: (line: string, child: ChildProcess) => boolean = () => false,
+): Promise<string> {
+  const { dir, file } = ballotsFile(ballots);
+  const child = spawn(command, argsFor(file), { stdio: ["ignore", "pipe", "pipe"] });
+  children.add(child);
+  onCleanup(() => {
+    if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+  });
+  let result: string | undefined;
+  const tail: string[] = [];
+  onLines(child.stdout, (line) => {
+    if (onLine(line, child)) return;
+    if (line.startsWith(resultPrefix)) result = line.slice(resultPrefix.length);
+    else tail.push(line);
+  });
+  onLines(child.stderr, (line) => tail.push(line));
+  const exit = await abortable(
+    new Promise<string>((resolve) => {
+      child.once("error", (error: NodeJS.ErrnoException) =>
+        resolve(
+          error.code === "ENOENT" ? `${command} is not on PATH (Debian: apt-get install ${command})` : error.message,
+        ),
+      );
+      child.once("close", (code, how) => resolve(how ? `signal ${how}` : `code ${code}`));
+    }),
+  );
+  children.delete(child);
+  rmSync(dir, { recursive: true, force: true });
+  if (!result) throw new Error(`${name} failed (${exit}): ${tail.slice(-10).join("\n")}`);
+  return result;
+}
+
+/**
  * Sends every ballot once to `urlPath` with `connections` in flight (closed loop: a connection sends its next
  * request when the previous answer is in), with `wrk -t1`, and returns when every ballot is answered.
  */
@@ -976,34 +1002,20 @@ export async function runWrk(
   connections: number,
   timeLimitS: number,
 ): Promise<WrkRun> {
-  const { dir, file } = ballotsFile(ballots);
   const args = ["-t1", `-c${connections}`, `-d${timeLimitS}s`, "--timeout", "30s", "-s", wrkScript];
-  const child = spawn("wrk", [...args, `http://127.0.0.1:${port}`, "--", file, urlPath], {
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  children.add(child);
-  onCleanup(() => {
-    if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
-  });
-  let result: string | undefined;
-  const tail: string[] = [];
-  onLines(child.stdout, (line) => {
-    if (line === "WRK_DONE") child.kill("SIGINT");
-    else if (line.startsWith("WRK_RESULT ")) result = line.slice("WRK_RESULT ".length);
-    else tail.push(line);
-  });
-  onLines(child.stderr, (line) => tail.push(line));
-  const exit = await abortable(
-    new Promise<string>((resolve) => {
-      child.once("error", (error: NodeJS.ErrnoException) =>
-        resolve(error.code === "ENOENT" ? "wrk is not on PATH (Debian: apt-get install wrk)" : error.message),
-      );
-      child.once("close", (code, how) => resolve(how ? `signal ${how}` : `code ${code}`));
-    }),
+  const result = await runGenerator(
+    "wrk",
+    "wrk",
+    (file) => [...args, `http://127.0.0.1:${port}`, "--", file, urlPath],
+    ballots,
+    "WRK_RESULT ",
+    // The Lua script says when every ballot is answered; wrk then prints its summary on SIGINT.
+    (line, child) => {
+      if (line !== "WRK_DONE") return false;
+      child.kill("SIGINT");
+      return true;
+    },
   );
-  children.delete(child);
-  rmSync(dir, { recursive: true, force: true });
-  if (!result) throw new Error(`wrk failed (${exit}): ${tail.slice(-10).join("\n")}`);
   const parsed = JSON.parse(result) as {
     durationUs: number;
     ballots: number;
