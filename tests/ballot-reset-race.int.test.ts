@@ -2,7 +2,7 @@ import type { BallotReceipt } from "@lb/common";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { expectCountedExactlyOnce, sendLikeAPhone } from "./faults/ballot-ledger.js";
 import { type Backends, startBackends } from "./support/backend.js";
-import { randomChoices, seededRandom, smallRound } from "./support/rounds.js";
+import { ballotPlans, smallRound } from "./support/rounds.js";
 
 /** Voters racing the reset; each sends one ballot, and once more after the round reopens if it was refused. */
 const VOTERS = 300;
@@ -23,12 +23,7 @@ describe("a ballot racing a reset", () => {
     const round = await api.createOpenRound(smallRound(6, { minChoices: 1, maxChoices: 3 }));
     const optionIds = round.options.map((option) => option.id);
     const voters = await api.newVoters(VOTERS);
-    const random = seededRandom(12);
-    const plans = voters.map((token, i) => ({
-      token,
-      key: `race-${i}`,
-      choices: randomChoices(random, optionIds, 1, 3),
-    }));
+    const plans = ballotPlans(voters, optionIds, { seed: 12, keyPrefix: "race", maxChoices: 3 });
 
     const receipts: BallotReceipt[] = [];
     const refused: number[] = [];

@@ -4,7 +4,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { type BenchBackend, cleanup, startBackend } from "../bench/bench-support.js";
 import { redisUrl } from "../support/backend.js";
 import { Api, createAgent } from "../support/http.js";
-import { randomChoices, seededRandom, smallRound } from "../support/rounds.js";
+import { ballotPlans, smallRound } from "../support/rounds.js";
 import { countedUnanswered, startTcpProxy, type TcpProxy } from "../support/tcp-proxy.js";
 import { expectCountedExactlyOnce, sendLikeAPhone } from "./ballot-ledger.js";
 import { envNumber, faultProfile } from "./profile.js";
@@ -51,12 +51,7 @@ describe("kill -9 of a backend under ballot load", () => {
     const round = await first.api.createOpenRound(smallRound(8, { minChoices: 1, maxChoices: 4 }));
     const optionIds = round.options.map((option) => option.id);
     const voters = await first.api.newVoters(ballots);
-    const random = seededRandom(seed);
-    const plans = voters.map((token, i) => ({
-      token,
-      key: `kill-${i}`,
-      choices: randomChoices(random, optionIds, 1, 4),
-    }));
+    const plans = ballotPlans(voters, optionIds, { seed, keyPrefix: "kill", maxChoices: 4 });
 
     const receipts: BallotReceipt[] = [];
     const failures: string[] = [];

@@ -2,7 +2,7 @@ import type { BallotReceipt } from "@lb/common";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Backends, redisUrl, startBackends } from "../support/backend.js";
 import { expectStatus } from "../support/http.js";
-import { randomChoices, seededRandom, smallRound } from "../support/rounds.js";
+import { ballotPlans, smallRound } from "../support/rounds.js";
 import { startTcpProxy, type TcpProxy } from "../support/tcp-proxy.js";
 import { expectCountedExactlyOnce, sendLikeAPhone } from "./ballot-ledger.js";
 import { faultProfile } from "./profile.js";
@@ -55,12 +55,7 @@ describe("Redis replies lost after a write", () => {
     const round = await api.createOpenRound(smallRound(8, { minChoices: 1, maxChoices: 4 }));
     const optionIds = round.options.map((option) => option.id);
     const voters = await api.newVoters(ballots);
-    const random = seededRandom(seed);
-    const plans = voters.map((token, i) => ({
-      token,
-      key: `reply-loss-${i}`,
-      choices: randomChoices(random, optionIds, 1, 4),
-    }));
+    const plans = ballotPlans(voters, optionIds, { seed, keyPrefix: "reply-loss", maxChoices: 4 });
     const apis = backends.backends.map((backend) => backend.api);
 
     const cutsBefore = proxy.cuts;

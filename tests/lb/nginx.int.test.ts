@@ -8,7 +8,7 @@ import { expectCountedExactlyOnce, sendLikeAPhone } from "../faults/ballot-ledge
 import { redisUrl } from "../support/backend.js";
 import { Api, createAgent } from "../support/http.js";
 import { nginxMissing, type RunningNginx, startNginx } from "../support/nginx.js";
-import { randomChoices, seededRandom, smallRound } from "../support/rounds.js";
+import { ballotPlans, smallRound } from "../support/rounds.js";
 import { countedUnanswered, startTcpProxy, type TcpProxy } from "../support/tcp-proxy.js";
 import { EVENT_TIMEOUT_MS } from "../support/wait.js";
 
@@ -229,12 +229,7 @@ describe.skipIf(missing)("nginx in front of three backend processes", () => {
     const round = await api.createOpenRound(smallRound(6, { minChoices: 1, maxChoices: 3 }));
     const optionIds = round.options.map((option) => option.id);
     const voters = await api.newVoters(BALLOTS);
-    const random = seededRandom(9);
-    const plans = voters.map((token, i) => ({
-      token,
-      key: `lb-${i}`,
-      choices: randomChoices(random, optionIds, 1, 3),
-    }));
+    const plans = ballotPlans(voters, optionIds, { seed: 9, keyPrefix: "lb", maxChoices: 3 });
 
     const screens = Array.from(
       { length: SCREENS },

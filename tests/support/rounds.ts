@@ -65,6 +65,20 @@ export function randomChoices(random: () => number, optionIds: readonly string[]
   return picked;
 }
 
+/** A ballot to send for each voter: its token, an idempotency key `<keyPrefix>-<i>` and 1 to `maxChoices` picks (seeded). */
+export function ballotPlans(
+  voters: readonly string[],
+  optionIds: readonly string[],
+  { seed, keyPrefix, maxChoices }: { seed: number; keyPrefix: string; maxChoices: number },
+): { token: string; key: string; choices: string[] }[] {
+  const random = seededRandom(seed);
+  return voters.map((token, i) => ({
+    token,
+    key: `${keyPrefix}-${i}`,
+    choices: randomChoices(random, optionIds, 1, maxChoices),
+  }));
+}
+
 /** Votes per option id for a list of ballots. */
 export function tally(ballots: readonly (readonly string[])[]): Map<string, number> {
   const counts = new Map<string, number>();
