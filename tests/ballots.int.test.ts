@@ -392,6 +392,7 @@ describe("leaderboard, audit and recount", () => {
         "hash",
         "ip",
         "kind",
+        "link",
         "network",
         "receivedAt",
         "voter",
@@ -407,6 +408,7 @@ describe("leaderboard, audit and recount", () => {
         network: expect.stringMatching(/^[0-9a-f]{16}$/),
         cred: "token",
         hash: receipt.hash,
+        link: expect.stringMatching(/^[0-9a-f]{64}$/),
       } satisfies AuditEntry);
       // SHA-256, hex or base64url.
       expect(entry.voter).toMatch(/^([0-9a-f]{64}|[A-Za-z0-9_-]{43}=?)$/);

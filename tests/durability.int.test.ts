@@ -2,7 +2,7 @@ import { execFileSync } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { castBallotKeys, roundKeys, scripts, startRedisServer, voterHash } from "@lb/backend";
+import { castBallotKeys, roundKeys, scripts, startRedisServer, stepDigest, voterHash } from "@lb/backend";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startBackends, testRedisClient } from "./support/backend.js";
@@ -46,15 +46,25 @@ describe("a ballot script delivered twice", () => {
       const scriptKeys = castBallotKeys(round.id, 1);
       // An open round counted once per epoch; the day figures are unused (Asia/Shanghai, today). One ballot in
       // the batch: no ticket, no audit extras.
-      const args = ["1", "Asia/Shanghai", 0, 0, "", "", "", 0];
+      const args = [
+        "1",
+        "Asia/Shanghai",
+        0,
+        0,
+        "",
+        "",
+        "",
+        0,
+        stepDigest([{ ballotId: "ballot-resent", choices: "1,2" }]),
+      ];
       const ballot = [voterHash("resent-voter"), "ballot-resent", "", "1,2", "", "", "", ""];
       type Reply = string[][];
       const [first] = await scripts.castBallot.run<Reply>(redis, scriptKeys, [...args, ...ballot]);
       const [second] = await scripts.castBallot.run<Reply>(redis, scriptKeys, [...args, ...ballot]);
       expect(first?.[0]).toBe("OK");
       expect(second?.[0]).toBe("PRIOR");
-      // The record ends with the ballot's chain hash (verifiable receipts).
-      expect(second?.[1]).toMatch(/^ballot-resent\|\|1,2\|\d+\|\|[0-9a-f]{64}$/);
+      // The record ends with the link of the chain's step that counted it (verifiable receipts).
+      expect(second?.[1]).toMatch(/^ballot-resent\|\|1,2\|\d+\|\|\|[0-9a-f]{64}$/);
       const board = await api.leaderboard(round.id);
       expect(board.totalBallots).toBe(1);
       expect(board.entries.filter((entry) => entry.votes > 0).map((entry) => entry.optionId)).toEqual(["1", "2"]);

@@ -42,6 +42,12 @@ const fieldsOf = (entry: RawEntry) => {
   return record;
 };
 
+/** The link of the epoch's last step, from its last counted ballot's audit entry. */
+async function lastLink(roundId: string): Promise<string | undefined> {
+  const entries = (await redis.xrange(auditKey(roundId), "-", "+")) as RawEntry[];
+  return entries.map(fieldsOf).findLast((record) => record.link !== undefined)?.link;
+}
+
 /** An independent recount of the log's prefix up to `atMs` (stream ids at or before that millisecond). */
 function recountPrefix(entries: RawEntry[], optionIds: string[], atMs: number) {
   const votes: Record<string, number> = Object.fromEntries(optionIds.map((id) => [id, 0]));
@@ -187,7 +193,7 @@ describe("replay feed", () => {
 });
 
 describe("verifiable receipts", () => {
-  it("chains every ballot's hash to the previous one, as recomputed here; replayed receipts carry the same hash", async () => {
+  it("chains each step to the previous one and each ballot to its step, as recomputed here; replays keep the hash", async () => {
     const round = await api.createOpenRound(smallRound(4, { minChoices: 1, maxChoices: 3 }));
     const receipts = await castSeveral(round.id, [["1"], ["2", "3"], ["4", "1", "2"]]);
     const token = await api.newVoter();
@@ -195,14 +201,16 @@ describe("verifiable receipts", () => {
     receipts.push(keyed);
     for (const receipt of receipts) expect(receipt.hash).toMatch(/^[0-9a-f]{64}$/);
 
+    // Ballots cast one after the other: each is a step of its own (ballot-batch.int.test.ts has steps of many).
     const entries = (await redis.xrange(auditKey(round.id), "-", "+")) as RawEntry[];
     let previous = "0".repeat(64);
     for (const [index, entry] of entries.entries()) {
       const record = fieldsOf(entry);
-      const expected = sha256hex(`${previous}\n${record.ballot}\n${record.choices}\n${record.at}`);
-      expect(record.hash).toBe(expected);
-      expect(receipts[index]?.hash).toBe(expected);
-      previous = expected;
+      const digest = sha256hex(`${record.ballot}\n${record.choices}\n`);
+      const link = sha256hex(`${previous}\n${record.at}\n${digest}`);
+      expect(record.link).toBe(link);
+      expect(receipts[index]?.hash).toBe(sha256hex(`${link}\n${record.ballot}`));
+      previous = link;
     }
     expect(await redis.hget(`lb:{round:${round.id}}:e:1:state`, "chainHead")).toBe(previous);
 
@@ -234,7 +242,7 @@ describe("verifiable receipts", () => {
     expect(published.body).toMatchObject({
       roundId: round.id,
       epoch: 1,
-      head: receipts[4]?.hash,
+      head: await lastLink(round.id),
       ballots: 5,
       excluded: 1,
       tally: votesOf(live),
@@ -242,7 +250,7 @@ describe("verifiable receipts", () => {
     const publication = await api.get<Publication>(`/api/rounds/${round.id}/publication`);
     expect(publication.body).toEqual(published.body);
     const csv = await api.admin("GET", `/api/rounds/${round.id}/results.csv`);
-    expect(csv.text).toContain(`published chain head,${receipts[4]?.hash}`);
+    expect(csv.text).toContain(`published chain head,${published.body.head}`);
 
     const { text, lines } = await publishedLog(round.id);
     expect(lines.map((line) => line.kind)).toEqual([
@@ -260,7 +268,7 @@ describe("verifiable receipts", () => {
     for (const field of await redis.hkeys(`lb:{round:${round.id}}:e:1:voters`)) expect(text).not.toContain(field);
     expect(text).not.toMatch(/"(voter|ip|net|network|cred)"/);
     for (const line of lines.slice(1, 6)) {
-      expect(Object.keys(line).sort()).toEqual(["atMs", "ballotId", "choices", "hash", "kind"]);
+      expect(Object.keys(line).sort()).toEqual(["atMs", "ballotId", "choices", "hash", "kind", "link"]);
     }
 
     const ok = await verify(text, receipts[2]?.hash);

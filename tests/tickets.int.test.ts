@@ -350,14 +350,16 @@ describe("daily ballots", () => {
       "1",
       ...yesterday,
       0,
+      "", // no step digest: the script takes it itself
       ...ballot("v-hash", "b-1", "1"),
     ]);
     expect(first?.[0]).toBe("OK");
-    expect(await redis.hget(e.voters, "v-hash")).toMatch(/\|today\|[0-9a-f]{64}$/);
+    expect(await redis.hget(e.voters, "v-hash")).toMatch(/\|today\|\|[0-9a-f]{64}$/);
     const second = await scripts.castBallot.run<Reply>(redis, scriptKeys, [
       "1",
       ...yesterday,
       0,
+      "",
       ...ballot("v-hash", "b-2", "2"),
     ]);
     expect(second).toEqual([["ERR", "ALREADY_VOTED", "today"]]);
@@ -372,6 +374,7 @@ describe("daily ballots", () => {
       "",
       "",
       0,
+      "",
       ...ballot("v-2", "b-3", "2"),
     ]);
     expect(zone).toEqual(["ZONE", "UTC"]);

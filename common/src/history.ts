@@ -3,12 +3,38 @@ import type { OptionId, RoundId } from "./schemas.js";
 
 /**
  * Replay, time travel and verifiable receipts (README "Replay, time travel and verifiable receipts").
- * The hash chain: each counted ballot's audit entry carries `hash` = lowercase hex SHA-256 of
- * `chainInput(previousHash, ballotId, choices, atMs)`, the first ballot of an epoch chaining to `CHAIN_GENESIS`.
+ *
+ * The hash chain is a chain of steps. A step is the ballots one run of cast-ballot.lua counted together (one
+ * Redis clock reading, `atMs`; one ballot when ballots come one by one, up to BALLOT_BATCH_MAX under load). Each
+ * step's `link` is the lowercase hex SHA-256 of `linkInput(previousLink, atMs, digest)`, where `digest` is the
+ * SHA-256 of the step's ballots' `stepLine`s concatenated in order, and the first step of an epoch chains to
+ * `CHAIN_GENESIS`. A ballot's own `hash` (its receipt) is the SHA-256 of `ballotHashInput(link, ballotId)`: it
+ * pins the ballot and, through the link, every ballot counted before it. The head is the last step's link.
+ *
+ * Why steps and not one link per ballot: Redis's Lua has no SHA-256, and the Lua one costs about 60 µs per
+ * 64-byte block; one link per step costs three blocks per step instead of three per ballot (BENCHMARKS.md).
+ *
+ * Ballots written before steps existed (no `link` in the log) chain one by one: `hash` = SHA-256 of
+ * `chainInput(previousHash, ballotId, choices, atMs)`; the check accepts both.
  */
 export const CHAIN_GENESIS = "0".repeat(64);
 
-/** The canonical string a ballot's hash is taken over (UTF-8): what cast-ballot.lua hashes, byte for byte. */
+/** One counted ballot's part of its step's digest (UTF-8): what cast-ballot.lua concatenates, byte for byte. */
+export function stepLine(ballotId: string, choices: string): string {
+  return `${ballotId}\n${choices}\n`;
+}
+
+/** What a step's link is the SHA-256 of. */
+export function linkInput(previousLink: string, atMs: number | string, digest: string): string {
+  return `${previousLink}\n${atMs}\n${digest}`;
+}
+
+/** What a ballot's receipt hash is the SHA-256 of. */
+export function ballotHashInput(link: string, ballotId: string): string {
+  return `${link}\n${ballotId}`;
+}
+
+/** The per-ballot rule of logs written before steps (see above). */
 export function chainInput(previousHash: string, ballotId: string, choices: readonly string[], atMs: number): string {
   return `${previousHash}\n${ballotId}\n${choices.join(",")}\n${atMs}`;
 }
@@ -39,7 +65,7 @@ export interface ReplayFeed {
 export interface Publication {
   roundId: RoundId;
   epoch: number;
-  /** The hash of the last counted ballot (CHAIN_GENESIS when none). */
+  /** The link of the last step (CHAIN_GENESIS when none). */
   head: string;
   /** Counted ballots in the chain, and those left out by exclusions (the tally is over the others). */
   ballots: number;
@@ -56,7 +82,8 @@ export interface Publication {
  */
 export type PublishedLogLine =
   | ({ kind: "publication"; genesis: string } & Publication)
-  | { kind: "ballot"; ballotId: string; choices: OptionId[]; atMs: number; hash: string }
+  /** `link`: the step's (absent in logs written before steps); `hash`: the ballot's own, as on its receipt. */
+  | { kind: "ballot"; ballotId: string; choices: OptionId[]; atMs: number; link?: string; hash: string }
   | { kind: "exclude" | "restore"; exclusionId: string; reason: string; ballotIds: string[]; atMs: number };
 
 export interface LogCheck {
@@ -71,9 +98,10 @@ export interface LogCheck {
 }
 
 /**
- * Checks a published log: every ballot's hash follows from the previous one, the last is the published head,
- * and the tally the header states follows from the ballots and exclusions. `sha256hex` is injected so that the
- * browser (Web Crypto) and Node can run the same check; scripts/verify-log.mjs is a standalone copy for offline use.
+ * Checks a published log: every step's link follows from the previous one and from its ballots, every ballot's
+ * hash from its step's link, the last link is the published head, and the tally the header states follows from
+ * the ballots and exclusions. `sha256hex` is injected so that the browser and Node can run the same check;
+ * tests/bench/verify-log.mjs is a standalone copy for offline use.
  */
 export async function checkPublishedLog(
   lines: PublishedLogLine[],
@@ -87,23 +115,56 @@ export async function checkPublishedLog(
   const choicesOf = new Map<string, OptionId[]>();
   const out = new Set<string>();
   let foundId: string | undefined;
+  // The step being read: consecutive ballot lines with the same link.
+  let step:
+    | { link: string; atMs: number; first: number; ballots: { ballotId: string; choices: OptionId[]; hash: string }[] }
+    | undefined;
+  const closeStep = async () => {
+    if (!step) return;
+    const { link, atMs, first, ballots } = step;
+    step = undefined;
+    const digest = await sha256hex(ballots.map((b) => stepLine(b.ballotId, b.choices.join(","))).join(""));
+    if ((await sha256hex(linkInput(previous, atMs, digest))) !== link) {
+      problems.push(
+        `line ${first}: the step of ${ballots.length} ballot(s) from ${ballots[0]?.ballotId} does not chain`,
+      );
+    }
+    previous = link;
+    for (const ballot of ballots) {
+      if ((await sha256hex(ballotHashInput(link, ballot.ballotId))) !== ballot.hash)
+        problems.push(`ballot ${ballot.ballotId}: its hash does not follow from its step`);
+    }
+  };
   for (const [index, line] of lines.slice(1).entries()) {
-    if (line.kind === "publication") problems.push(`line ${index + 2}: a second header`);
+    const lineNo = index + 2;
+    if (line.kind !== "ballot") await closeStep();
+    if (line.kind === "publication") problems.push(`line ${lineNo}: a second header`);
     else if (line.kind === "ballot") {
-      const expected = await sha256hex(chainInput(previous, line.ballotId, line.choices, line.atMs));
-      if (expected !== line.hash) problems.push(`line ${index + 2}: ballot ${line.ballotId} does not chain`);
-      previous = line.hash;
+      if (choicesOf.has(line.ballotId)) problems.push(`line ${lineNo}: ballot ${line.ballotId} twice`);
       choicesOf.set(line.ballotId, line.choices);
       if (receiptHash && line.hash === receiptHash) foundId = line.ballotId;
+      if (line.link === undefined) {
+        await closeStep();
+        const expected = await sha256hex(chainInput(previous, line.ballotId, line.choices, line.atMs));
+        if (expected !== line.hash) problems.push(`line ${lineNo}: ballot ${line.ballotId} does not chain`);
+        previous = line.hash;
+      } else if (step?.link === line.link) {
+        if (line.atMs !== step.atMs) problems.push(`line ${lineNo}: a step's ballots have different times`);
+        step.ballots.push(line);
+      } else {
+        await closeStep();
+        step = { link: line.link, atMs: line.atMs, first: lineNo, ballots: [line] };
+      }
     } else {
       for (const id of line.ballotIds) {
-        if (!choicesOf.has(id)) problems.push(`line ${index + 2}: names ballot ${id}, not earlier in the log`);
+        if (!choicesOf.has(id)) problems.push(`line ${lineNo}: names ballot ${id}, not earlier in the log`);
         if (line.kind === "exclude") out.add(id);
         else out.delete(id);
       }
     }
   }
-  if (previous !== header.head) problems.push("the last ballot's hash is not the published head");
+  await closeStep();
+  if (previous !== header.head) problems.push("the last step's link is not the published head");
   const tally: Record<string, number> = Object.fromEntries(Object.keys(header.tally).map((id) => [id, 0]));
   for (const [id, choices] of choicesOf) {
     if (out.has(id)) continue;

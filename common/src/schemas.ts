@@ -314,8 +314,9 @@ export interface BallotReceipt {
   /** ISO 8601, from Redis's clock so that every backend agrees. */
   receivedAt: string;
   /**
-   * The ballot's link in the epoch's hash chain: lowercase hex SHA-256 of "previousHash\nballotId\nchoices\natMs"
-   * (README "Replay, time travel and verifiable receipts"); the voter finds it in the published log.
+   * The ballot's hash in the epoch's hash chain: lowercase hex SHA-256 of "link\nballotId", `link` being that of
+   * the chain's step that counted it (common/src/history.ts, README "Replay, time travel and verifiable
+   * receipts"); the voter finds it in the published log.
    */
   hash: string;
 }
@@ -409,8 +410,9 @@ export interface AuditEntry {
   cred: string;
   /** What the page reported: ms from its load to the send. */
   sinceLoadMs?: number;
-  /** The ballot's link in the epoch's hash chain (verifiable receipts, common/src/history.ts). */
+  /** The ballot's receipt hash and its step's link in the epoch's hash chain (common/src/history.ts). */
   hash?: string;
+  link?: string;
 }
 
 /** An exclusion (or its undo) in the audit NDJSON export: recount replays it. */

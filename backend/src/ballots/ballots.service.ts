@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { type BallotReceipt, type BallotRequest, DEFAULT_TIME_ZONE, type ErrorCode } from "@lb/common";
 import type { BallotDurability } from "../config.js";
+import { ballotHash, receiptHash, stepDigest } from "../history/chain.js";
 import { AppError } from "../http/app-error.js";
 import { type LocalDay, localDay } from "../integrity/local-day.js";
 import { ticketHash } from "../integrity/ticket-code.js";
@@ -14,18 +15,19 @@ import { Batcher } from "./ballot-batcher.js";
 import { confirmReplicated } from "./replication.js";
 
 /**
- * A credential record in an epoch, as cast-ballot.lua writes it: "ballotId|idempotencyKey|choices|atMs|day|hash"
- * (`hash`: the ballot's link in the epoch's hash chain, see backend/src/history/).
+ * A credential record in an epoch, as cast-ballot.lua writes it: "ballotId|idempotencyKey|choices|atMs|day||link"
+ * (`link`: the link of the hash chain's step that counted the ballot, common/src/history.ts; records written before
+ * steps have the ballot's own hash sixth and no seventh field).
  */
 function parseRecord(roundId: string, epoch: number, record: string): { receipt: BallotReceipt; day: string } {
-  const [ballotId = "", , choices = "", atMs = "0", day = "", hash = ""] = record.split("|");
+  const [ballotId = "", , choices = "", atMs = "0", day = "", hash, link] = record.split("|");
   const receipt = {
     ballotId,
     roundId,
     epoch,
     choices: choices.split(","),
     receivedAt: new Date(Number(atMs)).toISOString(),
-    hash,
+    hash: receiptHash(ballotId, link, hash),
   };
   return { receipt, day };
 }
@@ -151,7 +153,7 @@ export class BallotsService {
         epoch,
         choices: ballot.choices,
         receivedAt: new Date(Number(reply[1])).toISOString(),
-        hash: reply[2] ?? "",
+        hash: ballotHash(reply[2] ?? "", ballotId),
       };
     }
     const prior = parseRecord(roundId, epoch, reply[1] ?? "").receipt;
@@ -168,6 +170,8 @@ export class BallotsService {
    */
   private async castBatch(roundId: string, ballots: BallotFields[]): Promise<BallotAnswer[]> {
     const perBallot = ballots.flat();
+    // The step's digest if every ballot counts: the script then hashes only the step's link (history/chain.ts).
+    const digest = stepDigest(ballots.map(([, ballotId, , choices]) => ({ ballotId, choices })));
     const run = async (epoch: number): Promise<BatchReply> => {
       for (let attempt = 0; ; attempt++) {
         const zone = this.zoneHints.get(roundId) ?? DEFAULT_TIME_ZONE;
@@ -181,6 +185,7 @@ export class BallotsService {
           day.prevLabel,
           day.nextLabel,
           this.clockOffsetMs,
+          digest,
           ...perBallot,
         ]);
         // A daily round in another zone than the hint: work its day out and run again (once per zone edit).

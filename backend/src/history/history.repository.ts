@@ -1,6 +1,7 @@
 import { CHAIN_GENESIS, type Publication, type PublishedLogLine } from "@lb/common";
 import { roundKeys } from "../redis/keys.js";
 import type { RedisClient } from "../redis/redis-client.js";
+import { receiptHash } from "./chain.js";
 
 /** Audit entries per XRANGE while scanning: large batches, since a scan reads the whole log. */
 const SCAN_BATCH = 5000;
@@ -311,7 +312,10 @@ export class HistoryRepository {
     return { publication, lastId };
   }
 
-  /** The published log's entries up to `lastId`, in batches: ballots with their hash, exclusions; no identity. */
+  /**
+   * The published log's entries up to `lastId`, in batches: ballots with their step's link and their own hash,
+   * exclusions; no identity.
+   */
   async *publishedLines(roundId: string, epoch: number, lastId: string): AsyncGenerator<PublishedLogLine[]> {
     const key = roundKeys(roundId).epoch(epoch).audit;
     for await (const batch of this.scan(key, null, lastId)) {
@@ -333,7 +337,8 @@ export class HistoryRepository {
           ballotId: record.ballot ?? "",
           choices: (record.choices ?? "").split(","),
           atMs,
-          hash: record.hash ?? "",
+          ...(record.link ? { link: record.link } : {}),
+          hash: receiptHash(record.ballot ?? "", record.link, record.hash),
         };
       });
     }

@@ -7,6 +7,7 @@ import {
   type RoundSummary,
   rankEntries,
 } from "@lb/common";
+import { receiptHash } from "../history/chain.js";
 import { AppError } from "../http/app-error.js";
 import { roundKeys } from "../redis/keys.js";
 import { pipelineGroups, type RedisClient } from "../redis/redis-client.js";
@@ -99,8 +100,9 @@ export function parseAuditEntry(fields: string[]): AuditLine {
     network: record.net ?? "",
     cred: record.cred ?? "",
     ...(sinceLoad === undefined ? {} : { sinceLoadMs: sinceLoad }),
-    // Verifiable receipts: the ballot's link in the hash chain (absent on entries written before it existed).
-    ...(record.hash ? { hash: record.hash } : {}),
+    // Verifiable receipts: the ballot's receipt hash and its step's link (absent on entries written before them).
+    ...(record.link || record.hash ? { hash: receiptHash(record.ballot ?? "", record.link, record.hash) } : {}),
+    ...(record.link ? { link: record.link } : {}),
   };
 }
 

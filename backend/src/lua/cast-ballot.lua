@@ -2,19 +2,23 @@
 -- writes, per ballot in order, exactly as if each ballot were a script run of its own (a later ballot of the
 -- batch sees the earlier ones: same voter, same idempotency key). Only what all ballots share is done once per
 -- batch: reading the round, the clock, and the summed writes at the end (tally increments per option, the
--- ballot and minute counters, the chain head, and one bump of the change counter `seq`).
+-- ballot and minute counters, the chain's step, and one bump of the change counter `seq`). The audit entries and
+-- voter records of the counted ballots are written at the end too, once the step's link is known; until then the
+-- batch's own records stand in for them (`pending`), so a later ballot of the batch still sees an earlier one.
 -- KEYS: meta, state, tally, voters, audit, minutes (all of one round epoch, one hash tag),
 --       tickets (the round's), ticketsUsed (this epoch's)
 -- ARGV: 1 epoch, 2 time zone the day figures are for, 3 dayStartMs, 4 dayEndMs, 5 day label, 6 previous day's
 --       label, 7 next day's label (daily rounds; Node works them out, see integrity/local-day.ts),
 --       8 clockOffsetMs (0 except in tests: added to Redis TIME),
+--       9 the step digest if every ballot of the batch counts (Node's guess: SHA-256 hex of their step lines),
 --       then BALLOT_FIELDS per ballot: voterHash ('' if none), ballotId, idempotencyKey ('' if none),
 --       choices (option ids joined by ','), ticketHash ('' if none), and the audit extras (integrity view):
 --       ipHash, networkHash, sinceLoadMs ('' if none)
 -- Returns, for the whole batch: {'EPOCH', currentEpoch} | {'ZONE', timeZone} | {'ERR', 'ROUND_NOT_FOUND'};
--- otherwise one reply per ballot, in order: {'OK', atMs, hash} | {'PRIOR', record} | {'ERR', code, detail?}
+-- otherwise one reply per ballot, in order: {'OK', atMs, link} | {'PRIOR', record} | {'ERR', code, detail?}
+-- (Node works the ballot's receipt hash out from the step's link: common/src/history.ts).
 local BALLOT_FIELDS = 8
-local FIRST_BALLOT = 9
+local FIRST_BALLOT = 10
 
 local epoch = redis.call('HGET', KEYS[1], 'epoch')
 if not epoch then return {'ERR', 'ROUND_NOT_FOUND'} end
@@ -48,13 +52,15 @@ end
 local minChoices, maxChoices = tonumber(round[5]), tonumber(round[6])
 
 -- >>> Verifiable receipts (backend/src/history/, README "Replay, time travel and verifiable receipts").
--- Each counted ballot's audit entry carries `hash`, the lowercase hex SHA-256 of the canonical string
---   previousHash .. '\n' .. ballotId .. '\n' .. choices (as cast, ',' between ids) .. '\n' .. at (ms)
--- where previousHash is the epoch's chain head (64 zeros before the first ballot). The head lives in the
--- epoch state (`chainHead`), so the chain is extended inside this script, in the ballot's own atomic step
--- (ballot after ballot within a batch; the head is written once at the end).
--- Redis's Lua has no SHA-256 (only redis.sha1hex), hence this one over the bundled `bit` library (BENCHMARKS.md,
--- "SHA-256 in Lua"). Exclusions are not chained: they never change a counted ballot's entry.
+-- The batch's counted ballots are one step of the epoch's hash chain (common/src/history.ts has the definition):
+--   link = SHA-256(previousLink .. '\n' .. at .. '\n' .. digest), digest = SHA-256 of the counted ballots'
+--   lines (ballotId .. '\n' .. choices .. '\n') in order,
+-- the previous link being the epoch's chain head (64 zeros before the first ballot), kept in the epoch state
+-- (`chainHead`). Node sends the digest for the case where every ballot of the batch counts (the usual one); when
+-- some do not, the script takes the digest of those that do itself. So the SHA-256 below runs once per batch
+-- (three 64-byte blocks), not once per ballot: Redis's Lua has no SHA-256 (only redis.sha1hex), and this one over
+-- the bundled `bit` library costs tens of µs per block (BENCHMARKS.md, "SHA-256 in Lua"). Exclusions are not
+-- chained: they never change a counted ballot's entry.
 local band, bor, bxor, bnot, ror, rshift, lshift, tobit =
   bit.band, bit.bor, bit.bxor, bit.bnot, bit.ror, bit.rshift, bit.lshift, bit.tobit
 local k = {
@@ -97,7 +103,7 @@ local function sha256hex(message)
 end
 
 local head = round[9] or string.rep('0', 64)
--- <<< Verifiable receipts (the XADD below gains 'hash', the voter's record a sixth field).
+-- <<< Verifiable receipts (the audit entries gain 'link', the voters' records a seventh field).
 
 -- What the batch's counted ballots add, written once at the end (in first-seen order: the script stays
 -- deterministic).
@@ -106,6 +112,12 @@ local votes, voted = {}, {}
 local turnout, batches = {}, {}
 -- Options known to exist (one ZSCORE per option per batch, not per pick).
 local known = {}
+-- The batch's counted ballots, in order: their step lines, audit entries and voter records, written at the end.
+local lines, entries, records = {}, {}, {}
+-- credential -> its record as written at the end (without the link), for a later ballot of the same batch.
+local pending = {}
+-- PRIOR replies that name a ballot of this batch: their record gets the link at the end.
+local pendingReplies = {}
 
 local function cast(base)
   local voter, ballotId, key, choiceList, ticket =
@@ -124,12 +136,17 @@ local function cast(base)
   end
   local refusal = batch and 'TICKET_USED' or 'ALREADY_VOTED'
 
-  local prior = redis.call('HGET', KEYS[4], credential)
+  local fromBatch = pending[credential]
+  local prior = fromBatch or redis.call('HGET', KEYS[4], credential)
   if prior then
-    -- The record's fifth field is the day (the sixth, the ballot's chain hash, is read by Node only).
+    -- The record's fifth field is the day (the sixth and seventh, the chain's, are read by Node only).
     local priorBallotId, priorKey, priorDay = string.match(prior, '^([^|]*)|([^|]*)|[^|]*|[^|]*|?([^|]*)')
     -- Same ballot id: ioredis resent this very call after a reconnect. Same key: the client retried.
-    if priorBallotId == ballotId or (key ~= '' and priorKey == key) then return {'PRIOR', prior} end
+    if priorBallotId == ballotId or (key ~= '' and priorKey == key) then
+      local reply = {'PRIOR', prior}
+      if fromBatch then pendingReplies[#pendingReplies + 1] = reply end
+      return reply
+    end
     -- Daily rounds keep the latest ballot of each credential: one from another day does not count against today.
     if not daily then return {'ERR', refusal} end
     if priorDay == day then return {'ERR', refusal, 'today'} end
@@ -149,8 +166,7 @@ local function cast(base)
   end
 
   -- Every check passed: the ballot counts.
-  local hash = sha256hex(head .. '\n' .. ballotId .. '\n' .. choiceList .. '\n' .. at)
-  head = hash
+  lines[#lines + 1] = ballotId .. '\n' .. choiceList .. '\n'
   for _, id in ipairs(choices) do
     local n = votes[id]
     if n then votes[id] = n + 1 else votes[id] = 1; voted[#voted + 1] = id end
@@ -158,23 +174,41 @@ local function cast(base)
   counted = counted + 1
   -- Integrity view: keyed hashes of the client's IP and network, the credential (`token`, or `ticket:<batch>`:
   -- the ticket's batch, never its code), the page's time since load ('' when not given).
-  redis.call('XADD', KEYS[5], '*', 'ballot', ballotId, 'voter', credential, 'choices', choiceList, 'at', at,
+  entries[counted] = {'ballot', ballotId, 'voter', credential, 'choices', choiceList, 'at', at,
     'ip', ARGV[base + 5], 'net', ARGV[base + 6], 'cred', batch and ('ticket:' .. batch) or 'token',
-    'sinceLoad', ARGV[base + 7], 'hash', hash)
-  redis.call('HSET', KEYS[4], credential, ballotId .. '|' .. key .. '|' .. choiceList .. '|' .. at .. '|' .. day .. '|' .. hash)
+    'sinceLoad', ARGV[base + 7]}
+  -- The record's sixth field held the ballot's own hash before steps; now the seventh holds the step's link.
+  local record = ballotId .. '|' .. key .. '|' .. choiceList .. '|' .. at .. '|' .. day .. '||'
+  records[counted] = credential
+  pending[credential] = record
   -- Turnout per batch: a ticket counts once per epoch, however many days it votes on.
   if batch and not prior then
     local n = turnout[batch]
     if n then turnout[batch] = n + 1 else turnout[batch] = 1; batches[#batches + 1] = batch end
   end
-  return {'OK', at, hash}
+  return {'OK', at}
 end
 
 local replies = {}
 for base = FIRST_BALLOT, #ARGV, BALLOT_FIELDS do replies[#replies + 1] = cast(base) end
 
 if counted > 0 then
-  redis.call('HSET', KEYS[2], 'chainHead', head)
+  local digest = ARGV[9]
+  if counted < #replies then digest = sha256hex(table.concat(lines)) end
+  local link = sha256hex(head .. '\n' .. at .. '\n' .. digest)
+  redis.call('HSET', KEYS[2], 'chainHead', link)
+  for i = 1, counted do
+    local entry = entries[i]
+    entry[#entry + 1] = 'link'
+    entry[#entry + 1] = link
+    redis.call('XADD', KEYS[5], '*', unpack(entry))
+    local credential = records[i]
+    redis.call('HSET', KEYS[4], credential, pending[credential] .. link)
+  end
+  for _, reply in ipairs(replies) do
+    if reply[1] == 'OK' then reply[3] = link end
+  end
+  for _, reply in ipairs(pendingReplies) do reply[2] = reply[2] .. link end
   for _, id in ipairs(voted) do redis.call('ZINCRBY', KEYS[3], votes[id], id) end
   redis.call('HINCRBY', KEYS[2], 'ballots', counted)
   -- One change per batch: the live tick reads what changed since the seq it last saw, however many ballots.
