@@ -267,6 +267,7 @@ describe("organiser console and projector screen", () => {
         "network",
         "cred",
         "hash",
+        "link",
       ]);
     } finally {
       await consoleTab.context.close();
