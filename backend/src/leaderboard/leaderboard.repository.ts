@@ -18,6 +18,7 @@ import {
   toSummary,
 } from "../rounds/rounds.repository.js";
 import { parseShow, type ShowRecord, showState } from "../show/show-state.js";
+import { auditEntryBallotId, auditEntryChoices, auditEntryRecord } from "./audit-entry.js";
 
 /** Audit entries read from Redis per round trip while streaming or recounting. */
 const AUDIT_BATCH = 1000;
@@ -38,32 +39,6 @@ function tallyFromReply(reply: string[]): Map<string, number> {
   return votes;
 }
 
-/** A stream entry's fields as a record. */
-function fieldRecord(fields: string[]): Record<string, string> {
-  const record: Record<string, string> = {};
-  for (let i = 0; i + 1 < fields.length; i += 2) record[fields[i] as string] = fields[i + 1] as string;
-  return record;
-}
-
-/**
- * The `choices` of a ballot entry straight from its fields, undefined for an exclusion or undo: the recount reads
- * a million entries, and building each one's AuditLine (dates, arrays) cost most of its time. Which entry is
- * which is parseAuditEntry's rule, the one reading of the format.
- */
-function ballotChoices(fields: string[]): string | undefined {
-  let choices = "";
-  for (let i = 0; i + 1 < fields.length; i += 2) {
-    if (fields[i] === "exclusion") return undefined;
-    if (fields[i] === "choices") choices = fields[i + 1] as string;
-  }
-  return choices;
-}
-
-function ballotIdOf(fields: string[]): string {
-  for (let i = 0; i + 1 < fields.length; i += 2) if (fields[i] === "ballot") return fields[i + 1] as string;
-  return "";
-}
-
 const streamIdMs = (id: string) => Number(id.slice(0, id.indexOf("-")));
 
 /** Orders two stream ids (`<ms>-<seq>`) as the stream does. */
@@ -75,9 +50,9 @@ function compareStreamIds(a: string, b: string): number {
 
 const splitList = (value: string | undefined) => (value ? value.split(",") : []);
 
-/** One audit stream entry as the export shows it: a counted ballot, or an exclusion or its undo (keys.ts). */
+/** One audit stream entry as the export shows it: a counted ballot, or an exclusion or its undo (audit-entry.ts). */
 export function parseAuditEntry(fields: string[]): AuditLine {
-  const record = fieldRecord(fields);
+  const record = auditEntryRecord(fields);
   const at = new Date(Number(record.at)).toISOString();
   if (record.exclusion !== undefined) {
     return {
@@ -285,7 +260,7 @@ export class LeaderboardRepository {
     if (firstId && lastId) {
       await this.scanAudit(keys.audit, firstId, lastId, (id, fields) => {
         entries++;
-        const choices = ballotChoices(fields);
+        const choices = auditEntryChoices(fields);
         if (choices === undefined) {
           exclusionEntries.push({ id, fields });
           return;
@@ -305,8 +280,8 @@ export class LeaderboardRepository {
     let outSeen = 0;
     if (firstId && lastId && out.size > 0) {
       await this.scanAudit(keys.audit, firstId, lastId, (_id, fields) => {
-        const choices = ballotChoices(fields);
-        if (choices === undefined || !out.has(ballotIdOf(fields))) return;
+        const choices = auditEntryChoices(fields);
+        if (choices === undefined || !out.has(auditEntryBallotId(fields))) return;
         outSeen++;
         for (const choice of choices.split(",")) recounted.set(choice, (recounted.get(choice) ?? 0) - 1);
       });
