@@ -158,9 +158,8 @@ local function cast(base)
   counted = counted + 1
   -- Integrity view: keyed hashes of the client's IP and network, the credential (`token`, or `ticket:<batch>`:
   -- the ticket's batch, never its code), the page's time since load ('' when not given).
-  redis.call('XADD', KEYS[5], '*', 'ballot', ballotId, 'voter', credential, 'choices', choiceList, 'at', at,
-    'ip', ARGV[base + 5], 'net', ARGV[base + 6], 'cred', batch and ('ticket:' .. batch) or 'token',
-    'sinceLoad', ARGV[base + 7], 'hash', hash)
+  -- One packed field: ballot|voter|choices|at|ip|net|cred|sinceLoad|hash (backend/src/leaderboard/audit-entry.ts).
+  redis.call('XADD', KEYS[5], '*', 'e', table.concat({ballotId, credential, choiceList, at, ARGV[base + 5], ARGV[base + 6], batch and ('ticket:' .. batch) or 'token', ARGV[base + 7], hash}, '|'))
   redis.call('HSET', KEYS[4], credential, ballotId .. '|' .. key .. '|' .. choiceList .. '|' .. at .. '|' .. day .. '|' .. hash)
   -- Turnout per batch: a ticket counts once per epoch, however many days it votes on.
   if batch and not prior then
