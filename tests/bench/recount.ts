@@ -18,6 +18,7 @@ import { parseArgs } from "node:util";
 import { createRedisClient, PACKED_BALLOT_FIELD, packBallotEntry, parseAuditEntry, roundKeys } from "@lb/backend";
 import type { RecountResult } from "@lb/common";
 import {
+  cpuSnapshot,
   makeChoices,
   newAgent,
   onCleanup,
@@ -188,11 +189,20 @@ async function main(): Promise<number> {
   }
   const roundBytes = Object.values(usage).reduce((sum, bytes) => sum + bytes, 0);
 
+  // Redis's own CPU (INFO: the server's threads, not the children an AOF rewrite forks), in ms.
+  const redisCpuMs = async () => {
+    const info = await redis.info("cpu");
+    const seconds = (name: string) => Number(new RegExp(`^${name}:([0-9.]+)`, "m").exec(info)?.[1] ?? Number.NaN);
+    return (seconds("used_cpu_user") + seconds("used_cpu_sys")) * 1000;
+  };
   const recounts: number[] = [];
   const references: number[] = [];
+  const recountCpu: { backend: number[]; redis: number[] } = { backend: [], redis: [] };
   let recount: RecountResult | undefined;
   for (let run = 0; run < runs; run++) {
     // Not httpRequest: its 30 s timeout is shorter than a recount of millions on a busy machine (--time-limit bounds it).
+    // CPU spent by the backend and Redis: steadier than the wall time when the machine is shared.
+    const cpuBefore = { backend: cpuSnapshot(backend.server.child.pid, undefined).server, redis: await redisCpuMs() };
     const started = performance.now();
     recount = await new Promise<RecountResult>((resolve, reject) => {
       get(
@@ -210,9 +220,13 @@ async function main(): Promise<number> {
       ).on("error", reject);
     });
     recounts.push(performance.now() - started);
+    const backendAfter = cpuSnapshot(backend.server.child.pid, undefined).server;
+    if (cpuBefore.backend !== undefined && backendAfter !== undefined)
+      recountCpu.backend.push(backendAfter - cpuBefore.backend);
+    recountCpu.redis.push((await redisCpuMs()) - cpuBefore.redis);
     references.push(await sequentialParse(redis, keys.audit));
     progress(
-      `recount ${run + 1}: ${recounts.at(-1)?.toFixed(0)} ms, matches ${recount.matches}; ` +
+      `recount ${run + 1}: ${recounts.at(-1)?.toFixed(0)} ms (CPU: backend ${recountCpu.backend.at(-1)} ms, redis ${recountCpu.redis.at(-1)?.toFixed(0)} ms), matches ${recount.matches}; ` +
         `reference (sequential XRANGE + parseAuditEntry) ${references.at(-1)?.toFixed(0)} ms`,
     );
   }
@@ -234,6 +248,8 @@ async function main(): Promise<number> {
     fillSeconds: Math.round(fillSeconds * 10) / 10,
     recountMs: Math.round(median(recounts)),
     recountRunsMs: recounts.map(Math.round),
+    recountBackendCpuMs: recountCpu.backend.length > 0 ? Math.round(median(recountCpu.backend)) : null,
+    recountRedisCpuMs: recountCpu.redis.length > 0 ? Math.round(median(recountCpu.redis)) : null,
     sequentialParseMs: Math.round(median(references)),
     recountToSequential: Math.round((median(recounts) / median(references)) * 100) / 100,
     exportRawMs: Math.round(median(exports.raw.map((d) => d.ms))),
@@ -256,7 +272,10 @@ async function main(): Promise<number> {
     console.log(
       `round: ${ballots} ballots (demo data, 1-15 picks, ${report.entryForm} audit entries), filled in ${report.fillSeconds} s`,
     );
-    console.log(`recount: median ${report.recountMs} ms of ${runs} (${report.recountRunsMs.join(", ")} ms)`);
+    console.log(
+      `recount: median ${report.recountMs} ms of ${runs} (${report.recountRunsMs.join(", ")} ms); CPU per recount ` +
+        `(median): backend ${report.recountBackendCpuMs} ms, redis ${report.recountRedisCpuMs} ms`,
+    );
     console.log(
       `reference, the log read as before (sequential XRANGE + parseAuditEntry, in this process): median ` +
         `${report.sequentialParseMs} ms; recount / reference ${report.recountToSequential}`,
