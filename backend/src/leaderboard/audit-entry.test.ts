@@ -4,8 +4,13 @@ import {
   auditEntryChoices,
   auditEntryRecord,
   BALLOT_ENTRY_FIELDS,
+  countRawEntryChoices,
+  type OptionKey,
+  optionIdOfKey,
+  optionKey,
   PACKED_BALLOT_FIELD,
   packBallotEntry,
+  rawEntryBallotId,
 } from "./audit-entry.js";
 import { parseAuditEntry } from "./leaderboard.repository.js";
 
@@ -49,5 +54,41 @@ describe("audit entry format", () => {
   it("tells exclusions from ballots", () => {
     expect(auditEntryChoices(exclusion)).toBeUndefined();
     expect(parseAuditEntry(exclusion)).toMatchObject({ kind: "exclude", ballotIds: ["a", "b"], reason: "spam" });
+  });
+});
+
+describe("raw audit entries (xrangeBuffer)", () => {
+  const raw = (fields: string[]) => fields.map((field) => Buffer.from(field, "utf8"));
+  const counts = (votes: Map<OptionKey, number>) =>
+    Object.fromEntries([...votes].map(([key, n]) => [optionIdOfKey(key), n]));
+
+  it("keys option ids exactly, short ones as numbers, and tells them back", () => {
+    for (const id of ["1", "64", "opt_1", "abcdef", "abcdefg", "a-long-option-id_with_64_chars", ""]) {
+      expect(optionIdOfKey(optionKey(id))).toBe(id);
+    }
+    expect(typeof optionKey("abcdef")).toBe("number");
+    expect(optionKey("abcdefg")).toBe("abcdefg");
+    expect(optionKey("12")).not.toBe(optionKey("21"));
+  });
+
+  it("counts the picks of both forms alike, and nothing for an exclusion", () => {
+    for (const fields of [packed, fieldForm]) {
+      const votes = new Map<OptionKey, number>([[optionKey("3"), 5]]);
+      expect(countRawEntryChoices(raw(fields), votes, 1)).toBe(true);
+      expect(countRawEntryChoices(raw(fields), votes, -1)).toBe(true);
+      expect(countRawEntryChoices(raw(fields), votes, 1)).toBe(true);
+      expect(counts(votes)).toEqual({ opt_1: 1, "opt-2": 1, "3": 6 });
+      expect(rawEntryBallotId(raw(fields))).toBe(ballot.ballot);
+    }
+    const long = [PACKED_BALLOT_FIELD, packBallotEntry({ ...ballot, choices: "a-long-option-id,x,a-long-option-id" })];
+    const votes = new Map<OptionKey, number>();
+    countRawEntryChoices(raw(long), votes, 1);
+    expect(counts(votes)).toEqual({ "a-long-option-id": 2, x: 1 });
+    expect(countRawEntryChoices(raw(exclusion), votes, 1)).toBe(false);
+    expect(rawEntryBallotId(raw(exclusion))).toBe("");
+    // An empty pick is counted under '' (as splitting the string would), so a recount shows it as a difference.
+    const empty = new Map<OptionKey, number>();
+    countRawEntryChoices(raw([PACKED_BALLOT_FIELD, packBallotEntry({ ballot: "b" })]), empty, 1);
+    expect(counts(empty)).toEqual({ "": 1 });
   });
 });

@@ -18,7 +18,15 @@ import {
   toSummary,
 } from "../rounds/rounds.repository.js";
 import { parseShow, type ShowRecord, showState } from "../show/show-state.js";
-import { auditEntryBallotId, auditEntryChoices, auditEntryRecord } from "./audit-entry.js";
+import {
+  auditEntryRecord,
+  countRawEntryChoices,
+  type OptionKey,
+  optionIdOfKey,
+  optionKey,
+  rawEntryBallotId,
+  rawEntryFields,
+} from "./audit-entry.js";
 
 /** Audit entries read from Redis per round trip while streaming or recounting. */
 const AUDIT_BATCH = 1000;
@@ -205,7 +213,7 @@ export class LeaderboardRepository {
     audit: string,
     firstId: string,
     lastId: string,
-    onEntry: (id: string, fields: string[]) => void,
+    onEntry: (id: Buffer, fields: Buffer[]) => void,
   ): Promise<void> {
     const from = streamIdMs(firstId);
     const span = streamIdMs(lastId) + 1 - from;
@@ -217,10 +225,14 @@ export class LeaderboardRepository {
         if (lane < RECOUNT_LANES - 1 && (bounds[lane + 1] as number) - 1 < laneStart) return;
         let start = String(laneStart);
         for (;;) {
-          const batch = await this.redis.xrange(audit, start, laneEnd, "COUNT", AUDIT_BATCH);
+          // Raw bytes: the entries are counted without decoding them into strings (audit-entry.ts).
+          const batch = (await this.redis.xrangeBuffer(audit, start, laneEnd, "COUNT", AUDIT_BATCH)) as [
+            Buffer,
+            Buffer[],
+          ][];
           for (const [id, fields] of batch) onEntry(id, fields);
           if (batch.length < AUDIT_BATCH) return;
-          start = `(${batch[batch.length - 1]?.[0]}`;
+          start = `(${batch[batch.length - 1]?.[0].toString("latin1")}`;
         }
       }),
     );
@@ -248,7 +260,8 @@ export class LeaderboardRepository {
       return value;
     }) as [string[], (string | null)[], [string, string[]][], number, [string, string[]][], number];
     const live = tallyFromReply(tallyReply);
-    const recounted = new Map<string, number>([...live.keys()].map((id) => [id, 0]));
+    // Counted under OptionKeys (numbers for short ids): the raw reader makes no string per pick.
+    const recounted = new Map<OptionKey, number>([...live.keys()].map((id) => [optionKey(id), 0]));
     const firstId = first[0]?.[0];
     const lastId = last[0]?.[0];
     // Pass 1: the votes of every ballot, and the exclusions and undos (rare) kept aside. The log is read in
@@ -260,13 +273,8 @@ export class LeaderboardRepository {
     if (firstId && lastId) {
       await this.scanAudit(keys.audit, firstId, lastId, (id, fields) => {
         entries++;
-        const choices = auditEntryChoices(fields);
-        if (choices === undefined) {
-          exclusionEntries.push({ id, fields });
-          return;
-        }
-        counted++;
-        for (const choice of choices.split(",")) recounted.set(choice, (recounted.get(choice) ?? 0) + 1);
+        if (countRawEntryChoices(fields, recounted, 1)) counted++;
+        else exclusionEntries.push({ id: id.toString("latin1"), fields: rawEntryFields(fields) });
       });
       exclusionEntries.sort((a, b) => compareStreamIds(a.id, b.id));
       for (const { fields } of exclusionEntries) {
@@ -280,13 +288,11 @@ export class LeaderboardRepository {
     let outSeen = 0;
     if (firstId && lastId && out.size > 0) {
       await this.scanAudit(keys.audit, firstId, lastId, (_id, fields) => {
-        const choices = auditEntryChoices(fields);
-        if (choices === undefined || !out.has(auditEntryBallotId(fields))) return;
-        outSeen++;
-        for (const choice of choices.split(",")) recounted.set(choice, (recounted.get(choice) ?? 0) - 1);
+        if (out.has(rawEntryBallotId(fields)) && countRawEntryChoices(fields, recounted, -1)) outSeen++;
       });
     }
     const differences = [...recounted.entries()]
+      .map(([key, votes]) => [optionIdOfKey(key), votes] as const)
       .filter(([id, votes]) => live.get(id) !== votes)
       .map(([optionId, votes]) => ({ optionId, live: live.get(optionId) ?? 0, recounted: votes }));
     const liveBallots = Number(counters[0] ?? 0);
