@@ -115,6 +115,8 @@ async function main(): Promise<number> {
   const seed = wholeNumber("seed", flags.values.seed, 0, 2 ** 31);
   startTimeLimit(wholeNumber("time-limit", flags.values["time-limit"], 1, 86_400));
   const fieldForm = flags.values["field-form"];
+  // Read now: a run takes minutes, and the tree may move on meanwhile.
+  const source = sourceRevision();
 
   // everysec: the fill is not what is measured, and fsyncing each of its pipelines would take minutes.
   const redisInfo = await startRedis("everysec");
@@ -241,7 +243,7 @@ async function main(): Promise<number> {
   }
   const ok = recount?.matches === true && recount.ballots === ballots && recount.auditEntries === ballots;
   const report = {
-    source: sourceRevision(),
+    source,
     redis: redisInfo.label,
     ballots,
     entryForm: fieldForm ? "fields" : "packed",
