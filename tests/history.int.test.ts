@@ -4,7 +4,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import type { RedisClient } from "@lb/backend";
+import { auditEntryRecord, type RedisClient } from "@lb/backend";
 import type { BallotReceipt, Leaderboard, Publication, PublishedLogLine, ReplayFeed } from "@lb/common";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Backends, startBackends, testRedisClient } from "./support/backend.js";
@@ -36,11 +36,7 @@ const votesOf = (board: Leaderboard) => Object.fromEntries(board.entries.map((en
 const auditKey = (roundId: string, epoch = 1) => `lb:{round:${roundId}}:e:${epoch}:audit`;
 
 type RawEntry = [string, string[]];
-const fieldsOf = (entry: RawEntry) => {
-  const record: Record<string, string> = {};
-  for (let i = 0; i + 1 < entry[1].length; i += 2) record[entry[1][i] as string] = entry[1][i + 1] as string;
-  return record;
-};
+const fieldsOf = (entry: RawEntry) => auditEntryRecord(entry[1]);
 
 /** The link of the epoch's last step, from its last counted ballot's audit entry. */
 async function lastLink(roundId: string): Promise<string | undefined> {

@@ -1,4 +1,11 @@
-import { type RedisClient, roundKeys, scanKeys } from "@lb/backend";
+import {
+  auditEntryRecord,
+  PACKED_BALLOT_FIELD,
+  packBallotEntry,
+  type RedisClient,
+  roundKeys,
+  scanKeys,
+} from "@lb/backend";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Backends, startBackends, testRedisClient } from "./support/backend.js";
 import type { Api } from "./support/http.js";
@@ -176,7 +183,8 @@ describe("Redis keys", () => {
     const forged = await redis.xadd(
       keys.audit,
       "*",
-      ...fields.map((value, i) => (fields[i - 1] === "ballot" ? "forged" : value)),
+      PACKED_BALLOT_FIELD,
+      packBallotEntry({ ...auditEntryRecord(fields), ballot: "forged" }),
     );
     try {
       expect(await api.recount(round.id)).toMatchObject({ ballots: 4, liveBallots: 3, auditLength: 4, matches: false });

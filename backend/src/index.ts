@@ -3,6 +3,7 @@ export { createApp } from "./app.js";
 export { type BallotDurability, defaultServerConfig, parseEnv, type RedisTarget, type ServerConfig } from "./config.js";
 export { ballotHash, stepDigest } from "./history/chain.js";
 export { DEFAULT_VOTER_LIMITS, type VoterLimitsConfig } from "./integrity/voter-limits.js";
+export { auditEntryRecord, PACKED_BALLOT_FIELD, packBallotEntry } from "./leaderboard/audit-entry.js";
 export { parseAuditEntry } from "./leaderboard/leaderboard.repository.js";
 export { createLogger, type Logger } from "./observability/log.js";
 export { DataDirInUseError } from "./redis/data-dir-lock.js";

@@ -27,7 +27,7 @@ await fillSyntheticBallots(redis, id, ballots, (i) => {
   return {
     choices,
     atMs: t0 + i * 10,
-    extra: ["ip", `i-${i % 5000}`, "net", net, "cred", "token", "sinceLoad", ""],
+    extra: { ip: `i-${i % 5000}`, net, cred: "token", sinceLoad: "" },
   };
 });
 

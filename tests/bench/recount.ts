@@ -6,8 +6,8 @@
  *
  * A benchmark, not a test. The round is the demo data (64 options, 1–15 picks) created and opened through the real
  * backend process; its ballots are then written straight into Redis, bench-only, exactly as cast-ballot.lua writes
- * them (audit entry with the same fields and value sizes, the voters record, the minute counter, the tally and the
- * state's counters), because a million ballot scripts would take minutes. The recount must say `matches: true`
+ * them (the packed audit entry with the same values and value sizes, the voters record, the minute counter, the
+ * tally and the state's counters), because a million ballot scripts would take minutes. The recount must say `matches: true`
  * with every ballot counted, which also checks the fill. Traffic goes to 127.0.0.1 (or REDIS_URL, where the
  * round's keys are deleted at the end).
  */
@@ -15,9 +15,10 @@ import { createHash, randomUUID } from "node:crypto";
 import { get } from "node:http";
 import { performance } from "node:perf_hooks";
 import { parseArgs } from "node:util";
-import { createRedisClient, parseAuditEntry, roundKeys } from "@lb/backend";
+import { createRedisClient, PACKED_BALLOT_FIELD, packBallotEntry, parseAuditEntry, roundKeys } from "@lb/backend";
 import type { RecountResult } from "@lb/common";
 import {
+  cpuSnapshot,
   makeChoices,
   newAgent,
   onCleanup,
@@ -38,6 +39,7 @@ const usage = `Usage: npm run bench:recount -- [options]
   --runs N          recounts and exports timed (default 3; the median is reported)
   --seed N          seed of the picks (default 1)
   --time-limit S    abort after S seconds (default 600)
+  --field-form      write the audit entries as before the packed form (a stream field per value), to compare
   --json            one JSON line on stdout
 Environment: REDIS_URL (default: a private redis-server from PATH, append-only file on, in a temp dir).`;
 
@@ -103,6 +105,7 @@ async function main(): Promise<number> {
         runs: { type: "string", default: "3" },
         seed: { type: "string", default: "1" },
         "time-limit": { type: "string", default: "600" },
+        "field-form": { type: "boolean", default: false },
         json: { type: "boolean", default: false },
       },
     }),
@@ -111,6 +114,9 @@ async function main(): Promise<number> {
   const runs = wholeNumber("runs", flags.values.runs, 1, 20);
   const seed = wholeNumber("seed", flags.values.seed, 0, 2 ** 31);
   startTimeLimit(wholeNumber("time-limit", flags.values["time-limit"], 1, 86_400));
+  const fieldForm = flags.values["field-form"];
+  // Read now: a run takes minutes, and the tree may move on meanwhile.
+  const source = sourceRevision();
 
   // everysec: the fill is not what is measured, and fsyncing each of its pipelines would take minutes.
   const redisInfo = await startRedis("everysec");
@@ -147,19 +153,23 @@ async function main(): Promise<number> {
       const voter = createHash("sha256").update(`voter-${i}`).digest("base64url");
       const at = String(startMs + i);
       const ballotId = randomUUID();
-      pipeline.xadd(
-        keys.audit,
-        "*",
-        ...["ballot", ballotId, "voter", voter, "choices", joined, "at", at],
-        ...[
-          "ip",
-          (i * 2654435761).toString(16).padStart(16, "0").slice(-16),
-          "net",
-          (i >> 8).toString(16).padStart(16, "0"),
-        ],
-        ...["cred", "token", "sinceLoad", String(2000 + (i % 50_000))],
-      );
-      pipeline.hset(keys.voters, voter, `${ballotId}|${randomUUID()}|${joined}|${at}|`);
+      // The chain value (the step's link): a SHA-256 in hex, as long as the real one (the recount does not check
+      // the chain).
+      const link = createHash("sha256").update(ballotId).digest("hex");
+      const values = {
+        ballot: ballotId,
+        voter,
+        choices: joined,
+        at,
+        ip: (i * 2654435761).toString(16).padStart(16, "0").slice(-16),
+        net: (i >> 8).toString(16).padStart(16, "0"),
+        cred: "token",
+        sinceLoad: String(2000 + (i % 50_000)),
+        link,
+      };
+      if (fieldForm) pipeline.xadd(keys.audit, "*", ...Object.entries(values).flat());
+      else pipeline.xadd(keys.audit, "*", PACKED_BALLOT_FIELD, packBallotEntry(values));
+      pipeline.hset(keys.voters, voter, `${ballotId}|${randomUUID()}|${joined}|${at}|||${link}`);
       pipeline.hincrby(keys.minutes, String(Math.floor((startMs + i) / 60_000)), 1);
     }
     await pipeline.exec();
@@ -182,11 +192,20 @@ async function main(): Promise<number> {
   }
   const roundBytes = Object.values(usage).reduce((sum, bytes) => sum + bytes, 0);
 
+  // Redis's own CPU (INFO: the server's threads, not the children an AOF rewrite forks), in ms.
+  const redisCpuMs = async () => {
+    const info = await redis.info("cpu");
+    const seconds = (name: string) => Number(new RegExp(`^${name}:([0-9.]+)`, "m").exec(info)?.[1] ?? Number.NaN);
+    return (seconds("used_cpu_user") + seconds("used_cpu_sys")) * 1000;
+  };
   const recounts: number[] = [];
   const references: number[] = [];
+  const recountCpu: { backend: number[]; redis: number[] } = { backend: [], redis: [] };
   let recount: RecountResult | undefined;
   for (let run = 0; run < runs; run++) {
     // Not httpRequest: its 30 s timeout is shorter than a recount of millions on a busy machine (--time-limit bounds it).
+    // CPU spent by the backend and Redis: steadier than the wall time when the machine is shared.
+    const cpuBefore = { backend: cpuSnapshot(backend.server.child.pid, undefined).server, redis: await redisCpuMs() };
     const started = performance.now();
     recount = await new Promise<RecountResult>((resolve, reject) => {
       get(
@@ -204,9 +223,13 @@ async function main(): Promise<number> {
       ).on("error", reject);
     });
     recounts.push(performance.now() - started);
+    const backendAfter = cpuSnapshot(backend.server.child.pid, undefined).server;
+    if (cpuBefore.backend !== undefined && backendAfter !== undefined)
+      recountCpu.backend.push(backendAfter - cpuBefore.backend);
+    recountCpu.redis.push((await redisCpuMs()) - cpuBefore.redis);
     references.push(await sequentialParse(redis, keys.audit));
     progress(
-      `recount ${run + 1}: ${recounts.at(-1)?.toFixed(0)} ms, matches ${recount.matches}; ` +
+      `recount ${run + 1}: ${recounts.at(-1)?.toFixed(0)} ms (CPU: backend ${recountCpu.backend.at(-1)} ms, redis ${recountCpu.redis.at(-1)?.toFixed(0)} ms), matches ${recount.matches}; ` +
         `reference (sequential XRANGE + parseAuditEntry) ${references.at(-1)?.toFixed(0)} ms`,
     );
   }
@@ -221,12 +244,15 @@ async function main(): Promise<number> {
   }
   const ok = recount?.matches === true && recount.ballots === ballots && recount.auditEntries === ballots;
   const report = {
-    source: sourceRevision(),
+    source,
     redis: redisInfo.label,
     ballots,
+    entryForm: fieldForm ? "fields" : "packed",
     fillSeconds: Math.round(fillSeconds * 10) / 10,
     recountMs: Math.round(median(recounts)),
     recountRunsMs: recounts.map(Math.round),
+    recountBackendCpuMs: recountCpu.backend.length > 0 ? Math.round(median(recountCpu.backend)) : null,
+    recountRedisCpuMs: recountCpu.redis.length > 0 ? Math.round(median(recountCpu.redis)) : null,
     sequentialParseMs: Math.round(median(references)),
     recountToSequential: Math.round((median(recounts) / median(references)) * 100) / 100,
     exportRawMs: Math.round(median(exports.raw.map((d) => d.ms))),
@@ -246,8 +272,13 @@ async function main(): Promise<number> {
   } else {
     const mb = (bytes = 0) => `${(bytes / 1e6).toFixed(1)} MB`;
     console.log(`Recount benchmark, ${new Date().toISOString()}, source ${report.source}, ${report.redis}`);
-    console.log(`round: ${ballots} ballots (demo data, 1-15 picks), filled in ${report.fillSeconds} s`);
-    console.log(`recount: median ${report.recountMs} ms of ${runs} (${report.recountRunsMs.join(", ")} ms)`);
+    console.log(
+      `round: ${ballots} ballots (demo data, 1-15 picks, ${report.entryForm} audit entries), filled in ${report.fillSeconds} s`,
+    );
+    console.log(
+      `recount: median ${report.recountMs} ms of ${runs} (${report.recountRunsMs.join(", ")} ms); CPU per recount ` +
+        `(median): backend ${report.recountBackendCpuMs} ms, redis ${report.recountRedisCpuMs} ms`,
+    );
     console.log(
       `reference, the log read as before (sequential XRANGE + parseAuditEntry, in this process): median ` +
         `${report.sequentialParseMs} ms; recount / reference ${report.recountToSequential}`,

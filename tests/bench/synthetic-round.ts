@@ -3,7 +3,15 @@
  * given Redis, one round of the demo's shape, and synthetic ballots written straight into the epoch's keys as
  * cast-ballot.lua would (audit stream, tally, counters), without running the ballot script per ballot.
  */
-import { createRedisClient, createServer, defaultServerConfig, roundKeys, type ServerConfig } from "@lb/backend";
+import {
+  createRedisClient,
+  createServer,
+  defaultServerConfig,
+  PACKED_BALLOT_FIELD,
+  packBallotEntry,
+  roundKeys,
+  type ServerConfig,
+} from "@lb/backend";
 import type { Redis } from "ioredis";
 
 const ADMIN_TOKEN = "bench-admin-token-0000";
@@ -51,12 +59,12 @@ export async function createBenchRound(service: InProcessService, prefix: string
   return id;
 }
 
-/** One synthetic ballot: its picks, its time, its stream id (`*`: Redis's) and any further audit fields. */
+/** One synthetic ballot: its picks, its time, its stream id (`*`: Redis's) and any further audit values. */
 export interface SyntheticBallot {
   choices: string[];
   atMs: number;
   streamId?: string;
-  extra?: string[];
+  extra?: { ip?: string; net?: string; cred?: string; sinceLoad?: string };
 }
 
 /** Writes `count` ballots of `ballotAt(i)` into epoch 1 of `roundId`, then the tally and the counters. */
@@ -71,10 +79,16 @@ export async function fillSyntheticBallots(
   for (let done = 0; done < count; done += 10_000) {
     const pipeline = redis.pipeline();
     for (let i = done; i < Math.min(count, done + 10_000); i++) {
-      const { choices, atMs, streamId = "*", extra = [] } = ballotAt(i);
+      const { choices, atMs, streamId = "*", extra = {} } = ballotAt(i);
       for (const choice of choices) tally.set(choice, (tally.get(choice) ?? 0) + 1);
-      const fields = ["ballot", `b-${i}`, "voter", `v-${i}`, "choices", choices.join(","), "at", String(atMs)];
-      pipeline.xadd(keys.audit, streamId, ...fields, ...extra);
+      const entry = packBallotEntry({
+        ballot: `b-${i}`,
+        voter: `v-${i}`,
+        choices: choices.join(","),
+        at: String(atMs),
+        ...extra,
+      });
+      pipeline.xadd(keys.audit, streamId, PACKED_BALLOT_FIELD, entry);
     }
     await pipeline.exec();
   }

@@ -1,4 +1,5 @@
 import { CHAIN_GENESIS, type Publication, type PublishedLogLine } from "@lb/common";
+import { auditEntryBallotId, auditEntryChoices, auditEntryRecord } from "../leaderboard/audit-entry.js";
 import { roundKeys } from "../redis/keys.js";
 import type { RedisClient } from "../redis/redis-client.js";
 import { receiptHash } from "./chain.js";
@@ -61,36 +62,26 @@ export class TallyState {
    * exclusion in the log); a ballot in `wanted` has its picks recorded there as it goes by.
    */
   apply(fields: string[], choicesOf: Map<string, string>, wanted?: Set<string>) {
-    let ballot: string | undefined;
-    let choices = "";
-    let exclusion: string | undefined;
-    let action = "";
-    let ballots = "";
-    let reason = "";
-    for (let i = 0; i + 1 < fields.length; i += 2) {
-      const name = fields[i];
-      const value = fields[i + 1] as string;
-      if (name === "ballot") ballot = value;
-      else if (name === "choices") choices = value;
-      else if (name === "exclusion") exclusion = value;
-      else if (name === "action") action = value;
-      else if (name === "ballots") ballots = value;
-      else if (name === "reason") reason = value;
-    }
-    if (exclusion !== undefined) {
-      for (const id of ballots ? ballots.split(",") : []) {
-        const picks = choicesOf.get(id) ?? "";
-        if (action === "restore") {
-          if (this.out.delete(id)) this.add(picks, 1);
-        } else if (!this.out.has(id)) {
-          this.out.set(id, reason);
-          this.add(picks, -1);
-        }
-      }
-    } else if (ballot !== undefined) {
+    // Ballots (nearly every entry) by the fast read, with no object per entry; exclusions and undos as records.
+    const choices = auditEntryChoices(fields);
+    if (choices !== undefined) {
       this.ballots++;
       this.add(choices, 1);
-      if (wanted?.has(ballot)) choicesOf.set(ballot, choices);
+      if (wanted && wanted.size > 0) {
+        const ballot = auditEntryBallotId(fields);
+        if (wanted.has(ballot)) choicesOf.set(ballot, choices);
+      }
+      return;
+    }
+    const { action, ballots, reason = "" } = auditEntryRecord(fields);
+    for (const id of ballots ? ballots.split(",") : []) {
+      const picks = choicesOf.get(id) ?? "";
+      if (action === "restore") {
+        if (this.out.delete(id)) this.add(picks, 1);
+      } else if (!this.out.has(id)) {
+        this.out.set(id, reason);
+        this.add(picks, -1);
+      }
     }
   }
 
@@ -148,10 +139,8 @@ export class HistoryRepository {
     const named = new Set<string>();
     for await (const batch of this.scan(key, after, until)) {
       for (const [, fields] of batch) {
-        if (fields[0] !== "exclusion") continue;
-        for (let i = 0; i + 1 < fields.length; i += 2) {
-          if (fields[i] === "ballots") for (const id of (fields[i + 1] as string).split(",")) if (id) named.add(id);
-        }
+        if (auditEntryChoices(fields) !== undefined) continue;
+        for (const id of (auditEntryRecord(fields).ballots ?? "").split(",")) if (id) named.add(id);
       }
     }
     return named;
@@ -320,8 +309,7 @@ export class HistoryRepository {
     const key = roundKeys(roundId).epoch(epoch).audit;
     for await (const batch of this.scan(key, null, lastId)) {
       yield batch.map(([, fields]) => {
-        const record: Record<string, string> = {};
-        for (let i = 0; i + 1 < fields.length; i += 2) record[fields[i] as string] = fields[i + 1] as string;
+        const record = auditEntryRecord(fields);
         const atMs = Number(record.at);
         if (record.exclusion !== undefined) {
           return {

@@ -19,6 +19,15 @@ import {
   toSummary,
 } from "../rounds/rounds.repository.js";
 import { parseShow, type ShowRecord, showState } from "../show/show-state.js";
+import {
+  auditEntryRecord,
+  countRawEntryChoices,
+  type OptionKey,
+  optionIdOfKey,
+  optionKey,
+  rawEntryBallotId,
+  rawEntryFields,
+} from "./audit-entry.js";
 
 /** Audit entries read from Redis per round trip while streaming or recounting. */
 const AUDIT_BATCH = 1000;
@@ -39,32 +48,6 @@ function tallyFromReply(reply: string[]): Map<string, number> {
   return votes;
 }
 
-/** A stream entry's fields as a record. */
-function fieldRecord(fields: string[]): Record<string, string> {
-  const record: Record<string, string> = {};
-  for (let i = 0; i + 1 < fields.length; i += 2) record[fields[i] as string] = fields[i + 1] as string;
-  return record;
-}
-
-/**
- * The `choices` of a ballot entry straight from its fields, undefined for an exclusion or undo: the recount reads
- * a million entries, and building each one's AuditLine (dates, arrays) cost most of its time. Which entry is
- * which is parseAuditEntry's rule, the one reading of the format.
- */
-function ballotChoices(fields: string[]): string | undefined {
-  let choices = "";
-  for (let i = 0; i + 1 < fields.length; i += 2) {
-    if (fields[i] === "exclusion") return undefined;
-    if (fields[i] === "choices") choices = fields[i + 1] as string;
-  }
-  return choices;
-}
-
-function ballotIdOf(fields: string[]): string {
-  for (let i = 0; i + 1 < fields.length; i += 2) if (fields[i] === "ballot") return fields[i + 1] as string;
-  return "";
-}
-
 const streamIdMs = (id: string) => Number(id.slice(0, id.indexOf("-")));
 
 /** Orders two stream ids (`<ms>-<seq>`) as the stream does. */
@@ -76,9 +59,9 @@ function compareStreamIds(a: string, b: string): number {
 
 const splitList = (value: string | undefined) => (value ? value.split(",") : []);
 
-/** One audit stream entry as the export shows it: a counted ballot, or an exclusion or its undo (keys.ts). */
+/** One audit stream entry as the export shows it: a counted ballot, or an exclusion or its undo (audit-entry.ts). */
 export function parseAuditEntry(fields: string[]): AuditLine {
-  const record = fieldRecord(fields);
+  const record = auditEntryRecord(fields);
   const at = new Date(Number(record.at)).toISOString();
   if (record.exclusion !== undefined) {
     return {
@@ -232,7 +215,7 @@ export class LeaderboardRepository {
     audit: string,
     firstId: string,
     lastId: string,
-    onEntry: (id: string, fields: string[]) => void,
+    onEntry: (id: Buffer, fields: Buffer[]) => void,
   ): Promise<void> {
     const from = streamIdMs(firstId);
     const span = streamIdMs(lastId) + 1 - from;
@@ -244,10 +227,14 @@ export class LeaderboardRepository {
         if (lane < RECOUNT_LANES - 1 && (bounds[lane + 1] as number) - 1 < laneStart) return;
         let start = String(laneStart);
         for (;;) {
-          const batch = await this.redis.xrange(audit, start, laneEnd, "COUNT", AUDIT_BATCH);
+          // Raw bytes: the entries are counted without decoding them into strings (audit-entry.ts).
+          const batch = (await this.redis.xrangeBuffer(audit, start, laneEnd, "COUNT", AUDIT_BATCH)) as [
+            Buffer,
+            Buffer[],
+          ][];
           for (const [id, fields] of batch) onEntry(id, fields);
           if (batch.length < AUDIT_BATCH) return;
-          start = `(${batch[batch.length - 1]?.[0]}`;
+          start = `(${batch[batch.length - 1]?.[0].toString("latin1")}`;
         }
       }),
     );
@@ -275,7 +262,8 @@ export class LeaderboardRepository {
       return value;
     }) as [string[], (string | null)[], [string, string[]][], number, [string, string[]][], number];
     const live = tallyFromReply(tallyReply);
-    const recounted = new Map<string, number>([...live.keys()].map((id) => [id, 0]));
+    // Counted under OptionKeys (numbers for short ids): the raw reader makes no string per pick.
+    const recounted = new Map<OptionKey, number>([...live.keys()].map((id) => [optionKey(id), 0]));
     const firstId = first[0]?.[0];
     const lastId = last[0]?.[0];
     // Pass 1: the votes of every ballot, and the exclusions and undos (rare) kept aside. The log is read in
@@ -287,13 +275,8 @@ export class LeaderboardRepository {
     if (firstId && lastId) {
       await this.scanAudit(keys.audit, firstId, lastId, (id, fields) => {
         entries++;
-        const choices = ballotChoices(fields);
-        if (choices === undefined) {
-          exclusionEntries.push({ id, fields });
-          return;
-        }
-        counted++;
-        for (const choice of choices.split(",")) recounted.set(choice, (recounted.get(choice) ?? 0) + 1);
+        if (countRawEntryChoices(fields, recounted, 1)) counted++;
+        else exclusionEntries.push({ id: id.toString("latin1"), fields: rawEntryFields(fields) });
       });
       exclusionEntries.sort((a, b) => compareStreamIds(a.id, b.id));
       for (const { fields } of exclusionEntries) {
@@ -307,13 +290,11 @@ export class LeaderboardRepository {
     let outSeen = 0;
     if (firstId && lastId && out.size > 0) {
       await this.scanAudit(keys.audit, firstId, lastId, (_id, fields) => {
-        const choices = ballotChoices(fields);
-        if (choices === undefined || !out.has(ballotIdOf(fields))) return;
-        outSeen++;
-        for (const choice of choices.split(",")) recounted.set(choice, (recounted.get(choice) ?? 0) - 1);
+        if (out.has(rawEntryBallotId(fields)) && countRawEntryChoices(fields, recounted, -1)) outSeen++;
       });
     }
     const differences = [...recounted.entries()]
+      .map(([key, votes]) => [optionIdOfKey(key), votes] as const)
       .filter(([id, votes]) => live.get(id) !== votes)
       .map(([optionId, votes]) => ({ optionId, live: live.get(optionId) ?? 0, recounted: votes }));
     const liveBallots = Number(counters[0] ?? 0);

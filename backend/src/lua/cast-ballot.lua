@@ -174,9 +174,10 @@ local function cast(base)
   counted = counted + 1
   -- Integrity view: keyed hashes of the client's IP and network, the credential (`token`, or `ticket:<batch>`:
   -- the ticket's batch, never its code), the page's time since load ('' when not given).
-  entries[counted] = {'ballot', ballotId, 'voter', credential, 'choices', choiceList, 'at', at,
-    'ip', ARGV[base + 5], 'net', ARGV[base + 6], 'cred', batch and ('ticket:' .. batch) or 'token',
-    'sinceLoad', ARGV[base + 7]}
+  -- One packed field: ballot|voter|choices|at|ip|net|cred|sinceLoad|link (backend/src/leaderboard/audit-entry.ts),
+  -- the step's link added at the end.
+  entries[counted] = table.concat({ballotId, credential, choiceList, at, ARGV[base + 5], ARGV[base + 6],
+    batch and ('ticket:' .. batch) or 'token', ARGV[base + 7], ''}, '|')
   -- The record's sixth field held the ballot's own hash before steps; now the seventh holds the step's link.
   local record = ballotId .. '|' .. key .. '|' .. choiceList .. '|' .. at .. '|' .. day .. '||'
   records[counted] = credential
@@ -198,10 +199,7 @@ if counted > 0 then
   local link = sha256hex(head .. '\n' .. at .. '\n' .. digest)
   redis.call('HSET', KEYS[2], 'chainHead', link)
   for i = 1, counted do
-    local entry = entries[i]
-    entry[#entry + 1] = 'link'
-    entry[#entry + 1] = link
-    redis.call('XADD', KEYS[5], '*', unpack(entry))
+    redis.call('XADD', KEYS[5], '*', 'e', entries[i] .. link)
     local credential = records[i]
     redis.call('HSET', KEYS[4], credential, pending[credential] .. link)
   end

@@ -13,8 +13,14 @@ for i = 4, #ARGV do
   local entry = redis.call('XRANGE', KEYS[3], ARGV[i], ARGV[i])[1]
   if entry then
     local fields, ballot, choices = entry[2], nil, nil
-    for j = 1, #fields, 2 do
-      if fields[j] == 'ballot' then ballot = fields[j + 1] elseif fields[j] == 'choices' then choices = fields[j + 1] end
+    -- A packed ballot entry (field 'e', values ballot|voter|choices|...: backend/src/leaderboard/audit-entry.ts)
+    -- or one written before it (a field per value).
+    if fields[1] == 'e' then
+      ballot, choices = string.match(fields[2], '^([^|]*)|[^|]*|([^|]*)')
+    else
+      for j = 1, #fields, 2 do
+        if fields[j] == 'ballot' then ballot = fields[j + 1] elseif fields[j] == 'choices' then choices = fields[j + 1] end
+      end
     end
     -- HSETNX marks the ballot out under this exclusion and tells whether another one had it out already.
     if ballot and choices and redis.call('HSETNX', KEYS[6], ballot, ARGV[1]) == 1 then

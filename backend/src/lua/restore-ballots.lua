@@ -12,8 +12,14 @@ for streamId in string.gmatch(redis.call('HGET', KEYS[5], ARGV[1]) or '', '%S+')
   local entry = redis.call('XRANGE', KEYS[3], streamId, streamId)[1]
   if entry then
     local fields, ballot, choices = entry[2], nil, nil
-    for j = 1, #fields, 2 do
-      if fields[j] == 'ballot' then ballot = fields[j + 1] elseif fields[j] == 'choices' then choices = fields[j + 1] end
+    -- A packed ballot entry (field 'e', values ballot|voter|choices|...: backend/src/leaderboard/audit-entry.ts)
+    -- or one written before it (a field per value).
+    if fields[1] == 'e' then
+      ballot, choices = string.match(fields[2], '^([^|]*)|[^|]*|([^|]*)')
+    else
+      for j = 1, #fields, 2 do
+        if fields[j] == 'ballot' then ballot = fields[j + 1] elseif fields[j] == 'choices' then choices = fields[j + 1] end
+      end
     end
     if ballot and choices and redis.call('HGET', KEYS[6], ballot) == ARGV[1] then
       redis.call('HDEL', KEYS[6], ballot)

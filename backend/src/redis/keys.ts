@@ -57,10 +57,11 @@ export function roundKeys(roundId: string) {
         /** HASH batch name -> tickets of that batch that voted in this epoch (a ticket counts once). */
         ticketsUsed: `${e}:tickets-used`,
         /**
-         * STREAM, the audit log. Counted ballots: ballot, voter (credential: voter hash, or `t:<ticket hash>`),
-         * choices, at, then ip and net (keyed hashes of the client's IP and network), cred
-         * (`token` or `ticket:<batch>`), sinceLoad (ms, '' when not given).
-         * Exclusions and their undos: exclusion (id), action (exclude|restore), reason, ballots (ids), at.
+         * STREAM, the audit log (format: leaderboard/audit-entry.ts). Counted ballots: one packed field `e`,
+         * ballot|voter|choices|at|ip|net|cred|sinceLoad|hash: voter the credential (voter hash, or
+         * `t:<ticket hash>`), ip and net keyed hashes of the client's IP and network, cred `token` or
+         * `ticket:<batch>`, sinceLoad ms ('' when not given), hash the chain value. Exclusions and their undos: a
+         * field each: exclusion (id), action (exclude|restore), reason, ballots (ids), at.
          */
         audit: `${e}:audit`,
         /** HASH minute (ms since 1970 / 60000) -> ballots counted in it. */
