@@ -90,6 +90,8 @@ const CONNECT_TIMEOUT_MS = 15_000;
 const MINT_CONCURRENCY = 64;
 /** Keep-alive sockets of the open-loop sender; more requests than this in flight wait in the agent's queue. */
 const SENDER_SOCKETS = 256;
+/** How long a load-generator process may take to exit (and write its CPU profile) once told to, before a SIGKILL. */
+const CHILD_EXIT_MS = 5_000;
 /** After the last answer, how long every watcher may take to catch up before the run fails. */
 const drainTimeoutMs = (tickMs: number) => Math.max(10_000, 20 * tickMs);
 
@@ -125,8 +127,10 @@ const USAGE = `Usage: npm run bench:fanout -- [options]
   --tick MS         the backend's LIVE_TICK_MS: at most one update per round per tick (default 100)
   --split           two backend processes on the one Redis: ballots to one with ROLE=ingest, watchers to one with
                     ROLE=live (default: one process with ROLE=all serves both)
-  --cpu-prof DIR    write each backend process's V8 CPU profile (node --cpu-prof) into DIR, to see where it spends
-                    its time (open it in Chrome DevTools; the profile is written when the backend exits)
+  --cpu-prof DIR    write the V8 CPU profile (node --cpu-prof) of each backend process and of each load-generator
+                    process (watchers, sender) into DIR, to see where it spends its time (open it in Chrome
+                    DevTools; a profile is written when its process exits; the file name holds the pid, which the
+                    progress lines print)
   --time-limit S    abort the whole run after S seconds (default 180)
   --json            print one machine-readable JSON line on stdout (the table goes to stderr)
   --help            this text
@@ -459,11 +463,11 @@ class ChildProcesses {
     }
   }
 
-  static start(kind: "watchers" | "sender", count: number): ChildProcesses {
+  static start(kind: "watchers" | "sender", count: number, nodeArgs: readonly string[] = []): ChildProcesses {
     const script = fileURLToPath(import.meta.url);
     const processes = Array.from({ length: count }, () => {
       const child = fork(script, [kind], {
-        execArgv: ["--import", import.meta.resolve("tsx")],
+        execArgv: [...nodeArgs, "--import", import.meta.resolve("tsx")],
         env: { ...process.env, FANOUT_CHILD: kind, FANOUT_TIME_ORIGIN: String(performance.timeOrigin) },
         stdio: ["ignore", "ignore", "inherit", "ipc"],
         // Typed arrays and Maps cross as they are.
@@ -472,8 +476,26 @@ class ChildProcesses {
       children.add(child);
       return child;
     });
-    onCleanup(() => {
-      for (const child of processes) if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+    // A child ends by itself when its IPC channel closes (and only then writes its --cpu-prof profile); one that
+    // has not within CHILD_EXIT_MS is killed.
+    onCleanup(async () => {
+      const running = processes.filter((child) => child.exitCode === null && child.signalCode === null);
+      await Promise.all(
+        running.map(
+          (child) =>
+            new Promise<void>((resolve) => {
+              const timer = setTimeout(() => {
+                child.kill("SIGKILL");
+                resolve();
+              }, CHILD_EXIT_MS);
+              child.once("exit", () => {
+                clearTimeout(timer);
+                resolve();
+              });
+              if (child.connected) child.disconnect();
+            }),
+        ),
+      );
     });
     return new ChildProcesses(processes);
   }
@@ -821,8 +843,8 @@ async function main(): Promise<number> {
 
   // 5. The watchers, connected and joined before the first ballot: every one starts from the same board.
   const connectStarted = performance.now();
-  const watcherPool = new WatcherProcesses(ChildProcesses.start("watchers", options.watcherProcesses));
-  const sender = ChildProcesses.start("sender", 1);
+  const watcherPool = new WatcherProcesses(ChildProcesses.start("watchers", options.watcherProcesses, nodeArgs));
+  const sender = ChildProcesses.start("sender", 1, nodeArgs);
   const generatorPids = [...watcherPool.pids, ...sender.pids];
   const initialBoard = await watcherPool.connect(
     `http://127.0.0.1:${live.port}`,
@@ -834,7 +856,7 @@ async function main(): Promise<number> {
   if (!initialBoard) throw new Error("watcher 0 got no board");
   progress(
     `watchers: ${options.watchers} connected and joined in ${((performance.now() - connectStarted) / 1000).toFixed(1)} s ` +
-      `(${watcherPool.count} processes)`,
+      `(${watcherPool.count} processes, pids ${watcherPool.pids.join(" ")}; sender pid ${sender.pids.join(" ")})`,
   );
 
   // 6. The measured run: every ballot open-loop from the sender process, all starting together (no warm-up);
