@@ -1,7 +1,7 @@
 /**
  * Fan-out benchmark: how fast live leaderboard updates reach many watchers.
  *
- *   npm run bench:fanout -- [--watchers 500] [--rate 200] [--seconds 10] [--tick 100] [--json]
+ *   npm run bench:fanout -- [--watchers 500] [--rate 200] [--seconds 10] [--tick 100] [--client lean] [--json]
  *
  * W Socket.IO clients join one round of the real backend process (`node backend/dist/main.js`, Redis with the
  * append-only file on) and keep their board with applyLeaderboardUpdate while ballots arrive open-loop at a fixed
@@ -9,6 +9,10 @@
  * totalBallots >= k. Then, in the same run, a bare node:http + Socket.IO server (bare-socket-server.ts) broadcasts
  * the very updates the watchers got, one per POST /emit at the service's update rate, to the same W clients doing
  * the same work: the fan-out floor of Socket.IO (and of this harness) on this machine.
+ *
+ * The watchers are lean clients by default (lean-socket.ts: the Socket.IO protocol over a bare WebSocket, an
+ * update's parse and apply shared by the watchers of a process that hold the same board), so that on a small
+ * machine the harness is not the bound; `--client socket.io` watches with the real socket.io-client instead.
  *
  * The watchers live in child processes of their own (--watcher-processes, each with a share of them) and the
  * ballots leave open-loop from one more, so that neither the sender nor the 201 stamps queue behind the fan-out
