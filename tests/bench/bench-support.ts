@@ -491,7 +491,7 @@ const ticksToMs = (ticks: number) => (ticks * 1000) / CLOCK_TICKS_PER_SECOND;
  * CPU of a process and all its descendants (a backend with WORKERS > 1 is a cluster primary and its workers), in
  * ms; undefined when the process cannot be read.
  */
-function processCpuMs(pid: number | undefined): number | undefined {
+export function processCpuMs(pid: number | undefined): number | undefined {
   if (pid === undefined) return undefined;
   const own = statFields(pid);
   if (!own) return undefined;
