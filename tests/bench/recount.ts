@@ -18,6 +18,7 @@ import { parseArgs } from "node:util";
 import { createRedisClient, PACKED_BALLOT_FIELD, packBallotEntry, parseAuditEntry, roundKeys } from "@lb/backend";
 import type { RecountResult } from "@lb/common";
 import {
+  checkQuietMachine,
   cpuSnapshot,
   makeChoices,
   newAgent,
@@ -198,6 +199,9 @@ async function main(): Promise<number> {
     const seconds = (name: string) => Number(new RegExp(`^${name}:([0-9.]+)`, "m").exec(info)?.[1] ?? Number.NaN);
     return (seconds("used_cpu_user") + seconds("used_cpu_sys")) * 1000;
   };
+  // How busy the machine is before the timed part (the fill is over): wall times on a shared machine mean little.
+  const warnings: string[] = [];
+  const background = await checkQuietMachine(warnings);
   const recounts: number[] = [];
   const references: number[] = [];
   const recountCpu: { backend: number[]; redis: number[] } = { backend: [], redis: [] };
@@ -247,6 +251,8 @@ async function main(): Promise<number> {
     source,
     redis: redisInfo.label,
     ballots,
+    backgroundCores: Math.round(background * 100) / 100,
+    warnings,
     entryForm: fieldForm ? "fields" : "packed",
     fillSeconds: Math.round(fillSeconds * 10) / 10,
     recountMs: Math.round(median(recounts)),
@@ -293,6 +299,7 @@ async function main(): Promise<number> {
           ", ",
         )}); used_memory grew ${report.usedMemoryDeltaPerBallot} B per ballot; 10M ballots: ${report.tenMillionGiB} GiB`,
     );
+    for (const warning of warnings) console.log(`warning: ${warning}`);
     console.log(
       `result: ${ok ? "ok (recount matches, every ballot counted)" : `FAILED ${JSON.stringify(report.recount)}`}`,
     );
