@@ -58,9 +58,9 @@ export function roundKeys(roundId: string) {
         ticketsUsed: `${e}:tickets-used`,
         /**
          * STREAM, the audit log (format: leaderboard/audit-entry.ts). Counted ballots: one packed field `e`,
-         * ballot|voter|choices|at|ip|net|cred|sinceLoad|hash: voter the credential (voter hash, or
+         * ballot|voter|choices|at|ip|net|cred|sinceLoad|link: voter the credential (voter hash, or
          * `t:<ticket hash>`), ip and net keyed hashes of the client's IP and network, cred `token` or
-         * `ticket:<batch>`, sinceLoad ms ('' when not given), hash the chain value. Exclusions and their undos: a
+         * `ticket:<batch>`, sinceLoad ms ('' when not given), link the hash chain step's link. Exclusions and their undos: a
          * field each: exclusion (id), action (exclude|restore), reason, ballots (ids), at.
          */
         audit: `${e}:audit`,
