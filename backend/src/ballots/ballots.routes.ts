@@ -43,7 +43,8 @@ export function ballotReceiver(options: BallotRouteOptions): (input: BallotInput
   const hashAddress = addressHasher(options.voterSecret);
   return async (input) => {
     const client = { ip: input.ip };
-    await options.gate.checkBallot(input.id, client, input.body);
+    const gate = options.gate.checkBallot(input.id, client, input.body);
+    if (gate) await gate;
     const roundId = roundIdParam(input.id);
     const ballot = parseBallotRequest(input.body);
     const token = presentedVoterToken(input.voterHeader, input.cookie);
