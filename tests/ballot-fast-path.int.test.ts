@@ -84,6 +84,15 @@ describe("the ballot fast path answers as the Express route does", () => {
     expect(second.headers.etag).toMatch(/^W\//);
     expect(first.headers["content-security-policy"]).toBeDefined();
     expect(first.headers.vary).toBe("Accept-Encoding");
+    // Its request id is written with the rest of its head (observability/http.ts writeHeadAtOnce): a fresh one, or
+    // the caller's when well formed.
+    expect(first.headers["x-request-id"]).toMatch(/^[0-9a-f-]{36}$/);
+    const traced = await post(fast, round.id, {
+      json: { choices: ["1"] },
+      headers: { "x-voter-token": await fast.newVoter(), "x-request-id": "lb-fast-path-1" },
+    });
+    expect(traced.status).toBe(201);
+    expect(traced.headers["x-request-id"]).toBe("lb-fast-path-1");
 
     // The token in the cookie, a byte-order mark, a charset, a query string: still the plain case.
     await sameOnBoth("token in the cookie", async (api) =>
@@ -105,7 +114,8 @@ describe("the ballot fast path answers as the Express route does", () => {
       expect(again.body).toEqual(once.body);
     }
     const board = await fast.leaderboard(round.id);
-    expect(board.totalBallots).toBe(8);
+    // One per side for each of the three cases above, the traced one, one per side for the replays.
+    expect(board.totalBallots).toBe(9);
     expect((await fast.recount(round.id)).matches).toBe(true);
   });
 

@@ -12,9 +12,11 @@ export const RoundIdSchema = z
   .max(LIMITS.roundIdMaxLength);
 export type RoundId = z.infer<typeof RoundIdSchema>;
 
+/** An option id's characters (also checked by hand on the ballot fast path: backend/src/ballots/ballot-request.ts). */
+export const OPTION_ID_PATTERN = /^[A-Za-z0-9_-]+$/;
 export const OptionIdSchema = z
   .string()
-  .regex(/^[A-Za-z0-9_-]+$/, "must use only A-Z, a-z, 0-9, '_' and '-'")
+  .regex(OPTION_ID_PATTERN, "must use only A-Z, a-z, 0-9, '_' and '-'")
   .max(LIMITS.optionIdMaxLength);
 export type OptionId = z.infer<typeof OptionIdSchema>;
 
@@ -250,9 +252,11 @@ export type UndoResetRequest = z.infer<typeof UndoResetRequestSchema>;
 export const DeleteRoundRequestSchema = ResetRequestSchema;
 export type DeleteRoundRequest = ResetRequest;
 
+/** An idempotency key's characters (also checked by hand on the ballot fast path). */
+export const IDEMPOTENCY_KEY_PATTERN = /^[A-Za-z0-9_.:-]+$/;
 export const IdempotencyKeySchema = z
   .string()
-  .regex(/^[A-Za-z0-9_.:-]+$/, "must use only A-Z, a-z, 0-9 and '_.:-'")
+  .regex(IDEMPOTENCY_KEY_PATTERN, "must use only A-Z, a-z, 0-9 and '_.:-'")
   .min(1)
   .max(LIMITS.idempotencyKeyMaxLength);
 

@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { RequestHandler } from "express";
 import { originAllowed } from "../http/origin.js";
+import { writeHeadAtOnce } from "../observability/http.js";
 import { VOTER_HEADER } from "../voters/voters.routes.js";
 import type { BallotInput } from "./ballots.routes.js";
 
@@ -101,6 +102,15 @@ export function ballotFastPath(options: BallotFastPathOptions): (req: IncomingMe
     return match[1] ?? null;
   };
 
+  // The 201's head but its length and request id, as one flat list (see writeHeadAtOnce).
+  const receiptHeadFor = (security: Record<string, string | string[]>) =>
+    Object.entries({
+      ...security,
+      "Content-Type": "application/json; charset=utf-8",
+      Vary: "Accept-Encoding",
+    }).flatMap(([name, value]) => (Array.isArray(value) ? value.flatMap((one) => [name, one]) : [name, value]));
+  const receiptHead = { plain: receiptHeadFor(options.headers.plain), secure: receiptHeadFor(options.headers.secure) };
+
   return (req, res) => {
     const id = takes(req);
     if (id === null) {
@@ -138,12 +148,8 @@ export function ballotFastPath(options: BallotFastPathOptions): (req: IncomingMe
         cookie: req.headers.cookie,
       });
       const json = JSON.stringify(receipt);
-      res.writeHead(201, {
-        ...(expressSecure(req, options.trustProxy) ? options.headers.secure : options.headers.plain),
-        "Content-Type": "application/json; charset=utf-8",
-        "Content-Length": Buffer.byteLength(json),
-        Vary: "Accept-Encoding",
-      });
+      const head = expressSecure(req, options.trustProxy) ? receiptHead.secure : receiptHead.plain;
+      writeHeadAtOnce(res, 201, head.concat("Content-Length", String(Buffer.byteLength(json))));
       res.end(json);
     } catch (error) {
       handedOver.set(req, error);

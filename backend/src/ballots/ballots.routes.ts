@@ -1,13 +1,14 @@
-import { type BallotReceipt, BallotRequestSchema, RoundIdSchema, TICKET_HEADER, TicketCodeSchema } from "@lb/common";
+import { type BallotReceipt, RoundIdSchema, TICKET_HEADER, TicketCodeSchema } from "@lb/common";
 import express, { type ErrorRequestHandler, Router } from "express";
 import { AppError, knownError } from "../http/app-error.js";
-import { parseBody, roundIdParam } from "../http/validate.js";
+import { roundIdParam } from "../http/validate.js";
 import { addressHasher } from "../integrity/address-hash.js";
 import { clientAddress } from "../integrity/client-address.js";
 import type { VoterGate } from "../integrity/voter-gate.js";
 import { verifyVoterToken } from "../voters/voter-token.js";
 import { presentedVoterToken, requireVoter, VOTER_HEADER, type VoterLocals } from "../voters/voters.routes.js";
 import { rethrowFastPathError } from "./ballot-fast-path.js";
+import { parseBallotRequest } from "./ballot-request.js";
 import type { BallotsService } from "./ballots.service.js";
 
 /** What the ballot route reads from a request: the same from Express and from the fast path (ballot-fast-path.ts). */
@@ -42,9 +43,10 @@ export function ballotReceiver(options: BallotRouteOptions): (input: BallotInput
   const hashAddress = addressHasher(options.voterSecret);
   return async (input) => {
     const client = { ip: input.ip };
-    await options.gate.checkBallot(input.id, client, input.body);
+    const gate = options.gate.checkBallot(input.id, client, input.body);
+    if (gate) await gate;
     const roundId = roundIdParam(input.id);
-    const ballot = parseBody(BallotRequestSchema, input.body);
+    const ballot = parseBallotRequest(input.body);
     const token = presentedVoterToken(input.voterHeader, input.cookie);
     const voterId = token ? verifyVoterToken(options.voterSecret, token) : null;
     // Integrity view: where the ballot came from (keyed hashes only; the script records the credential).

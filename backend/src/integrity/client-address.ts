@@ -27,9 +27,28 @@ export function normalizeIp(raw: string): string {
   return mapped?.[1] ?? ip.toLowerCase();
 }
 
-/** The client address of a raw IP; an unknown or unparsable one becomes `unknown` (counted as one network). */
-export function clientAddress(raw: string | undefined): ClientAddress {
-  const ip = normalizeIp(raw ?? "");
+/** Raw IPs whose client addresses are remembered per process (a venue's phones share a few IPs). */
+const ADDRESS_CACHE_SIZE = 10_000;
+const addresses = new Map<string, Readonly<ClientAddress>>();
+
+/**
+ * The client address of a raw IP; an unknown or unparsable one becomes `unknown` (counted as one network).
+ * Remembered per raw IP: every ballot asks for it twice (the gate and the audit entry), and parsing it each time
+ * was a visible share of a ballot's CPU (issue 8). The object is shared: read it, never change it.
+ */
+export function clientAddress(raw: string | undefined): Readonly<ClientAddress> {
+  const key = raw ?? "";
+  let address = addresses.get(key);
+  if (address === undefined) {
+    address = Object.freeze(parseClientAddress(key));
+    if (addresses.size >= ADDRESS_CACHE_SIZE) addresses.clear();
+    addresses.set(key, address);
+  }
+  return address;
+}
+
+function parseClientAddress(raw: string): ClientAddress {
+  const ip = normalizeIp(raw);
   if (isIPv4(ip)) {
     const [a, b, c] = ip.split(".");
     return { ip, network: `${a}.${b}.${c}.0/24` };

@@ -42,8 +42,13 @@ export class RoundNetworks {
   constructor(private readonly redis: RedisClient) {}
 
   async allows(roundId: string, ip: string): Promise<boolean> {
+    return this.allowsNow(roundId, ip) ?? (await this.refresh(roundId)).allows(ip);
+  }
+
+  /** `allows` without waiting when the round's networks are in memory; undefined when they must be read first. */
+  allowsNow(roundId: string, ip: string): boolean | undefined {
     const entry = this.cache.get(roundId);
-    if (!entry) return (await this.refresh(roundId)).allows(ip);
+    if (!entry) return undefined;
     if (entry.until <= Date.now() && !entry.reading) {
       entry.reading = true;
       // A failed read leaves the old entry in place, to be read again by the next ballot.
