@@ -7,7 +7,7 @@ import { createTranslator } from "../../i18n";
 const en = {
   "verify.title": "Verify my ballot",
   "verify.intro":
-    "After voting closes the organiser publishes the round's log: every ballot's hash, chained to the one before, with its picks and time, and no voter's identity. Check here that the chain is whole, that the published results follow from it, and that your receipt's hash is in it.",
+    "After voting closes the organiser publishes the round's log: every ballot's hash, chained to all the ballots counted before it, with its picks and time, and no voter's identity. Check here that the chain is whole, that the published results follow from it, and that your receipt's hash is in it.",
   "verify.hash": "Your receipt's hash",
   "verify.check": "Check against the published log",
   "verify.file": "Or check a log file you downloaded",
@@ -31,7 +31,7 @@ const en = {
 const zhCN: Record<keyof typeof en, string> = {
   "verify.title": "核验我的选票",
   "verify.intro":
-    "投票结束后，组织者会公布本轮的记录：每张选票的哈希（与前一张相链）、所选项和时间，不含任何投票人身份。可在此核验哈希链完整、公布的结果由记录得出，以及您的回执哈希在其中。",
+    "投票结束后，组织者会公布本轮的记录：每张选票的哈希（与之前计入的所有选票相链）、所选项和时间，不含任何投票人身份。可在此核验哈希链完整、公布的结果由记录得出，以及您的回执哈希在其中。",
   "verify.hash": "回执哈希",
   "verify.check": "与公布的记录核对",
   "verify.file": "或核验已下载的记录文件",
