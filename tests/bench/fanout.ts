@@ -128,9 +128,9 @@ const USAGE = `Usage: npm run bench:fanout -- [options]
                     (phones: an update per the backend's LIVE_PHONE_UPDATE_MS)
   --client C        the watchers' client: lean (a bare ws WebSocket speaking the Socket.IO protocol, parsing
                     and applying each distinct update once per process: lean-socket.ts; the default) or socket.io
-                    (the real socket.io-client, each watcher parsing and applying every update: 2-4× the CPU per
-                    update, which on a small machine is the bound); the same kind watches the service and the bare
-                    Socket.IO server
+                    (the real socket.io-client, each watcher parsing and applying every update: 7-9× the CPU per
+                    delivered update, which on a small machine is the bound); the same kind watches the service
+                    and the bare Socket.IO server
   --watchers N      Socket.IO clients watching the round (board:join, view --view), spread over the watcher
                     processes (default 500)
   --watcher-processes N  processes the watchers live in, each with 1/N of them (default 2); the ballots are sent
