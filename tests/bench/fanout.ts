@@ -128,7 +128,7 @@ const USAGE = `Usage: npm run bench:fanout -- [options]
                     (phones: an update per the backend's LIVE_PHONE_UPDATE_MS)
   --client C        the watchers' client: lean (a bare ws WebSocket speaking the Socket.IO protocol, parsing
                     and applying each distinct update once per process: lean-socket.ts; the default) or socket.io
-                    (the real socket.io-client, each watcher parsing and applying every update: 7-9× the CPU per
+                    (the real socket.io-client, each watcher parsing and applying every update: 6-9× the CPU per
                     delivered update, which on a small machine is the bound); the same kind watches the service
                     and the bare Socket.IO server
   --watchers N      Socket.IO clients watching the round (board:join, view --view), spread over the watcher
