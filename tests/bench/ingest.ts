@@ -92,8 +92,6 @@ interface Options {
 
 /** `--rate auto`: the open-loop run's share of the service's saturated rate (median of the pairs). */
 const RATE_SHARE = 0.8;
-/** Connections the paced generator may hold open at once (a ballot due while all are busy waits for one). */
-const PACED_CONNECTIONS = 512;
 
 const USAGE = `Usage: npm run bench:ingest -- [options]
 
@@ -453,12 +451,15 @@ async function main(): Promise<number> {
     const rate = Math.max(1, Math.round(options.rate === "auto" ? RATE_SHARE * median(serviceRates) : options.rate));
     const ballots = await ballotsOf(pacedRoundId, options.voters);
     const before = cpuSnapshot(backend.child.pid, redisPid);
-    const run = await runPaced(backendPort, `/api/rounds/${pacedRoundId}/ballots`, ballots, rate, PACED_CONNECTIONS);
-    const cpu = cpuShare(before, cpuSnapshot(backend.child.pid, redisPid));
+    const run = await runPaced(backendPort, `/api/rounds/${pacedRoundId}/ballots`, ballots, rate, options.concurrency);
+    const after = cpuSnapshot(backend.child.pid, redisPid);
+    const cpu = cpuShare(before, after);
     problems.push(...reportNon201(`service, open loop (${pacedRoundId})`, run));
     const correctness = await checkRound(controlAgent, target, pacedRoundId, run, options.voters, expectedVotes);
     problems.push(...correctnessProblems(correctness, options.voters));
-    const perBallot = (cores: number | null) => (cores === null ? null : (cores * 1e6) / run.achievedRate);
+    // CPU time over the ballots (the window also holds the generator's start and file, so not cores / rate).
+    const perBallot = (cores: number | null) =>
+      cores === null ? null : (cores * (after.at - before.at) * 1000) / options.voters;
     paced = {
       rate,
       of:
