@@ -66,6 +66,10 @@ class Projector {
   connects = 0;
   disconnects = 0;
   gaps = 0;
+  /** The Engine.IO session id of each connect, to find its requests in nginx's access log. */
+  readonly sessions: string[] = [];
+  /** What happened to the screen, with times, for a failure message. */
+  readonly trace: string[] = [];
   private readonly waiters = new Set<() => void>();
 
   constructor(
@@ -84,13 +88,17 @@ class Projector {
     });
     this.socket.on("connect", () => {
       this.connects += 1;
+      this.trace.push(`${Date.now()} connect ${this.socket.io.engine.id}`);
+      this.sessions.push(this.socket.io.engine.id ?? "?");
       void this.join();
     });
     this.socket.on("disconnect", () => {
       this.disconnects += 1;
+      this.trace.push(`${Date.now()} disconnect`);
     });
     this.socket.on("leaderboard:updated", (update) => {
       const board = this.board;
+      this.trace.push(`${Date.now()} update ${update.prevSeq}->${update.seq} on ${board?.seq}`);
       if (!board || update.seq <= board.seq) return; // joining, or already in the snapshot
       const next = applyLeaderboardUpdate(board, update);
       if (next) this.show(next);
@@ -102,11 +110,13 @@ class Projector {
   }
 
   private async join(): Promise<void> {
+    this.trace.push(`${Date.now()} join sent`);
     const ack = await this.socket
       .timeout(EVENT_TIMEOUT_MS)
       .emitWithAck("board:join", { roundId: this.roundId })
       .catch(() => undefined);
     // A join cut by a disconnect is done again on the next connect.
+    this.trace.push(`${Date.now()} join answered ${ack ? ("ok" in ack ? `seq ${ack.ok.seq}` : ack.error.code) : "-"}`);
     if (ack && "ok" in ack) this.show(ack.ok);
   }
 
@@ -137,11 +147,24 @@ class Projector {
       };
       const timer = setTimeout(() => {
         this.waiters.delete(check);
-        reject(new Error(`screen shows ${this.board?.totalBallots} ballots, not ${total}, after ${timeoutMs} ms`));
+        reject(
+          new Error(
+            `screen shows ${this.board?.totalBallots} ballots, not ${total}, after ${timeoutMs} ms (${this.state()})`,
+          ),
+        );
       }, timeoutMs);
       this.waiters.add(check);
       check();
     });
+  }
+
+  /** What the screen went through, for a failure message. */
+  state(): string {
+    const transport = this.socket.io.engine?.transport?.name ?? "none";
+    return (
+      `seq ${this.board?.seq}, ${this.socket.connected ? "connected" : "not connected"} on ${transport}, ` +
+      `${this.gaps} gaps; ${this.trace.slice(-12).join("; ")}`
+    );
   }
 
   close(): void {
@@ -325,7 +348,20 @@ describe.skipIf(missing)("nginx in front of three backend processes", () => {
     expect(retried).toBeGreaterThanOrEqual(unanswered);
 
     // Every screen shows the final count; the killed backend's screens got there through another one.
-    await Promise.all(screens.map((screen) => screen.showsTotal(receipts.length)));
+    const settled = await Promise.allSettled(screens.map((screen) => screen.showsTotal(receipts.length)));
+    const behind = settled.flatMap((outcome, i) =>
+      outcome.status === "rejected" ? [`screen ${i}: ${outcome.reason}`] : [],
+    );
+    if (behind.length > 0) {
+      // The requests of the screens that are behind, as nginx saw them (long-polling: one line per poll).
+      const ids = screens.filter((_, i) => settled[i]?.status === "rejected").flatMap((screen) => screen.sessions);
+      const lines = nginx
+        .accessLog()
+        .split("\n")
+        .filter((line) => ids.some((id) => line.includes(id)));
+      console.log(`[lb] killed ${victim.backend.port}; nginx for the screens behind:\n${lines.slice(-40).join("\n")}`);
+    }
+    expect(behind, `killed backend's screens ${victimScreens}; hold ${tries.length}`).toEqual([]);
     expect(screens.filter((screen) => screen.disconnects > 0).length).toBe(victimScreens);
     for (const screen of screens) {
       expect(screen.connects).toBe(screen.disconnects + 1);

@@ -64,6 +64,8 @@ export interface RunningNginx {
   child: ChildProcess;
   /** nginx's error log so far (for failure messages). */
   errorLog(): string;
+  /** nginx's access log so far: time, status, duration, upstream(s) and their statuses, request, route cookie. */
+  accessLog(): string;
   /** SIGTERM (SIGKILL after a while), then removes the temp dir. Safe to call twice. */
   stop(): Promise<void>;
 }
@@ -96,7 +98,9 @@ export async function startNginx(upstreams: readonly string[]): Promise<RunningN
       `error_log ${temp("error.log")} warn;`,
       "events { worker_connections 1024; }",
       "http {",
-      `  access_log ${temp("access.log")};`,
+      // Where each request went and how it ended, for failure messages (accessLog).
+      "  log_format lb '$msec $connection $status $request_time $request_length $bytes_sent $upstream_addr $upstream_status \"$request\" $cookie_lb_route';",
+      `  access_log ${temp("access.log")} lb;`,
       `  client_body_temp_path ${temp("client_body")};`,
       `  proxy_temp_path ${temp("proxy")};`,
       `  fastcgi_temp_path ${temp("fastcgi")};`,
@@ -118,13 +122,15 @@ export async function startNginx(upstreams: readonly string[]): Promise<RunningN
     child.once("exit", (code, signal) => resolve(signal ? `signal ${signal}` : `code ${code}`));
     child.once("error", (error) => resolve(error.message));
   });
-  const errorLog = () => {
+  const readLog = (name: string) => () => {
     try {
-      return readFileSync(temp("error.log"), "utf8");
+      return readFileSync(temp(name), "utf8");
     } catch {
       return "";
     }
   };
+  const errorLog = readLog("error.log");
+  const accessLog = readLog("access.log");
   let stopping: Promise<void> | undefined;
   const stop = () => {
     stopping ??= (async () => {
@@ -149,7 +155,7 @@ export async function startNginx(upstreams: readonly string[]): Promise<RunningN
     await stop();
     throw error;
   }
-  return { url: `http://127.0.0.1:${port}`, port, dir, child, errorLog, stop };
+  return { url: `http://127.0.0.1:${port}`, port, dir, child, errorLog, accessLog, stop };
 }
 
 /**

@@ -45,6 +45,11 @@ export class EventRooms {
     return fresh;
   }
 
+  /** The view a socket entering the room now must get, read in the same synchronous step (LiveHub.joinBase). */
+  joinView(eventId: string): EventView | undefined {
+    return this.views.get(eventId);
+  }
+
   /** One tick (called by LiveHub.tick). */
   async tick(): Promise<void> {
     for (const id of this.views.keys()) if (!this.watched(id)) this.views.delete(id);
@@ -103,9 +108,10 @@ export function registerEventRooms(
         return;
       }
       try {
-        const view = await deps.eventRooms.viewForJoin(parsed.data.eventId);
+        const loaded = await deps.eventRooms.viewForJoin(parsed.data.eventId);
         if (!socket.connected) return;
-        // Join and answer in the same turn of the event loop, so no notice can fall between the two.
+        // The view, the room and the answer in one synchronous step, so that no notice can fall between them.
+        const view = deps.eventRooms.joinView(parsed.data.eventId) ?? loaded;
         socket.join(room);
         reply({ ok: view });
       } catch (error) {

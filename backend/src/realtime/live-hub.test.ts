@@ -1,16 +1,26 @@
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import {
   applyLeaderboardUpdate,
+  type ClientToServerEvents,
   type Leaderboard,
   type LeaderboardUpdate,
   type RoundRules,
   type RoundStatus,
   type RoundSummary,
   rankEntries,
+  type ServerToClientEvents,
 } from "@lb/common";
+import { Server } from "socket.io";
+import { io as ioClient, type Socket } from "socket.io-client";
 import { describe, expect, it } from "vitest";
+import type { BoardAccess, Grant } from "../leaderboard/board-access.js";
 import type { LeaderboardRepository, RoundSnapshot } from "../leaderboard/leaderboard.repository.js";
 import { emptyViewCounts } from "../stats/stats.repository.js";
-import { diffEntries, LiveHub, type RoomEmitter } from "./live-hub.js";
+import { diffEntries, type Lane, LiveHub, type RoomEmitter } from "./live-hub.js";
+import { type IoServer, registerRealtime, roomEmitter } from "./realtime.js";
+
+type ClientSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
 
 const RULES: RoundRules = {
   minChoices: 1,
@@ -377,5 +387,83 @@ describe("diffEntries", () => {
     await hub.tick();
     expect(repo.reads).toBe(readsBefore);
     expect(sent).toEqual([]);
+  });
+});
+
+describe("board:join beside a tick, over Socket.IO", () => {
+  /**
+   * One Redis reply can resume both a join and a tick in the same run of microtasks: the join has read the base,
+   * then the tick moves the base on and sends the room its update, then the join enters the room. This hub runs
+   * a whole tick at exactly that point, every time.
+   */
+  class TickBetweenJoinAndRoom extends LiveHub {
+    duringJoin: (() => Promise<void>) | undefined;
+    override async snapshotForJoin(roundId: string, lane?: Lane): Promise<RoundSnapshot> {
+      const base = await super.snapshotForJoin(roundId, lane);
+      const during = this.duringJoin;
+      this.duringJoin = undefined;
+      await during?.();
+      return base;
+    }
+  }
+
+  it("a socket that joins while a tick sends an update gets a base that the room's next update builds on", async () => {
+    const repo = new FakeRepository();
+    const http = createServer();
+    const io: IoServer = new Server(http);
+    const hub = new TickBetweenJoinAndRoom(
+      repo as unknown as LeaderboardRepository,
+      roomEmitter(io, 100, () => {}),
+      {
+        tickMs: 60_000,
+        backendId: "b1",
+        presence: { reportPresence: async () => {} },
+        log: () => {},
+      },
+    );
+    const grant: Grant = { viewer: { kind: "admin" }, epoch: 1 };
+    registerRealtime(io, {
+      hub,
+      access: { grant: async () => grant } as unknown as BoardAccess,
+      voterSecret: "s".repeat(32),
+      trustProxy: false,
+      limits: { maxRounds: 5, joinsPerMinute: 100 },
+      log: () => {},
+    });
+    await new Promise<void>((resolve) => http.listen(0, "127.0.0.1", resolve));
+    const url = `http://127.0.0.1:${(http.address() as AddressInfo).port}`;
+    const clients: ClientSocket[] = [];
+    const connect = () => {
+      const client: ClientSocket = ioClient(url, { transports: ["websocket"], forceNew: true });
+      clients.push(client);
+      return client;
+    };
+    const join = (client: ClientSocket) =>
+      client.timeout(5_000).emitWithAck("board:join", { roundId: "r" }) as Promise<{ ok: Leaderboard }>;
+    try {
+      // Someone already watches, so the hub answers joins from the base it holds.
+      await join(connect());
+      const late = connect();
+      const updates: LeaderboardUpdate[] = [];
+      const next = new Promise<void>((resolve) =>
+        late.on("leaderboard:updated", (update) => {
+          updates.push(update);
+          resolve();
+        }),
+      );
+      // A tick runs between the join's read of the base and its entry into the room.
+      repo.current = snapshot(1, [1, 0, 0]);
+      hub.duringJoin = () => hub.tick();
+      const joined = (await join(late)).ok;
+      // The next change reaches the late socket on top of what it joined with.
+      repo.current = snapshot(2, [2, 0, 0]);
+      await hub.tick();
+      await next;
+      expect(updates.map((update) => [update.prevSeq, update.seq])).toEqual([[joined.seq, 2]]);
+      expect(joined.seq).toBe(1);
+    } finally {
+      for (const client of clients) client.disconnect();
+      await new Promise((resolve) => io.close(resolve));
+    }
   });
 });

@@ -149,6 +149,17 @@ export class LiveHub {
   }
 
   /**
+   * The base a socket entering its room now must get: read in the same synchronous step as the join, because
+   * between `snapshotForJoin`'s answer and the join a tick can move the base on and send the room an update built
+   * on it (one Redis reply can resume both the join and the tick, in the same run of microtasks). Undefined when
+   * the hub holds no base for the round (it was deleted meanwhile): the join then keeps what it loaded.
+   */
+  joinBase(roundId: string, lane: Lane = "screen"): RoundSnapshot | undefined {
+    const known = this.snapshots.get(roundId);
+    return known && this.baseOf(roundId, lane, known);
+  }
+
+  /**
    * The round's screen key as this hub last read it: a joining screen is judged against it too, so that a key
    * replaced before the join reached its room cannot slip past the tick that already saw the new one.
    * Undefined when not read yet (the next tick judges every socket of the round).

@@ -260,7 +260,7 @@ export function registerRealtime(
           clientIp: socket.data.clientIp,
         });
         const lane = laneOf(view);
-        const base = await deps.hub.snapshotForJoin(roundId, lane);
+        const loaded = await deps.hub.snapshotForJoin(roundId, lane);
         // A socket that left meanwhile must not be put in a room it would never leave.
         if (!socket.connected) return;
         // Another join of this socket may have taken the last place while this one waited for Redis.
@@ -268,9 +268,10 @@ export function registerRealtime(
           reply(rateLimited(tooManyRounds));
           return;
         }
+        // The base, the room and the answer in one synchronous step, so that no update can fall between them.
+        const base = deps.hub.joinBase(roundId, lane) ?? loaded;
         const knownKey = deps.hub.screenKeyOf(roundId);
         const audience = audienceOf(grant, base, knownKey);
-        // Join and answer in the same turn of the event loop, so no update can fall between the two.
         const room = audienceRoom(roundId, audience, lane);
         for (const other of roundRooms(roundId)) if (other !== room) socket.leave(other);
         socket.join(room);
