@@ -1,7 +1,9 @@
 import type { EventView } from "@lb/common";
 import { describe, expect, it } from "vitest";
 import type { EventsRepository, StoredEvent } from "../events/events.repository.js";
-import { EventRooms } from "./event-rooms.js";
+import { EventRooms, registerEventRooms } from "./event-rooms.js";
+import { roomEmitter } from "./realtime.js";
+import { type ClientSocket, startTestIo } from "./io.test-support.js";
 
 const view = (over: Partial<EventView> = {}): EventView => ({
   id: "ev",
@@ -37,7 +39,7 @@ function setup() {
   };
   // Only the calls EventRooms makes are faked.
   const eventRooms = new EventRooms(repo as unknown as EventsRepository, rooms as never);
-  return { state, sent, eventRooms };
+  return { state, sent, eventRooms, repo };
 }
 
 describe("EventRooms", () => {
@@ -71,5 +73,55 @@ describe("EventRooms", () => {
     state.view = view({ version: 5 });
     await eventRooms.tick();
     expect(sent).toEqual([]);
+  });
+});
+
+describe("event:join beside a tick, over Socket.IO", () => {
+  it("a socket that joins while a tick sends event:updated gets the view the next notice follows", async () => {
+    const { state, repo } = setup();
+    const { io, connect, close } = await startTestIo();
+    /** Runs a whole tick between the join's read of the view and its entry into the room, every time. */
+    class TickBetweenJoinAndRoom extends EventRooms {
+      duringJoin: (() => Promise<void>) | undefined;
+      override async viewForJoin(eventId: string): Promise<EventView> {
+        const loaded = await super.viewForJoin(eventId);
+        const during = this.duringJoin;
+        this.duringJoin = undefined;
+        await during?.();
+        return loaded;
+      }
+    }
+    const eventRooms = new TickBetweenJoinAndRoom(
+      repo as unknown as EventsRepository,
+      roomEmitter(io, 100, () => {}),
+    );
+    // registerRealtime's connection handler sets this up in the server; event:join counts its joins there.
+    io.on("connection", (socket) => {
+      socket.data.joins = { windowStartMs: Date.now(), count: 0 };
+    });
+    registerEventRooms(io, { eventRooms, limits: { maxRounds: 5, joinsPerMinute: 100 }, log: () => {} });
+    const join = (client: ClientSocket) =>
+      client.timeout(5_000).emitWithAck("event:join", { eventId: "ev" }) as Promise<{ ok: EventView }>;
+    try {
+      // Someone already follows the event, so joins are answered from the view held here.
+      await join(connect());
+      const late = connect();
+      const notices: EventView[] = [];
+      const next = new Promise<void>((resolve) =>
+        late.on("event:updated", (notice) => {
+          notices.push(notice);
+          resolve();
+        }),
+      );
+      state.view = view({ version: 2, current: "b", position: 2 });
+      eventRooms.duringJoin = () => eventRooms.tick();
+      const joined = (await join(late)).ok;
+      state.view = view({ version: 3, current: null, betweenRounds: true });
+      await eventRooms.tick();
+      await next;
+      expect([joined.version, ...notices.map((notice) => notice.version)]).toEqual([2, 3]);
+    } finally {
+      await close();
+    }
   });
 });

@@ -1,26 +1,19 @@
-import { createServer } from "node:http";
-import type { AddressInfo } from "node:net";
 import {
   applyLeaderboardUpdate,
-  type ClientToServerEvents,
   type Leaderboard,
   type LeaderboardUpdate,
   type RoundRules,
   type RoundStatus,
   type RoundSummary,
   rankEntries,
-  type ServerToClientEvents,
 } from "@lb/common";
-import { Server } from "socket.io";
-import { io as ioClient, type Socket } from "socket.io-client";
 import { describe, expect, it } from "vitest";
 import type { BoardAccess, Grant } from "../leaderboard/board-access.js";
 import type { LeaderboardRepository, RoundSnapshot } from "../leaderboard/leaderboard.repository.js";
 import { emptyViewCounts } from "../stats/stats.repository.js";
 import { diffEntries, type Lane, LiveHub, type RoomEmitter } from "./live-hub.js";
-import { type IoServer, registerRealtime, roomEmitter } from "./realtime.js";
-
-type ClientSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
+import { registerRealtime, roomEmitter } from "./realtime.js";
+import { type ClientSocket, startTestIo } from "./io.test-support.js";
 
 const RULES: RoundRules = {
   minChoices: 1,
@@ -409,17 +402,11 @@ describe("board:join beside a tick, over Socket.IO", () => {
 
   it("a socket that joins while a tick sends an update gets a base that the room's next update builds on", async () => {
     const repo = new FakeRepository();
-    const http = createServer();
-    const io: IoServer = new Server(http);
+    const { io, connect, close } = await startTestIo();
     const hub = new TickBetweenJoinAndRoom(
       repo as unknown as LeaderboardRepository,
       roomEmitter(io, 100, () => {}),
-      {
-        tickMs: 60_000,
-        backendId: "b1",
-        presence: { reportPresence: async () => {} },
-        log: () => {},
-      },
+      { tickMs: 60_000, backendId: "b1", presence: { reportPresence: async () => {} }, log: () => {} },
     );
     const grant: Grant = { viewer: { kind: "admin" }, epoch: 1 };
     registerRealtime(io, {
@@ -430,14 +417,6 @@ describe("board:join beside a tick, over Socket.IO", () => {
       limits: { maxRounds: 5, joinsPerMinute: 100 },
       log: () => {},
     });
-    await new Promise<void>((resolve) => http.listen(0, "127.0.0.1", resolve));
-    const url = `http://127.0.0.1:${(http.address() as AddressInfo).port}`;
-    const clients: ClientSocket[] = [];
-    const connect = () => {
-      const client: ClientSocket = ioClient(url, { transports: ["websocket"], forceNew: true });
-      clients.push(client);
-      return client;
-    };
     const join = (client: ClientSocket) =>
       client.timeout(5_000).emitWithAck("board:join", { roundId: "r" }) as Promise<{ ok: Leaderboard }>;
     try {
@@ -462,8 +441,7 @@ describe("board:join beside a tick, over Socket.IO", () => {
       expect(updates.map((update) => [update.prevSeq, update.seq])).toEqual([[joined.seq, 2]]);
       expect(joined.seq).toBe(1);
     } finally {
-      for (const client of clients) client.disconnect();
-      await new Promise((resolve) => io.close(resolve));
+      await close();
     }
   });
 });

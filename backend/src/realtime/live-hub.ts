@@ -129,9 +129,10 @@ export class LiveHub {
   }
 
   /**
-   * The snapshot a joining client must get: the rooms' current base, which their next update builds on (at
+   * Loads the base a joining client needs: the rooms' current base, which their next update builds on (at
    * most one tick old). A round with no watchers here has no one depending on its base, so a join there
-   * reads Redis afresh.
+   * reads Redis afresh. What it resolves with is the base only if nothing is awaited before the socket enters
+   * its room: the handler reads `joinBase` in that step.
    */
   async snapshotForJoin(roundId: string, lane: Lane = "screen"): Promise<RoundSnapshot> {
     const known = this.snapshots.get(roundId);
