@@ -2,8 +2,8 @@ import type { EventView } from "@lb/common";
 import { describe, expect, it } from "vitest";
 import type { EventsRepository, StoredEvent } from "../events/events.repository.js";
 import { EventRooms, registerEventRooms } from "./event-rooms.js";
-import { roomEmitter } from "./realtime.js";
 import { type ClientSocket, startTestIo } from "./io.test-support.js";
+import { roomEmitter } from "./realtime.js";
 
 const view = (over: Partial<EventView> = {}): EventView => ({
   id: "ev",

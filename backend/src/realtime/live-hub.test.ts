@@ -11,9 +11,9 @@ import { describe, expect, it } from "vitest";
 import type { BoardAccess, Grant } from "../leaderboard/board-access.js";
 import type { LeaderboardRepository, RoundSnapshot } from "../leaderboard/leaderboard.repository.js";
 import { emptyViewCounts } from "../stats/stats.repository.js";
+import { type ClientSocket, startTestIo } from "./io.test-support.js";
 import { diffEntries, type Lane, LiveHub, type RoomEmitter } from "./live-hub.js";
 import { registerRealtime, roomEmitter } from "./realtime.js";
-import { type ClientSocket, startTestIo } from "./io.test-support.js";
 
 const RULES: RoundRules = {
   minChoices: 1,
