@@ -10,6 +10,7 @@ import { paths } from "../../lib/routes";
 import { useAsync } from "../../lib/use-async";
 import { eventAdminApi } from "../event/event-api";
 import { useLiveLeaderboard } from "../leaderboard/use-live-leaderboard";
+import { useServerOffset } from "../show/countdown";
 import { ta } from "./admin-messages";
 import { useSession } from "./admin-session";
 import { ConfirmInline } from "./confirm-inline";
@@ -64,9 +65,9 @@ function RemoteControls({ round, onChanged }: { round: RemoteRound; onChanged: (
   const action = useRoundAction(round.id, onChanged);
   const { busy, message } = action;
   const [confirming, setConfirming] = useState<string | null>(null);
-  const [fetchedAt] = useState(Date.now);
-  // The server's clock as of this view, kept running: the window's end is the server's, not this phone's.
-  const serverOffsetMs = Date.parse(round.serverTime) - fetchedAt;
+  // The server's clock, measured again with each new view of the round (not against when the remote opened, which
+  // would put every later "add time" late by the remote's age): the window's end is the server's, not this phone's.
+  const serverOffsetMs = useServerOffset(round.serverTime);
   const now = useNow() + serverOffsetMs;
   const closesAtMs = round.rules.closesAt ? Date.parse(round.rules.closesAt) : null;
 
