@@ -18,6 +18,13 @@ describe("isRetryableRedisError", () => {
       isRetryableRedisError(new Error("Too many Cluster redirections. Last error: Error: Connection is closed.")),
     ).toBe(true);
     expect(isRetryableRedisError(Object.assign(new Error("x"), { name: "MaxRetriesPerRequestError" }))).toBe(true);
+    // What ioredis rejects a pipelined command with when its connection closes after part of the pipeline was
+    // answered (a master killed during a failover).
+    expect(
+      isRetryableRedisError(
+        Object.assign(new Error("Command aborted due to connection close"), { name: "AbortError" }),
+      ),
+    ).toBe(true);
   });
 
   it("says no to our own bugs and to anything that is not an Error", () => {

@@ -133,12 +133,16 @@ export async function pipelineGroups<T>(
 /**
  * Errors that say Redis is away or busy moving data, not that the request is wrong: the caller answers 503
  * UNAVAILABLE and the client retries (a ballot with its idempotency key, so it is counted once). Connection loss,
- * a cluster without a quorum (CLUSTERDOWN), a slot in migration (TRYAGAIN), redirections that never settle, a node
- * still loading its data or just demoted to replica (READONLY).
+ * a command cut off with its connection, a cluster without a quorum (CLUSTERDOWN), a slot in migration (TRYAGAIN),
+ * redirections that never settle, a node still loading its data or just demoted to replica (READONLY).
  */
 export function isRetryableRedisError(error: unknown): boolean {
   if (!(error instanceof Error)) return false;
   if (error.name === "MaxRetriesPerRequestError" || error.name === "ClusterAllFailedError") return true;
+  // A command of a pipeline cut by a closed connection after part of the pipeline was answered: ioredis cannot
+  // tell whether it ran, so it does not resend it. Retrying is safe the way it is for a lost reply (a ballot
+  // replays its idempotency key).
+  if (error.name === "AbortError" && error.message === "Command aborted due to connection close") return true;
   const message = error.message;
   return (
     message === "Connection is closed." ||
