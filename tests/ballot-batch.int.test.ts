@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { castBallotKeys, roundKeys, scripts, voterHash } from "@lb/backend";
+import { castBallotKeys, packBallot, roundKeys, scripts, voterHash } from "@lb/backend";
 import {
   type BallotReceipt,
   CHAIN_GENESIS,
@@ -40,15 +40,9 @@ describe("ballots counted in batches", () => {
     // Epoch 1 of an open round, counted once per epoch: the day figures are unused. Then the step digest Node
     // sends for when every ballot counts: here some do not, so the script must take the digest of those that do.
     const shared = ["1", "Asia/Shanghai", 0, 0, "", "", "", 0, "f".repeat(64)];
+    // One ARGV field per ballot (spread below, like the script's arguments).
     const ballot = (voter: string, ballotId: string, key: string, choices: string) => [
-      voter === "" ? "" : voterHash(voter),
-      ballotId,
-      key,
-      choices,
-      "",
-      "ip-hash",
-      "net-hash",
-      "",
+      packBallot([voter === "" ? "" : voterHash(voter), ballotId, key, choices, "", "ip-hash", "net-hash", ""]),
     ];
     const seqBefore = Number(await redis.hget(epochKeys.state, "seq"));
     const replies = await scripts.castBallot.run<string[][]>(redis, scriptKeys, [
@@ -113,6 +107,20 @@ describe("ballots counted in batches", () => {
     ]);
     expect(Number(await redis.hget(epochKeys.state, "seq"))).toBe(seqBefore + 1);
     expect(await redis.xlen(epochKeys.audit)).toBe(3);
+  });
+
+  it("a ballot field the script cannot read is refused alone; the batch's other ballots count", async () => {
+    const round = await backends.api.createOpenRound(smallRound(3));
+    const shared = ["1", "Asia/Shanghai", 0, 0, "", "", "", 0, ""];
+    const good = packBallot([voterHash("good"), "b-good", "k-good", "1", "", "", "", ""]);
+    const replies = await scripts.castBallot.run<string[][]>(redis, castBallotKeys(round.id, 1), [
+      ...shared,
+      `${voterHash("short")}|b-short|k-short|1`, // four parts of eight
+      good,
+    ]);
+    expect(replies[0]).toEqual(["ERR", "INVALID_BODY", "malformed ballot field"]);
+    expect(replies[1]?.[0]).toBe("OK");
+    expect((await backends.api.leaderboard(round.id)).totalBallots).toBe(1);
   });
 
   it("through HTTP, ballots sent together each get their own answer", async () => {

@@ -2,7 +2,7 @@ import { execFileSync } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { castBallotKeys, roundKeys, scripts, startRedisServer, stepDigest, voterHash } from "@lb/backend";
+import { castBallotKeys, packBallot, roundKeys, scripts, startRedisServer, stepDigest, voterHash } from "@lb/backend";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startBackends, testRedisClient } from "./support/backend.js";
@@ -57,7 +57,7 @@ describe("a ballot script delivered twice", () => {
         0,
         stepDigest([{ ballotId: "ballot-resent", choices: "1,2" }]),
       ];
-      const ballot = [voterHash("resent-voter"), "ballot-resent", "", "1,2", "", "", "", ""];
+      const ballot = [packBallot([voterHash("resent-voter"), "ballot-resent", "", "1,2", "", "", "", ""])];
       type Reply = string[][];
       const [first] = await scripts.castBallot.run<Reply>(redis, scriptKeys, [...args, ...ballot]);
       const [second] = await scripts.castBallot.run<Reply>(redis, scriptKeys, [...args, ...ballot]);

@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { type RedisClient, roundKeys, scanKeys, scripts } from "@lb/backend";
+import { packBallot, type RedisClient, roundKeys, scanKeys, scripts } from "@lb/backend";
 import type { BallotReceipt, IssuedTicket, RoundView, TicketBatchCreated, TicketBatchList } from "@lb/common";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Backends, startBackends, testRedisClient } from "./support/backend.js";
@@ -344,7 +344,9 @@ describe("daily ballots", () => {
     // Figures for yesterday (as a Node whose day cache has not yet rolled over would send), no clock offset.
     const yesterday = ["UTC", today - 86_400_000, today, "yesterday", "day-before", "today"];
     // One ballot per batch: voter hash, ballot id, idempotency key, choices, ticket hash, audit extras.
-    const ballot = (voter: string, ballotId: string, choices: string) => [voter, ballotId, "", choices, "", "", "", ""];
+    const ballot = (voter: string, ballotId: string, choices: string) => [
+      packBallot([voter, ballotId, "", choices, "", "", "", ""]),
+    ];
     type Reply = string[][];
     const [first] = await scripts.castBallot.run<Reply>(redis, scriptKeys, [
       "1",

@@ -1,5 +1,6 @@
 /** What other packages (tests, benchmarks) may use of the backend. */
 export { createApp } from "./app.js";
+export { packBallot } from "./ballots/ballots.service.js";
 export { type BallotDurability, defaultServerConfig, parseEnv, type RedisTarget, type ServerConfig } from "./config.js";
 export { ballotHash, stepDigest } from "./history/chain.js";
 export { DEFAULT_VOTER_LIMITS, type VoterLimitsConfig } from "./integrity/voter-limits.js";

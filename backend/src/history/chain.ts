@@ -1,9 +1,9 @@
-import { createHash } from "node:crypto";
+import { createHash, hash } from "node:crypto";
 import { ballotHashInput, stepLine } from "@lb/common";
 
-/** Lowercase hex SHA-256 of a UTF-8 string. */
+/** Lowercase hex SHA-256 of a UTF-8 string (one-shot `hash`: no Hash object per call). */
 export function sha256hex(text: string): string {
-  return createHash("sha256").update(text, "utf8").digest("hex");
+  return hash("sha256", text, "hex");
 }
 
 /**
@@ -12,9 +12,9 @@ export function sha256hex(text: string): string {
  * script takes the digest of those that do itself.
  */
 export function stepDigest(ballots: readonly { ballotId: string; choices: string }[]): string {
-  const hash = createHash("sha256");
-  for (const ballot of ballots) hash.update(stepLine(ballot.ballotId, ballot.choices), "utf8");
-  return hash.digest("hex");
+  const digest = createHash("sha256");
+  for (const ballot of ballots) digest.update(stepLine(ballot.ballotId, ballot.choices), "utf8");
+  return digest.digest("hex");
 }
 
 /** A counted ballot's receipt hash, from its step's link. */

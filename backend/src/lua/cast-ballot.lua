@@ -11,14 +11,15 @@
 --       label, 7 next day's label (daily rounds; Node works them out, see integrity/local-day.ts),
 --       8 clockOffsetMs (0 except in tests: added to Redis TIME),
 --       9 the step digest if every ballot of the batch counts (Node's guess: SHA-256 hex of their step lines),
---       then BALLOT_FIELDS per ballot: voterHash ('' if none), ballotId, idempotencyKey ('' if none),
---       choices (option ids joined by ','), ticketHash ('' if none), and the audit extras (integrity view):
---       ipHash, networkHash, sinceLoadMs ('' if none)
+--       then one field per ballot, its parts joined by '|' (none can hold one: Node checked them against the
+--       shared schema's patterns or made them, see ballots.service.ts `packBallot`): voterHash ('' if none),
+--       ballotId, idempotencyKey ('' if none), choices (option ids joined by ','), ticketHash ('' if none), and the
+--       audit extras (integrity view): ipHash, networkHash, sinceLoadMs ('' if none)
 -- Returns, for the whole batch: {'EPOCH', currentEpoch} | {'ZONE', timeZone} | {'ERR', 'ROUND_NOT_FOUND'};
 -- otherwise one reply per ballot, in order: {'OK', atMs, link} | {'PRIOR', record} | {'ERR', code, detail?}
 -- (Node works the ballot's receipt hash out from the step's link: common/src/history.ts).
-local BALLOT_FIELDS = 8
 local FIRST_BALLOT = 10
+local BALLOT_PARTS = '^([^|]*)|([^|]*)|([^|]*)|([^|]*)|([^|]*)|([^|]*)|([^|]*)|([^|]*)$'
 
 local epoch = redis.call('HGET', KEYS[1], 'epoch')
 if not epoch then return {'ERR', 'ROUND_NOT_FOUND'} end
@@ -119,9 +120,9 @@ local pending = {}
 -- PRIOR replies that name a ballot of this batch: their record gets the link at the end.
 local pendingReplies = {}
 
-local function cast(base)
-  local voter, ballotId, key, choiceList, ticket =
-    ARGV[base], ARGV[base + 1], ARGV[base + 2], ARGV[base + 3], ARGV[base + 4]
+local function cast(field)
+  local voter, ballotId, key, choiceList, ticket, ipHash, networkHash, sinceLoad = string.match(field, BALLOT_PARTS)
+  if not voter then return {'ERR', 'INVALID_BODY', 'malformed ballot field'} end
   -- Tickets: the ticket is the credential (no voter token needed) and is redeemed below with the count, in this
   -- ballot's step, so a ticket is never marked used without its ballot nor the reverse. Open rounds ignore it.
   local credential, batch
@@ -176,8 +177,8 @@ local function cast(base)
   -- the ticket's batch, never its code), the page's time since load ('' when not given).
   -- One packed field: ballot|voter|choices|at|ip|net|cred|sinceLoad|link (backend/src/leaderboard/audit-entry.ts),
   -- the step's link added at the end.
-  entries[counted] = table.concat({ballotId, credential, choiceList, at, ARGV[base + 5], ARGV[base + 6],
-    batch and ('ticket:' .. batch) or 'token', ARGV[base + 7], ''}, '|')
+  entries[counted] = table.concat({ballotId, credential, choiceList, at, ipHash, networkHash,
+    batch and ('ticket:' .. batch) or 'token', sinceLoad, ''}, '|')
   -- The record's sixth field held the ballot's own hash before steps; now the seventh holds the step's link.
   local record = ballotId .. '|' .. key .. '|' .. choiceList .. '|' .. at .. '|' .. day .. '||'
   records[counted] = credential
@@ -191,7 +192,7 @@ local function cast(base)
 end
 
 local replies = {}
-for base = FIRST_BALLOT, #ARGV, BALLOT_FIELDS do replies[#replies + 1] = cast(base) end
+for i = FIRST_BALLOT, #ARGV do replies[#replies + 1] = cast(ARGV[i]) end
 
 if counted > 0 then
   local digest = ARGV[9]

@@ -150,6 +150,7 @@ const SCRIPT_ERRORS: Partial<Record<ErrorCode, (detail: string) => string>> = {
   TICKET_USED: (when) =>
     when === "today" ? "This ticket has already voted today." : "This ticket has already voted in this round.",
   TOO_FEW_CHOICES: (min) => `Pick at least ${min} options.`,
+  INVALID_BODY: (detail) => `The ballot could not be read: ${detail}.`,
   TOO_MANY_CHOICES: (max) => `Pick at most ${max} options.`,
   UNKNOWN_OPTION: (id) => `The round has no option "${id}".`,
 };

@@ -1,4 +1,5 @@
-import { createHash, createHmac, createSecretKey, type KeyObject, randomBytes, timingSafeEqual } from "node:crypto";
+import { createHmac, createSecretKey, type KeyObject, randomBytes, timingSafeEqual } from "node:crypto";
+import { sha256hex } from "../history/chain.js";
 
 /**
  * A voter token is `v1.<voter id>.<signature>`: a random id signed by the server (HMAC-SHA256), so a client
@@ -36,5 +37,5 @@ export function verifyVoterToken(secret: string, token: string): string | null {
 
 /** What Redis and the audit log keep instead of the voter's id. */
 export function voterHash(voterId: string): string {
-  return createHash("sha256").update(`voter:${voterId}`).digest("hex");
+  return sha256hex(`voter:${voterId}`);
 }
