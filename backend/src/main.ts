@@ -1,3 +1,5 @@
+// First: V8 flags that must be set before the first request (see gc-tuning.ts).
+import "./gc-tuning.js";
 import cluster, { type Worker } from "node:cluster";
 import { randomBytes } from "node:crypto";
 import {
