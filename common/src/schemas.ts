@@ -6,9 +6,10 @@ import type { ShowState } from "./show.js";
 import { TicketCodeSchema } from "./tickets.js";
 
 /** URL-safe slug: lower-case letters, digits and dashes, starting with a letter or digit. */
+export const ROUND_ID_PATTERN = /^[a-z0-9][a-z0-9-]*$/;
 export const RoundIdSchema = z
   .string()
-  .regex(/^[a-z0-9][a-z0-9-]*$/, "must be a slug: a-z, 0-9 and '-', starting with a letter or digit")
+  .regex(ROUND_ID_PATTERN, "must be a slug: a-z, 0-9 and '-', starting with a letter or digit")
   .max(LIMITS.roundIdMaxLength);
 export type RoundId = z.infer<typeof RoundIdSchema>;
 
