@@ -19,7 +19,7 @@ const LIGHTHOUSE_SPEC = "e2e/lighthouse.spec.ts";
  */
 export default defineConfig({
   test: {
-    exclude: ["**/node_modules/**", "artifacts/**", "bench/**"],
+    exclude: ["**/node_modules/**", "artifacts/**"],
     // Files run in parallel, but at most two at a time: the heavy files push thousands of requests and the
     // suite must stay deterministic on a 2-core machine. Every test isolates itself by a unique round id.
     fileParallelism: true,
@@ -33,8 +33,9 @@ export default defineConfig({
         test: {
           name: "redis",
           globalSetup: ["./support/global-setup.ts"],
-          include: ["**/*.int.test.ts", "e2e/**/*.spec.ts"],
-          exclude: ["**/node_modules/**", "artifacts/**", "bench/**", "cluster/**", LIGHTHOUSE_SPEC],
+          // The benchmarks' own helpers have unit tests (bench/*.test.ts); the benchmarks themselves run by hand.
+          include: ["**/*.int.test.ts", "e2e/**/*.spec.ts", "bench/*.test.ts"],
+          exclude: ["**/node_modules/**", "artifacts/**", "cluster/**", LIGHTHOUSE_SPEC],
         },
       },
       {

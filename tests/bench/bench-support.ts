@@ -151,6 +151,8 @@ export interface ServerChild {
   stderrLines: number;
   /** Set when it exited before we asked it to. */
   unexpectedExit?: string;
+  /** Called with each stdout line, when set (bench:ingest --gc reads V8's GC trace from it). */
+  onStdout?: (line: string) => void;
   stop(): Promise<string>;
 }
 
@@ -243,6 +245,7 @@ export async function startServerChild(
       STARTUP_TIMEOUT_MS,
     );
     onLines(child.stdout, (line) => {
+      server.onStdout?.(line);
       server.stdoutLines += 1;
       remember(line);
       if (line.includes("listening on")) {

@@ -59,6 +59,7 @@ import {
   wholeNumber,
   writeReport,
 } from "./bench-support.js";
+import { type GcEvent, type GcSummary, parseGcLine, summariseGc } from "./gc-trace.js";
 
 const bareServerScript = fileURLToPath(new URL("./bare-server.ts", import.meta.url));
 const REDIS_BENCHMARK_ARGS = ["-q", "-n", "100000", "-c", "50", "-t", "set"];
@@ -86,6 +87,8 @@ interface Options {
   appendFsync: AppendFsync;
   /** Where the backend writes a V8 CPU profile (node --cpu-prof), if asked. */
   cpuProfDir: string | undefined;
+  /** Start the backend with node --trace-gc-nvp and report its collections in each service run. */
+  gc: boolean;
   /** Open-loop run after the pairs: ballots a second, or `auto` (RATE_SHARE of the measured saturated rate). */
   rate: number | "auto" | undefined;
 }
@@ -115,6 +118,8 @@ const USAGE = `Usage: npm run bench:ingest -- [options]
                       reports p50/p90/p99 counted from each ballot's due time
   --cpu-prof DIR      start the backend with node --cpu-prof, writing its profile into DIR (open it in Chrome
                       DevTools or speedscope); the profiler slows the backend, so ignore that run's figures
+  --gc                start the backend with node --trace-gc-nvp and report, per service run, its scavenges
+                      (what survived them and was promoted, medians) and its GC pauses
   --help              this text
 
 Environment: REDIS_URL (default: a private redis-server from PATH, append-only file on, in a temp dir).`;
@@ -140,6 +145,7 @@ function checkedOptions(argv: string[]): Options {
       "redis-benchmark": { type: "boolean", default: false },
       appendfsync: { type: "string", default: "always" },
       "cpu-prof": { type: "string" },
+      gc: { type: "boolean", default: false },
       rate: { type: "string" },
       help: { type: "boolean", default: false },
     },
@@ -167,6 +173,7 @@ function checkedOptions(argv: string[]): Options {
     redisBenchmark: values["redis-benchmark"],
     appendFsync: appendFsyncFlag(values.appendfsync),
     cpuProfDir: values["cpu-prof"] === undefined ? undefined : path.resolve(values["cpu-prof"]),
+    gc: values.gc,
     rate: values.rate === undefined || values.rate === "auto" ? values.rate : int("rate", values.rate, 1, 1_000_000),
   };
   if (values.limits !== "on" && values.limits !== "off") throw new UsageError("--limits must be on or off");
@@ -308,6 +315,8 @@ interface Pair {
   ratio: number;
   serviceCpu: CpuShare;
   bareCpu: CpuShare;
+  /** The backend's collections during the service run (--gc). */
+  gc: GcSummary | null;
   /** Backend and Redis CPU per ballot, in µs (null without /proc). */
   backendUsPerBallot: number | null;
   redisUsPerBallot: number | null;
@@ -335,9 +344,19 @@ async function main(): Promise<number> {
       ...(limitsOn ? { VOTER_LIMITS: "on", TRUST_PROXY: "true" } : {}),
       ...(options.workers === undefined ? {} : { WORKERS: String(options.workers) }),
     },
-    options.cpuProfDir ? ["--cpu-prof", "--cpu-prof-dir", options.cpuProfDir] : [],
+    [
+      ...(options.cpuProfDir ? ["--cpu-prof", "--cpu-prof-dir", options.cpuProfDir] : []),
+      ...(options.gc ? ["--trace-gc-nvp"] : []),
+    ],
   );
   const { server: backend, port: backendPort } = target;
+  const gcEvents: GcEvent[] = [];
+  if (options.gc) {
+    backend.onStdout = (line) => {
+      const event = parseGcLine(line);
+      if (event) gcEvents.push(event);
+    };
+  }
   progress(
     `backend: node backend/dist/main.js listening on 127.0.0.1:${backendPort} (VOTER_LIMITS=${options.limits}, ` +
       `WORKERS=${options.workers ?? "default"})`,
@@ -411,8 +430,10 @@ async function main(): Promise<number> {
     const bareCpu = cpuShare(bareBefore, cpuSnapshot(bareServer.child.pid, redisPid));
     problems.push(...reportNon201(`bare node:http (${roundId})`, bareRun));
     const serviceBefore = cpuSnapshot(backend.child.pid, redisPid);
+    const gcFrom = gcEvents.length;
     const serviceRun = await wrk(backendPort, roundId, ballots);
     const serviceCpu = cpuShare(serviceBefore, cpuSnapshot(backend.child.pid, redisPid));
+    const gc = options.gc ? summariseGc(gcEvents.slice(gcFrom)) : null;
     problems.push(...reportNon201(`service (${roundId})`, serviceRun));
     const service = figures(serviceRun);
     const bare = figures(bareRun);
@@ -425,6 +446,7 @@ async function main(): Promise<number> {
       ratio: service.ballotsPerSecond / bare.ballotsPerSecond,
       serviceCpu,
       bareCpu,
+      gc,
       backendUsPerBallot: perBallot(serviceCpu.server),
       redisUsPerBallot: perBallot(serviceCpu.redis),
       correctness,
@@ -708,6 +730,16 @@ function renderTable(result: {
           cpuLine("bare run", "bare server", result.pairs[0].bareCpu),
         ]
       : []),
+    ...result.pairs.flatMap((pair, index) =>
+      pair.gc
+        ? [
+            `gc, service run ${index + 1}: ${pair.gc.scavenges} scavenges (survived ${n0.format(pair.gc.survivedKiB)} KiB, ` +
+              `promoted ${n0.format(pair.gc.promotedKiB)} KiB, pause ${ms(pair.gc.pauseP50Ms)} ms: medians) and ` +
+              `${pair.gc.fullCollections} full collections; pauses ${n0.format(pair.gc.pauseTotalMs)} ms in all, ` +
+              `${ms(pair.gc.pauseMaxMs)} ms the longest, ${us((pair.gc.pauseTotalMs * 1000) / options.voters)} µs per ballot`,
+          ]
+        : [],
+    ),
     "",
     ...[...result.pairs.map((pair) => pair.correctness), ...(result.paced ? [result.paced.correctness] : [])].map(
       (correctness) =>
