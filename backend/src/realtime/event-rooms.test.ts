@@ -2,7 +2,7 @@ import type { EventView } from "@lb/common";
 import { describe, expect, it } from "vitest";
 import type { EventsRepository, StoredEvent } from "../events/events.repository.js";
 import { EventRooms, registerEventRooms } from "./event-rooms.js";
-import { type ClientSocket, startTestIo } from "./io.test-support.js";
+import { type ClientSocket, collect, startTestIo } from "./io.test-support.js";
 import { roomEmitter } from "./realtime.js";
 
 const view = (over: Partial<EventView> = {}): EventView => ({
@@ -106,13 +106,7 @@ describe("event:join beside a tick, over Socket.IO", () => {
       // Someone already follows the event, so joins are answered from the view held here.
       await join(connect());
       const late = connect();
-      const notices: EventView[] = [];
-      const next = new Promise<void>((resolve) =>
-        late.on("event:updated", (notice) => {
-          notices.push(notice);
-          resolve();
-        }),
-      );
+      const { received: notices, first: next } = collect(late, "event:updated");
       state.view = view({ version: 2, current: "b", position: 2 });
       eventRooms.duringJoin = () => eventRooms.tick();
       const joined = (await join(late)).ok;

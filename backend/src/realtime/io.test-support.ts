@@ -30,3 +30,23 @@ export async function startTestIo(): Promise<{ io: IoServer; connect(): ClientSo
     },
   };
 }
+
+/** What `client` receives of `event`, in order, and `first`: a promise of the first one. */
+export function collect<E extends "leaderboard:updated" | "event:updated">(
+  client: ClientSocket,
+  event: E,
+): { received: Parameters<ServerToClientEvents[E]>[0][]; first: Promise<void> } {
+  const received: Parameters<ServerToClientEvents[E]>[0][] = [];
+  const first = new Promise<void>((resolve) => {
+    const listener = (payload: Parameters<ServerToClientEvents[E]>[0]) => {
+      received.push(payload);
+      resolve();
+    };
+    // socket.io-client's overloads cannot tie a generic event name to its listener.
+    (client.on as (name: string, listener: (payload: Parameters<ServerToClientEvents[E]>[0]) => void) => void)(
+      event,
+      listener,
+    );
+  });
+  return { received, first };
+}

@@ -11,7 +11,7 @@ import { describe, expect, it } from "vitest";
 import type { BoardAccess, Grant } from "../leaderboard/board-access.js";
 import type { LeaderboardRepository, RoundSnapshot } from "../leaderboard/leaderboard.repository.js";
 import { emptyViewCounts } from "../stats/stats.repository.js";
-import { type ClientSocket, startTestIo } from "./io.test-support.js";
+import { type ClientSocket, collect, startTestIo } from "./io.test-support.js";
 import { diffEntries, type Lane, LiveHub, type RoomEmitter } from "./live-hub.js";
 import { registerRealtime, roomEmitter } from "./realtime.js";
 
@@ -423,13 +423,7 @@ describe("board:join beside a tick, over Socket.IO", () => {
       // Someone already watches, so the hub answers joins from the base it holds.
       await join(connect());
       const late = connect();
-      const updates: LeaderboardUpdate[] = [];
-      const next = new Promise<void>((resolve) =>
-        late.on("leaderboard:updated", (update) => {
-          updates.push(update);
-          resolve();
-        }),
-      );
+      const { received: updates, first: next } = collect(late, "leaderboard:updated");
       // A tick runs between the join's read of the base and its entry into the room.
       repo.current = snapshot(1, [1, 0, 0]);
       hub.duringJoin = () => hub.tick();
