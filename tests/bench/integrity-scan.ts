@@ -5,7 +5,10 @@
  * times the report (newest `scanLimit` entries), a recount, and excluding the stuffer's network by
  * pick-set-free network match. Uses a throwaway round id; delete its keys afterwards with the printed pattern.
  */
+import { createHash } from "node:crypto";
 import { createBenchRound, fillSyntheticBallots, startInProcessService } from "./synthetic-round.js";
+
+const stepLink = (step: number) => createHash("sha256").update(`step ${step}`).digest("hex");
 
 const ballots = Number(process.argv[2] ?? 1_000_000);
 const scanLimit = Number(process.argv[3] ?? 100_000);
@@ -27,7 +30,8 @@ await fillSyntheticBallots(redis, id, ballots, (i) => {
   return {
     choices,
     atMs: t0 + i * 10,
-    extra: { ip: `i-${i % 5000}`, net, cred: "token", sinceLoad: "" },
+    // Every counted ballot's entry carries its step's link (one step per 20 ballots here, as in a batch).
+    extra: { ip: `i-${i % 5000}`, net, cred: "token", sinceLoad: "", link: stepLink(Math.floor(i / 20)) },
   };
 });
 

@@ -64,7 +64,7 @@ export interface SyntheticBallot {
   choices: string[];
   atMs: number;
   streamId?: string;
-  extra?: { ip?: string; net?: string; cred?: string; sinceLoad?: string };
+  extra?: { ip?: string; net?: string; cred?: string; sinceLoad?: string; link?: string };
 }
 
 /** Writes `count` ballots of `ballotAt(i)` into epoch 1 of `roundId`, then the tally and the counters. */
