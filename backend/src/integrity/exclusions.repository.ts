@@ -52,7 +52,7 @@ export class ExclusionsRepository {
     // ballot id -> stream id, in log order; ballots an exclusion has out are parked until an undo brings them back.
     const matched = new Map<string, string>();
     const out = new Map<string, string>();
-    for await (const batch of this.leaderboard.auditRecords(roundId, epoch)) {
+    for await (const batch of this.leaderboard.auditRecords(roundId, epoch, "+", { withReceiptHash: false })) {
       for (const { id, line } of batch) {
         if (line.kind === "ballot") {
           const hit = named

@@ -42,7 +42,7 @@ export class IntegrityRepository {
     while (newestFirst.length < this.scanLimit) {
       const count = Math.min(SCAN_BATCH, this.scanLimit - newestFirst.length);
       const batch = await this.redis.xrevrange(auditKey, end, "-", "COUNT", count);
-      for (const [, fields] of batch) newestFirst.push(parseAuditEntry(fields));
+      for (const [, fields] of batch) newestFirst.push(parseAuditEntry(fields, { withReceiptHash: false }));
       if (batch.length < count) break;
       end = `(${batch[batch.length - 1]?.[0]}`;
     }

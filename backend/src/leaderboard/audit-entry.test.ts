@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { ballotHash } from "../history/chain.js";
 import {
   auditEntryBallotId,
   auditEntryChoices,
@@ -49,6 +50,12 @@ describe("audit entry format", () => {
       cred: ballot.cred,
     });
     expect(parseAuditEntry(packed)).not.toHaveProperty("sinceLoadMs");
+  });
+
+  it("gives a ballot's receipt hash unless asked not to (the integrity view and exclusions never show it)", () => {
+    const { hash, ...rest } = parseAuditEntry(packed) as { hash?: string };
+    expect(hash).toBe(ballotHash(ballot.link, ballot.ballot));
+    expect(parseAuditEntry(packed, { withReceiptHash: false })).toEqual(rest);
   });
 
   it("tells exclusions from ballots", () => {

@@ -59,8 +59,12 @@ function compareStreamIds(a: string, b: string): number {
 
 const splitList = (value: string | undefined) => (value ? value.split(",") : []);
 
-/** One audit stream entry as the export shows it: a counted ballot, or an exclusion or its undo (audit-entry.ts). */
-export function parseAuditEntry(fields: string[]): AuditLine {
+/**
+ * One audit stream entry as the export shows it: a counted ballot, or an exclusion or its undo (audit-entry.ts).
+ * `withReceiptHash: false` leaves out the ballot's receipt hash (a SHA-256 per ballot, a fifth of the integrity
+ * report's time), for readers that never show it: the integrity view and the exclusions' search.
+ */
+export function parseAuditEntry(fields: string[], { withReceiptHash = true } = {}): AuditLine {
   const record = auditEntryRecord(fields);
   const at = new Date(Number(record.at)).toISOString();
   if (record.exclusion !== undefined) {
@@ -84,7 +88,9 @@ export function parseAuditEntry(fields: string[]): AuditLine {
     cred: record.cred ?? "",
     ...(sinceLoad === undefined ? {} : { sinceLoadMs: sinceLoad }),
     // Verifiable receipts: the ballot's receipt hash and its step's link (absent on entries written before them).
-    ...(record.link || record.hash ? { hash: receiptHash(record.ballot ?? "", record.link, record.hash) } : {}),
+    ...(withReceiptHash && (record.link || record.hash)
+      ? { hash: receiptHash(record.ballot ?? "", record.link, record.hash) }
+      : {}),
     ...(record.link ? { link: record.link } : {}),
   };
 }
@@ -189,13 +195,18 @@ export class LeaderboardRepository {
   }
 
   /** Every audit stream entry of an epoch up to `until`, oldest first, in batches, with its stream id. */
-  async *auditRecords(roundId: string, epoch: number, until = "+"): AsyncGenerator<{ id: string; line: AuditLine }[]> {
+  async *auditRecords(
+    roundId: string,
+    epoch: number,
+    until = "+",
+    { withReceiptHash = true } = {},
+  ): AsyncGenerator<{ id: string; line: AuditLine }[]> {
     const key = roundKeys(roundId).epoch(epoch).audit;
     let start = "-";
     for (;;) {
       const batch = await this.redis.xrange(key, start, until, "COUNT", AUDIT_BATCH);
       if (batch.length === 0) return;
-      yield batch.map(([id, fields]) => ({ id, line: parseAuditEntry(fields) }));
+      yield batch.map(([id, fields]) => ({ id, line: parseAuditEntry(fields, { withReceiptHash }) }));
       if (batch.length < AUDIT_BATCH) return;
       start = `(${batch[batch.length - 1]?.[0]}`;
     }
