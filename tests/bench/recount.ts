@@ -18,6 +18,7 @@ import { parseArgs } from "node:util";
 import { createRedisClient, PACKED_BALLOT_FIELD, packBallotEntry, parseAuditEntry, roundKeys } from "@lb/backend";
 import type { RecountResult } from "@lb/common";
 import {
+  abortable,
   checkQuietMachine,
   cpuSnapshot,
   makeChoices,
@@ -34,12 +35,14 @@ import {
   throwIfAborted,
   wholeNumber,
 } from "./bench-support.js";
+import { type GcEvent, parseGcLine, summariseGc } from "./gc-trace.js";
 
 const usage = `Usage: npm run bench:recount -- [options]
   --ballots N       ballots in the round (default 1000000)
   --runs N          recounts and exports timed (default 3; the median is reported)
   --seed N          seed of the picks (default 1)
   --time-limit S    abort after S seconds (default 600)
+  --gc              start the backend with node --trace-gc-nvp and report each recount's collections
   --field-form      write the audit entries as before the packed form (a stream field per value), to compare
   --json            one JSON line on stdout
 Environment: REDIS_URL (default: a private redis-server from PATH, append-only file on, in a temp dir).`;
@@ -107,6 +110,7 @@ async function main(): Promise<number> {
         seed: { type: "string", default: "1" },
         "time-limit": { type: "string", default: "600" },
         "field-form": { type: "boolean", default: false },
+        gc: { type: "boolean", default: false },
         json: { type: "boolean", default: false },
       },
     }),
@@ -121,7 +125,14 @@ async function main(): Promise<number> {
 
   // everysec: the fill is not what is measured, and fsyncing each of its pipelines would take minutes.
   const redisInfo = await startRedis("everysec");
-  const backend = await startBackend(redisInfo.url);
+  const backend = await startBackend(redisInfo.url, {}, flags.values.gc ? ["--trace-gc-nvp"] : []);
+  const gcEvents: GcEvent[] = [];
+  if (flags.values.gc) {
+    backend.server.onStdout = (line) => {
+      const event = parseGcLine(line);
+      if (event) gcEvents.push(event);
+    };
+  }
   const agent = newAgent(4);
   const id = `bench-recount-${Date.now()}-${randomUUID().slice(0, 8)}`;
   const round = await openDemoRound(agent, backend, id);
@@ -199,6 +210,15 @@ async function main(): Promise<number> {
     const seconds = (name: string) => Number(new RegExp(`^${name}:([0-9.]+)`, "m").exec(info)?.[1] ?? Number.NaN);
     return (seconds("used_cpu_user") + seconds("used_cpu_sys")) * 1000;
   };
+  // The fill grows the append-only file past Redis's rewrite threshold: a rewrite (a forked child writing the whole
+  // data set) then runs for seconds and takes a core of this two-core machine. The recounts wait for it to end,
+  // so that they time the recount; each one also notes whether a rewrite ran when it started.
+  const rewriting = async () => /^aof_rewrite_(?:in_progress|scheduled):1/m.test(await redis.info("persistence"));
+  const waitStarted = performance.now();
+  while (await rewriting()) await abortable(new Promise((resolve) => setTimeout(resolve, 200)));
+  const rewriteWaitSeconds = (performance.now() - waitStarted) / 1000;
+  if (rewriteWaitSeconds > 0.1) progress(`waited ${rewriteWaitSeconds.toFixed(1)} s for Redis's AOF rewrite to end`);
+
   // How busy the machine is before the timed part (the fill is over): wall times on a shared machine mean little.
   const warnings: string[] = [];
   const background = await checkQuietMachine(warnings);
@@ -209,7 +229,9 @@ async function main(): Promise<number> {
   for (let run = 0; run < runs; run++) {
     // Not httpRequest: its 30 s timeout is shorter than a recount of millions on a busy machine (--time-limit bounds it).
     // CPU spent by the backend and Redis: steadier than the wall time when the machine is shared.
+    if (await rewriting()) warnings.push(`recount ${run + 1} started while Redis rewrote its append-only file`);
     const cpuBefore = { backend: cpuSnapshot(backend.server.child.pid, undefined).server, redis: await redisCpuMs() };
+    const gcFrom = gcEvents.length;
     const started = performance.now();
     recount = await new Promise<RecountResult>((resolve, reject) => {
       get(
@@ -231,10 +253,15 @@ async function main(): Promise<number> {
     if (cpuBefore.backend !== undefined && backendAfter !== undefined)
       recountCpu.backend.push(backendAfter - cpuBefore.backend);
     recountCpu.redis.push((await redisCpuMs()) - cpuBefore.redis);
+    const gc = flags.values.gc ? summariseGc(gcEvents.slice(gcFrom)) : null;
     references.push(await sequentialParse(redis, keys.audit));
     progress(
       `recount ${run + 1}: ${recounts.at(-1)?.toFixed(0)} ms (CPU: backend ${recountCpu.backend.at(-1)} ms, redis ${recountCpu.redis.at(-1)?.toFixed(0)} ms), matches ${recount.matches}; ` +
-        `reference (sequential XRANGE + parseAuditEntry) ${references.at(-1)?.toFixed(0)} ms`,
+        `reference (sequential XRANGE + parseAuditEntry) ${references.at(-1)?.toFixed(0)} ms` +
+        (gc
+          ? `; backend GC: ${gc.scavenges} scavenges, ${gc.fullCollections} full collections, ` +
+            `${gc.pauseTotalMs.toFixed(0)} ms of pauses (longest ${gc.pauseMaxMs.toFixed(0)} ms)`
+          : ""),
     );
   }
   const exports: { raw: Download[]; gzip: Download[] } = { raw: [], gzip: [] };
@@ -255,6 +282,7 @@ async function main(): Promise<number> {
     warnings,
     entryForm: fieldForm ? "fields" : "packed",
     fillSeconds: Math.round(fillSeconds * 10) / 10,
+    rewriteWaitSeconds: Math.round(rewriteWaitSeconds * 10) / 10,
     recountMs: Math.round(median(recounts)),
     recountRunsMs: recounts.map(Math.round),
     recountBackendCpuMs: recountCpu.backend.length > 0 ? Math.round(median(recountCpu.backend)) : null,
@@ -279,7 +307,8 @@ async function main(): Promise<number> {
     const mb = (bytes = 0) => `${(bytes / 1e6).toFixed(1)} MB`;
     console.log(`Recount benchmark, ${new Date().toISOString()}, source ${report.source}, ${report.redis}`);
     console.log(
-      `round: ${ballots} ballots (demo data, 1-15 picks, ${report.entryForm} audit entries), filled in ${report.fillSeconds} s`,
+      `round: ${ballots} ballots (demo data, 1-15 picks, ${report.entryForm} audit entries), filled in ${report.fillSeconds} s; ` +
+        `then ${report.rewriteWaitSeconds} s waiting for Redis's AOF rewrite to end`,
     );
     console.log(
       `recount: median ${report.recountMs} ms of ${runs} (${report.recountRunsMs.join(", ")} ms); CPU per recount ` +
