@@ -151,7 +151,7 @@ export interface ServerChild {
   stderrLines: number;
   /** Set when it exited before we asked it to. */
   unexpectedExit?: string;
-  /** Called with each stdout line, when set (bench:ingest --gc reads V8's GC trace from it). */
+  /** Called with each stdout line, when set (the benches' --gc read V8's GC trace from it: gc-trace.ts). */
   onStdout?: (line: string) => void;
   stop(): Promise<string>;
 }

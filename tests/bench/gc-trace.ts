@@ -5,6 +5,19 @@
  * ballot while V8's allocation-site pretenuring was on (backend/src/gc-tuning.ts, BENCHMARKS.md "Pretenuring").
  */
 
+/** The node flag that makes a process print the lines parseGcLine reads. */
+export const GC_TRACE_FLAG = "--trace-gc-nvp";
+
+/** Collects the collections a child started with GC_TRACE_FLAG prints on its stdout, as they come. */
+export function collectGcEvents(child: { onStdout?: (line: string) => void }): GcEvent[] {
+  const events: GcEvent[] = [];
+  child.onStdout = (line) => {
+    const event = parseGcLine(line);
+    if (event) events.push(event);
+  };
+  return events;
+}
+
 export interface GcEvent {
   /** "s" for a scavenge, "mc" for a full (mark-compact) collection, V8's other codes as they come. */
   kind: string;

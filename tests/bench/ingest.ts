@@ -59,7 +59,7 @@ import {
   wholeNumber,
   writeReport,
 } from "./bench-support.js";
-import { type GcEvent, type GcSummary, parseGcLine, summariseGc } from "./gc-trace.js";
+import { collectGcEvents, GC_TRACE_FLAG, type GcSummary, summariseGc } from "./gc-trace.js";
 
 const bareServerScript = fileURLToPath(new URL("./bare-server.ts", import.meta.url));
 const REDIS_BENCHMARK_ARGS = ["-q", "-n", "100000", "-c", "50", "-t", "set"];
@@ -346,17 +346,11 @@ async function main(): Promise<number> {
     },
     [
       ...(options.cpuProfDir ? ["--cpu-prof", "--cpu-prof-dir", options.cpuProfDir] : []),
-      ...(options.gc ? ["--trace-gc-nvp"] : []),
+      ...(options.gc ? [GC_TRACE_FLAG] : []),
     ],
   );
   const { server: backend, port: backendPort } = target;
-  const gcEvents: GcEvent[] = [];
-  if (options.gc) {
-    backend.onStdout = (line) => {
-      const event = parseGcLine(line);
-      if (event) gcEvents.push(event);
-    };
-  }
+  const gcEvents = options.gc ? collectGcEvents(backend) : [];
   progress(
     `backend: node backend/dist/main.js listening on 127.0.0.1:${backendPort} (VOTER_LIMITS=${options.limits}, ` +
       `WORKERS=${options.workers ?? "default"})`,

@@ -35,7 +35,7 @@ import {
   throwIfAborted,
   wholeNumber,
 } from "./bench-support.js";
-import { type GcEvent, parseGcLine, summariseGc } from "./gc-trace.js";
+import { collectGcEvents, GC_TRACE_FLAG, summariseGc } from "./gc-trace.js";
 
 const usage = `Usage: npm run bench:recount -- [options]
   --ballots N       ballots in the round (default 1000000)
@@ -125,14 +125,8 @@ async function main(): Promise<number> {
 
   // everysec: the fill is not what is measured, and fsyncing each of its pipelines would take minutes.
   const redisInfo = await startRedis("everysec");
-  const backend = await startBackend(redisInfo.url, {}, flags.values.gc ? ["--trace-gc-nvp"] : []);
-  const gcEvents: GcEvent[] = [];
-  if (flags.values.gc) {
-    backend.server.onStdout = (line) => {
-      const event = parseGcLine(line);
-      if (event) gcEvents.push(event);
-    };
-  }
+  const backend = await startBackend(redisInfo.url, {}, flags.values.gc ? [GC_TRACE_FLAG] : []);
+  const gcEvents = flags.values.gc ? collectGcEvents(backend.server) : [];
   const agent = newAgent(4);
   const id = `bench-recount-${Date.now()}-${randomUUID().slice(0, 8)}`;
   const round = await openDemoRound(agent, backend, id);
